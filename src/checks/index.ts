@@ -1,0 +1,35 @@
+// The check registry: an explicit, ordered list. Order is part of the contract: it fixes the order of
+// violations in a denial for the same container. A test keeps every file of this folder in the list.
+import { existingUnchanged } from './existing-unchanged.js'
+import { schemaCheck } from './schema-check.js'
+import { staticPod } from './static-pod.js'
+import { targetContainer } from './target-container.js'
+import type { Check } from './types.js'
+import { uniqueNames } from './unique-names.js'
+import { volumeMounts } from './volume-mounts.js'
+
+/** Kubernetes' own restrictions (schemas/kubernetes/), judged first: a 422 in the API server. */
+export const kubernetesChecks: readonly Check[] = [
+  staticPod,
+  existingUnchanged,
+  schemaCheck('container-fields', 'kubernetes', 'kubernetes/ephemeral-container.schema.json'),
+  uniqueNames,
+  targetContainer,
+  volumeMounts,
+]
+
+/** The default organisation policy (schemas/default-policy.schema.json), used without --policy. */
+export const defaultPolicyChecks: readonly Check[] = [
+  schemaCheck('default-policy', 'policy', 'default-policy.schema.json'),
+]
+
+/** Fails at start if the registry is malformed: ids must be unique DNS-1123 labels. */
+export function assertRegistry(checks: readonly Check[]): readonly Check[] {
+  const seen = new Set<string>()
+  for (const c of checks) {
+    if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(c.id)) throw new Error(`check id ${JSON.stringify(c.id)} is not a DNS-1123 label`)
+    if (seen.has(c.id)) throw new Error(`check id ${JSON.stringify(c.id)} is registered twice`)
+    seen.add(c.id)
+  }
+  return checks
+}

@@ -1,0 +1,92 @@
+import type { ErrorObject } from 'ajv/dist/2020.js'
+import type { JsonValue } from '../kube/types.js'
+import { ERROR_ANNOTATION, loadSchema, schemaNodeOf } from '../schemas.js'
+import type { Check, FieldErrorType, Origin, Violation } from './types.js'
+
+interface ErrorAnnotation { type: FieldErrorType; detail?: string; rule?: string }
+
+const FIELD_ERROR_TYPES: ReadonlySet<string> = new Set(['Required', 'Forbidden', 'Invalid', 'NotSupported', 'Duplicate', 'NotFound'])
+
+/** JSON Pointer segments (RFC 6901) of an Ajv instancePath. */
+const pointerSegments = (pointer: string): string[] =>
+  pointer === '' ? [] : pointer.slice(1).split('/').map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'))
+
+/** `spec.ephemeralContainers[1]` + [volumeMounts, 0, subPath] → `spec.ephemeralContainers[1].volumeMounts[0].subPath`. */
+export function fieldPath(base: string, segments: readonly string[]): string {
+  let out = base
+  for (const s of segments) out += /^(0|[1-9][0-9]*)$/.test(s) ? `[${s}]` : `.${s}`
+  return out
+}
+
+function valueAt(root: JsonValue, segments: readonly string[]): JsonValue | undefined {
+  let node: JsonValue | undefined = root
+  for (const s of segments) {
+    if (typeof node !== 'object' || node === null) return undefined
+    node = Array.isArray(node) ? node[Number(s)] : Object.hasOwn(node, s) ? node[s] : undefined
+  }
+  return node
+}
+
+function annotationFor(schema: Readonly<Record<string, unknown>>, error: ErrorObject): ErrorAnnotation | undefined {
+  const node = schemaNodeOf(schema, error.schemaPath)
+  if (typeof node !== 'object' || node === null) return undefined
+  const byKeyword = (node as Record<string, unknown>)[ERROR_ANNOTATION] as Record<string, ErrorAnnotation> | undefined
+  return byKeyword?.[error.keyword]
+}
+
+/** Checks that every annotation names a known field.Error type, so a typo fails at start. */
+function assertAnnotations(node: unknown, where: string): void {
+  if (typeof node !== 'object' || node === null) return
+  for (const [key, child] of Object.entries(node)) {
+    if (key === ERROR_ANNOTATION) {
+      for (const [keyword, a] of Object.entries(child as Record<string, ErrorAnnotation>)) {
+        if (!FIELD_ERROR_TYPES.has(a.type)) throw new Error(`${where}: ${ERROR_ANNOTATION}.${keyword}.type ${JSON.stringify(a.type)} is not a field error type`)
+      }
+    } else {
+      assertAnnotations(child, `${where}/${key}`)
+    }
+  }
+}
+
+/**
+ * A check that applies one JSON Schema to each added ephemeral container and turns every Ajv error
+ * into a Kubernetes field.Error through the schema's x-kubernetes-error annotations. An error with no
+ * annotation still denies, as `Invalid value` with Ajv's message: nothing that fails a schema passes.
+ */
+export function schemaCheck(id: string, origin: Origin, schemaFile: string): Check {
+  const { schema, validate } = loadSchema(schemaFile)
+  assertAnnotations(schema, schemaFile)
+  return {
+    id,
+    origin,
+    run: ({ pod, added }) => {
+      const out: Violation[] = []
+      for (const { index, value } of added) {
+        if (validate(value)) continue
+        const base = `${pod.listField}[${index}]`
+        for (const error of validate.errors ?? []) {
+          const segments = pointerSegments(error.instancePath)
+          const extra = error.keyword === 'required' ? (error.params as { missingProperty: string }).missingProperty
+            : error.keyword === 'additionalProperties' ? (error.params as { additionalProperty: string }).additionalProperty
+            : undefined
+          if (extra !== undefined) segments.push(extra)
+          const a = annotationFor(schema, error)
+          const offending = valueAt(value, segments)
+          const detail = (a ? a.detail ?? '' : error.message ?? 'is not valid')
+            .replace('{message}', error.message ?? '')
+            .replace('{value}', JSON.stringify(offending ?? null))
+          out.push({
+            origin,
+            rule: a?.rule ?? id,
+            field: fieldPath(base, segments),
+            type: a?.type ?? 'Invalid',
+            ...(offending === undefined ? {} : { value: offending }),
+            detail,
+            containerIndex: index,
+          })
+        }
+      }
+      return out
+    },
+  }
+}

@@ -1,0 +1,12 @@
+// static-pod: a static pod's API mirror (annotated kubernetes.io/config.mirror) cannot take ephemeral
+// containers (validation.go, ValidatePodEphemeralContainersUpdate: one Forbidden error, empty path).
+import type { Check } from './types.js'
+
+export const staticPod: Check = {
+  id: 'static-pod',
+  origin: 'kubernetes',
+  run: ({ oldPod }) =>
+    oldPod.isMirrorPod
+      ? [{ origin: 'kubernetes', rule: 'static-pod', field: '', type: 'Forbidden', detail: 'static pods do not support ephemeral containers', containerIndex: -1 }]
+      : [],
+}

@@ -1,0 +1,46 @@
+import type { JsonValue } from '../kube/types.js'
+import type { PodView } from '../admission/pod-view.js'
+
+/** field.ErrorType of k8s.io/apimachinery/pkg/util/validation/field, as far as ephemeral-guard reports them. */
+export type FieldErrorType = 'Required' | 'Forbidden' | 'Invalid' | 'NotSupported' | 'Duplicate' | 'NotFound'
+
+/** Where a violation comes from: Kubernetes' own validation (HTTP 422) or the organisation's policy (403). */
+export type Origin = 'kubernetes' | 'policy'
+
+export interface Violation {
+  readonly origin: Origin
+  /** Check id for Kubernetes restrictions, rule name for policy. */
+  readonly rule: string
+  /** Field path in Kubernetes' notation, e.g. spec.ephemeralContainers[1].ports; '' for the whole pod. */
+  readonly field: string
+  readonly type: FieldErrorType
+  /** The offending value, shown for Invalid, NotSupported, Duplicate and NotFound as Kubernetes does. */
+  readonly value?: JsonValue
+  readonly detail?: string
+  /** Index in object's ephemeralContainers, -1 for pod-level violations; orders the message. */
+  readonly containerIndex: number
+}
+
+/** An ephemeral container present in object but not (by name) in oldObject. */
+export interface AddedContainer {
+  /** Position in object's ephemeralContainers: field paths and patch paths use it. */
+  readonly index: number
+  /** The entry exactly as received; the schemas narrow it. */
+  readonly value: JsonValue
+}
+
+export interface CheckInput {
+  readonly pod: PodView
+  readonly oldPod: PodView
+  readonly added: readonly AddedContainer[]
+  /** Existing ephemeral containers that object drops or alters, by name, in oldObject's order. */
+  readonly removed: readonly string[]
+  readonly changed: readonly string[]
+}
+
+/** A check is a pure function: no I/O, no clock, no logging. It returns every violation it finds. */
+export interface Check {
+  readonly id: string
+  readonly origin: Origin
+  readonly run: (input: CheckInput) => readonly Violation[]
+}

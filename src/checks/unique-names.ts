@@ -1,0 +1,23 @@
+// unique-names: an ephemeral container's name must be unique across containers, initContainers and
+// ephemeralContainers (validation.go, validateEphemeralContainers: `Duplicate value`).
+import { containerName } from '../admission/pod-view.js'
+import type { Check, Violation } from './types.js'
+
+export const uniqueNames: Check = {
+  id: 'unique-names',
+  origin: 'kubernetes',
+  run: ({ pod, added }) => {
+    const taken = new Set<string>([...(pod.containerNames ?? []), ...(pod.initContainerNames ?? [])])
+    const addedIndexes = new Set(added.map((a) => a.index))
+    const out: Violation[] = []
+    pod.ephemeralContainers.forEach((entry, index) => {
+      const name = containerName(entry)
+      if (name === undefined || name === '') return
+      if (taken.has(name) && addedIndexes.has(index)) {
+        out.push({ origin: 'kubernetes', rule: 'unique-names', field: `${pod.listField}[${index}].name`, type: 'Duplicate', value: name, containerIndex: index })
+      }
+      taken.add(name)
+    })
+    return out
+  },
+}

@@ -1,0 +1,169 @@
+import t from 'tap'
+import { admit, isEphemeralContainersUpdate } from '../../src/admission/handler.js'
+import { decodeReview } from '../../src/admission/decode.js'
+import { defaultPolicy, type Policy } from '../../src/policy.js'
+import type { AdmissionReview } from '../../src/kube/types.js'
+import { containerCases } from '../support/cases.js'
+import { debugContainer, review, storedPod } from '../support/reviews.js'
+import { verdictParts } from '../support/verdicts.js'
+
+const decide = (r: AdmissionReview, webhook: 'validate' | 'mutate' = 'validate', policy: Policy = defaultPolicy) =>
+  admit(decodeReview(JSON.parse(JSON.stringify(r))), webhook, policy)
+
+for (const apiVersion of ['admission.k8s.io/v1', 'admission.k8s.io/v1beta1'] as const) {
+  for (const shape of ['Pod', 'EphemeralContainers'] as const) {
+    t.test(`${apiVersion}, ${shape} object`, async (t) => {
+      for (const c of containerCases) {
+        // The legacy object carries no containers, so checks that need them cannot apply there.
+        if (shape === 'EphemeralContainers' && c.needsPodSpec) continue
+        const r = review({ added: c.added, existing: c.existing ?? [], apiVersion, shape })
+        const { review: answer, summary } = decide(r)
+        const expectAllowed = c.kubernetes.length === 0 && c.policy.length === 0
+        t.equal(answer.apiVersion, apiVersion, `${c.name}: same apiVersion`)
+        t.equal(answer.kind, 'AdmissionReview')
+        t.equal(answer.response?.uid, r.request.uid, `${c.name}: uid echoed`)
+        t.equal(answer.response?.allowed, expectAllowed, `${c.name}: ${expectAllowed ? 'allowed' : 'denied'}`)
+        t.notOk(answer.response?.patch, `${c.name}: validating answers carry no patch`)
+        if (expectAllowed) continue
+        const base = shape === 'Pod' ? 'spec.ephemeralContainers' : 'ephemeralContainers'
+        const parts = verdictParts(answer)
+        t.same(parts.kubernetes, c.kubernetes.map((m) => m.replace('spec.ephemeralContainers', base)), `${c.name}: Kubernetes' words`)
+        t.same(parts.policy, c.policy, `${c.name}: policy rules`)
+        t.equal(answer.response?.status?.code, c.kubernetes.length > 0 ? 422 : 403, `${c.name}: status code`)
+        t.equal(answer.response?.status?.reason, c.kubernetes.length > 0 ? 'Invalid' : 'Forbidden')
+        t.same(summary.rules, [...new Set(summary.rules)], 'rules listed once')
+      }
+    })
+  }
+}
+
+t.test('a denial lists every violation in one stable message', async (t) => {
+  const r = review({ added: [debugContainer({ name: 'one', ports: [{ containerPort: 1 }], securityContext: { privileged: true } }), debugContainer({ name: 'two', image: 'NOPE' })] })
+  const first = decide(r).review.response?.status?.message
+  t.equal(first,
+    '[spec.ephemeralContainers[0].ports: Forbidden: cannot be set for an Ephemeral Container, ' +
+    'spec.ephemeralContainers[0].securityContext.privileged: Forbidden: privileged debug containers are not allowed (rule no-privileged), ' +
+    'spec.ephemeralContainers[1].image: Invalid value: "NOPE": repository name must be lowercase (rule image-reference)]')
+  t.equal(decide(r).review.response?.status?.message, first, 'the same request gives the same message')
+  const single = decide(review({ added: [debugContainer({ securityContext: { privileged: true } })] }))
+  t.equal(single.review.response?.status?.message,
+    'spec.ephemeralContainers[0].securityContext.privileged: Forbidden: privileged debug containers are not allowed (rule no-privileged)',
+    'one violation is not bracketed')
+  t.same(single.summary, { outcome: 'denied', rules: ['no-privileged'] })
+})
+
+t.test('existing ephemeral containers are never re-judged', async (t) => {
+  // Added before the webhook existed, privileged: must not block a new, compliant one.
+  const old = debugContainer({ name: 'debugger-old01', securityContext: { privileged: true } })
+  const r = review({ existing: [old], added: [debugContainer({ name: 'debugger-new01' })] })
+  t.equal(decide(r).review.response?.allowed, true)
+})
+
+t.test('existing ephemeral containers may be neither removed nor changed', async (t) => {
+  const a = debugContainer({ name: 'debugger-aaaaa' })
+  const b = debugContainer({ name: 'debugger-bbbbb' })
+  const removed = decide(review({ existing: [a, b], objectList: [b] })).review.response
+  t.equal(removed?.allowed, false)
+  t.equal(removed?.status?.message, 'spec.ephemeralContainers: Forbidden: existing ephemeral containers "debugger-aaaaa" may not be removed')
+  const changed = decide(review({ existing: [a, b], objectList: [{ ...a, image: 'alpine:3.20' }, { ...b, tty: false }] })).review.response
+  t.equal(changed?.status?.message,
+    '[spec.ephemeralContainers: Forbidden: existing ephemeral containers "debugger-aaaaa" may not be changed, ' +
+    'spec.ephemeralContainers: Forbidden: existing ephemeral containers "debugger-bbbbb" may not be changed]')
+  t.equal(changed?.status?.code, 422)
+  const reordered = decide(review({ existing: [a, b], objectList: [b, a] })).review.response
+  t.equal(reordered?.allowed, true, 'reordering is not a change: containers match by name')
+})
+
+t.test('static pods cannot take ephemeral containers', async (t) => {
+  const r = review({ added: [debugContainer()], annotations: { 'kubernetes.io/config.mirror': 'a1b2c3' } })
+  const res = decide(r).review.response
+  t.equal(res?.allowed, false)
+  t.equal(res?.status?.message, ': Forbidden: static pods do not support ephemeral containers')
+})
+
+t.test('entries without a usable name are new and refused', async (t) => {
+  const res = decide(review({ added: [{ image: 'busybox' }] })).review.response
+  t.equal(res?.allowed, false)
+  t.match(res?.status?.message, /spec\.ephemeralContainers\[0\]\.name: Required value/)
+  const notObject = decide(review({ objectList: ['busybox'] })).review.response
+  t.equal(notObject?.allowed, false)
+  t.match(notObject?.status?.message, /spec\.ephemeralContainers\[0\]: Invalid value: "busybox": must be an object/)
+})
+
+t.test('requests other than UPDATE pods/ephemeralcontainers are allowed untouched', async (t) => {
+  const cases: Array<[string, (r: ReturnType<typeof review>) => void]> = [
+    ['CREATE pods', (r) => { r.request.operation = 'CREATE'; delete r.request.subResource }],
+    ['UPDATE pods', (r) => { delete r.request.subResource }],
+    ['UPDATE pods/status', (r) => { r.request.subResource = 'status' }],
+    ['UPDATE apps deployments', (r) => { r.request.resource = { group: 'apps', version: 'v1', resource: 'deployments' } }],
+  ]
+  for (const [name, edit] of cases) {
+    const r = review({ added: [debugContainer({ securityContext: { privileged: true } })] })
+    edit(r)
+    t.notOk(isEphemeralContainersUpdate(r.request), name)
+    for (const webhook of ['validate', 'mutate'] as const) {
+      const d = decide(r, webhook)
+      t.same(d.review.response, { uid: r.request.uid, allowed: true }, `${name} (${webhook}): plain allow`)
+      t.equal(d.summary.outcome, 'skipped')
+      t.match(d.summary.note, /not an UPDATE of pods\/ephemeralcontainers/)
+    }
+  }
+})
+
+t.test('an object that cannot be evaluated fails closed, uid kept', async (t) => {
+  const edits: Array<[string, (r: ReturnType<typeof review>) => void, RegExp]> = [
+    ['null object', (r) => { r.request.object = null }, /request\.object must be a Pod or EphemeralContainers object/],
+    ['missing oldObject', (r) => { delete r.request.oldObject }, /request\.oldObject must be/],
+    ['wrong kind', (r) => { (r.request.object as { kind: string }).kind = 'Deployment' }, /kind must be Pod or EphemeralContainers, got "Deployment"/],
+    ['no spec', (r) => { delete (r.request.object as { spec?: unknown }).spec }, /request\.object\.spec must be an object/],
+    ['list not a list', (r) => { ((r.request.object as { spec: Record<string, unknown> }).spec)['ephemeralContainers'] = {} }, /ephemeralContainers must be a list/],
+    ['legacy list not a list', (r) => { r.request.object = { kind: 'EphemeralContainers', metadata: {}, ephemeralContainers: 'x' } }, /ephemeralContainers must be a list/],
+    ['metadata not an object', (r) => { (r.request.object as { metadata: unknown }).metadata = [] }, /metadata must be an object/],
+    ['labels not an object', (r) => { (r.request.object as { metadata: { labels: unknown } }).metadata.labels = 'x' }, /labels must be an object/],
+    ['annotation not a string', (r) => { (r.request.oldObject as { metadata: { annotations: unknown } }).metadata.annotations = { a: 1 } }, /annotations\.a must be a string/],
+  ]
+  for (const [name, edit, message] of edits) {
+    for (const webhook of ['validate', 'mutate'] as const) {
+      const r = review({ added: [debugContainer()] })
+      edit(r)
+      const d = decide(r, webhook)
+      t.equal(d.review.response?.uid, r.request.uid, `${name}: uid`)
+      t.equal(d.review.response?.allowed, false, `${name} (${webhook}): refused`)
+      t.equal(d.review.response?.status?.code, 400)
+      t.match(d.review.response?.status?.message, message, name)
+      t.equal(d.summary.outcome, 'errored')
+    }
+  }
+})
+
+t.test('a check that throws fails closed with an internal error', async (t) => {
+  const broken: Policy = { name: 'broken', checks: [{ id: 'boom', origin: 'policy', run: () => { throw new TypeError('bug') } }] }
+  const r = review({ added: [debugContainer()] })
+  const d = decide(r, 'validate', broken)
+  t.same(d.review.response, {
+    uid: r.request.uid,
+    allowed: false,
+    status: { status: 'Failure', code: 500, reason: 'InternalError', message: 'ephemeral-guard: internal error while deciding; the request is refused' },
+  })
+  t.equal(d.summary.outcome, 'errored')
+})
+
+t.test('dry-run requests get the same decision', async (t) => {
+  const bad = [debugContainer({ securityContext: { privileged: true } })]
+  const wet = decide(review({ added: bad })).review.response
+  const dry = decide(review({ added: bad, dryRun: true })).review.response
+  t.same({ ...dry, uid: '' }, { ...wet, uid: '' })
+})
+
+t.test('the pod name in the status details comes from the request', async (t) => {
+  const r = review({ added: [debugContainer({ securityContext: { privileged: true } })] })
+  t.equal(decide(r).review.response?.status?.details?.name, 'cart-7d9f8b6c4-q2xkz')
+  delete r.request.name
+  t.equal(decide(r).review.response?.status?.details?.name, 'cart-7d9f8b6c4-q2xkz', 'falls back to the object')
+})
+
+t.test('a pod with no ephemeral containers yet and no change is allowed', async (t) => {
+  const r = review()
+  r.request.object = storedPod()
+  t.equal(decide(r).review.response?.allowed, true)
+})

@@ -1,0 +1,87 @@
+// The table of newly added ephemeral containers that drives the unit suite and, in the e2e suite, the
+// fidelity check against the real API server. `kubernetes` lists the messages Kubernetes' own
+// validation gives (empty: Kubernetes accepts); `policy` the default policy's rules that are violated.
+import { debugContainer, profileContainer, type Container, type Profile } from './reviews.js'
+
+export interface ContainerCase {
+  readonly name: string
+  /** The check or rule this case is about; the completeness test wants an allow and a deny for each. */
+  readonly about: string
+  /** Containers appended to the pod, which already holds `existing`. */
+  readonly added: Container[]
+  readonly existing?: Container[]
+  readonly kubernetes: readonly string[]
+  readonly policy: readonly string[]
+  /** Judged against the pod's containers, which the legacy EphemeralContainers object lacks. */
+  readonly needsPodSpec?: boolean
+  /** The API server never delivers this shape (it fails decoding first), so the e2e suite skips it. */
+  readonly notSendable?: string
+}
+
+const FORBIDDEN = 'Forbidden: cannot be set for an Ephemeral Container'
+const DNS_LABEL = "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')"
+const at = (i: number, rest: string): string => `spec.ephemeralContainers[${i}].${rest}`
+
+const profileCases = (['legacy', 'general', 'baseline', 'restricted', 'netadmin', 'sysadmin'] as Profile[]).map((p): ContainerCase => ({
+  name: `kubectl debug --profile=${p}`,
+  about: p === 'netadmin' ? 'allowed-capabilities' : p === 'sysadmin' ? 'no-privileged' : 'profiles',
+  added: [profileContainer(p)],
+  kubernetes: [],
+  policy: p === 'netadmin' ? ['allowed-capabilities', 'allowed-capabilities'] : p === 'sysadmin' ? ['no-privileged'] : [],
+}))
+
+export const containerCases: readonly ContainerCase[] = [
+  ...profileCases,
+  { name: 'a plain debug container', about: 'container-fields', added: [debugContainer()], kubernetes: [], policy: [] },
+  { name: 'resources {} is the zero value', about: 'container-fields', added: [debugContainer({ resources: {} })], kubernetes: [], policy: [] },
+  { name: 'ports are forbidden', about: 'container-fields', added: [debugContainer({ ports: [{ containerPort: 80, protocol: 'TCP' }] })], kubernetes: [at(0, `ports: ${FORBIDDEN}`)], policy: [] },
+  { name: 'resources with limits are forbidden', about: 'container-fields', added: [debugContainer({ resources: { limits: { cpu: '1' } } })], kubernetes: [at(0, `resources: ${FORBIDDEN}`)], policy: [] },
+  {
+    name: 'probes and lifecycle are forbidden',
+    about: 'container-fields',
+    added: [debugContainer({
+      livenessProbe: { exec: { command: ['true'] }, timeoutSeconds: 1, periodSeconds: 10, successThreshold: 1, failureThreshold: 3 },
+      readinessProbe: { exec: { command: ['true'] }, timeoutSeconds: 1, periodSeconds: 10, successThreshold: 1, failureThreshold: 3 },
+      startupProbe: { exec: { command: ['true'] }, timeoutSeconds: 1, periodSeconds: 10, successThreshold: 1, failureThreshold: 3 },
+      lifecycle: { preStop: { exec: { command: ['true'] } } },
+    })],
+    kubernetes: [at(0, `livenessProbe: ${FORBIDDEN}`), at(0, `readinessProbe: ${FORBIDDEN}`), at(0, `startupProbe: ${FORBIDDEN}`), at(0, `lifecycle: ${FORBIDDEN}`)],
+    policy: [],
+  },
+  { name: 'restartPolicy is forbidden', about: 'container-fields', added: [debugContainer({ restartPolicy: 'Always' })], kubernetes: [at(0, `restartPolicy: ${FORBIDDEN}`)], policy: [] },
+  { name: 'resizePolicy is forbidden', about: 'container-fields', added: [debugContainer({ resizePolicy: [{ resourceName: 'cpu', restartPolicy: 'NotRequired' }] })], kubernetes: [at(0, `resizePolicy: ${FORBIDDEN}`)], policy: [] },
+  { name: 'an unknown field is forbidden', about: 'container-fields', added: [debugContainer({ sidecarMode: 'on' })], kubernetes: [at(0, `sidecarMode: ${FORBIDDEN}`)], policy: [], notSendable: 'the API server drops unknown fields while decoding' },
+  { name: 'volumeMounts subPath is forbidden', about: 'container-fields', added: [debugContainer({ volumeMounts: [{ name: 'data', mountPath: '/data', subPath: 'cache' }] })], kubernetes: [at(0, `volumeMounts[0].subPath: ${FORBIDDEN}`)], policy: [] },
+  { name: 'volumeMounts subPathExpr is forbidden', about: 'container-fields', added: [debugContainer({ volumeMounts: [{ name: 'data', mountPath: '/data', subPathExpr: '$(POD_NAME)' }] })], kubernetes: [at(0, `volumeMounts[0].subPathExpr: ${FORBIDDEN}`)], policy: [] },
+  { name: 'a volume mount must name a pod volume', about: 'volume-mounts', needsPodSpec: true, added: [debugContainer({ volumeMounts: [{ name: 'scratch', mountPath: '/scratch' }] })], kubernetes: [at(0, 'volumeMounts[0].name: Not found: "scratch"')], policy: [] },
+  { name: 'a volume mount of the service account token', about: 'volume-mounts', added: [debugContainer({ volumeMounts: [{ name: 'kube-api-access-x7k2p', mountPath: '/sa', readOnly: true }] })], kubernetes: [], policy: [] },
+  { name: 'a volume mount without subPath is fine', about: 'container-fields', added: [debugContainer({ volumeMounts: [{ name: 'data', mountPath: '/data', readOnly: true }] })], kubernetes: [], policy: [] },
+  { name: 'the name must be a DNS-1123 label', about: 'container-fields', added: [debugContainer({ name: 'Debug_1' })], kubernetes: [at(0, `name: Invalid value: "Debug_1": ${DNS_LABEL}`)], policy: [] },
+  { name: 'the name must be at most 63 characters', about: 'container-fields', added: [debugContainer({ name: 'd'.repeat(64) })], kubernetes: [at(0, `name: Invalid value: "${'d'.repeat(64)}": must be no more than 63 characters`)], policy: [] },
+  { name: 'the image is required', about: 'container-fields', added: [debugContainer({ image: '' })], kubernetes: [at(0, 'image: Required value')], policy: [] },
+  { name: 'the image has no surrounding whitespace', about: 'container-fields', added: [debugContainer({ image: ' busybox' })], kubernetes: [at(0, 'image: Invalid value: " busybox": must not have leading or trailing whitespace')], policy: [] },
+  { name: 'imagePullPolicy must be supported', about: 'container-fields', added: [debugContainer({ imagePullPolicy: 'Sometimes' })], kubernetes: [at(0, 'imagePullPolicy: Unsupported value: "Sometimes": supported values: "Always", "IfNotPresent", "Never"')], policy: [] },
+  { name: 'a name used by a container is a duplicate', needsPodSpec: true, about: 'unique-names', added: [debugContainer({ name: 'cart' })], kubernetes: [at(0, 'name: Duplicate value: "cart"')], policy: [] },
+  { name: 'a name used by an init container is a duplicate', needsPodSpec: true, about: 'unique-names', added: [debugContainer({ name: 'migrate' })], kubernetes: [at(0, 'name: Duplicate value: "migrate"')], policy: [] },
+  { name: 'two new containers with one name', about: 'unique-names', added: [debugContainer({ name: 'dbg' }), debugContainer({ name: 'dbg' })], kubernetes: [at(1, 'name: Duplicate value: "dbg"')], policy: [] },
+  { name: 'a second debug container with a fresh name', about: 'unique-names', existing: [debugContainer({ name: 'debugger-aaaaa' })], added: [debugContainer({ name: 'debugger-bbbbb' })], kubernetes: [], policy: [] },
+  { name: 'the target may be an init container', needsPodSpec: true, about: 'target-container', added: [debugContainer({ targetContainerName: 'migrate' })], kubernetes: [], policy: [] },
+  { name: 'the target must exist', needsPodSpec: true, about: 'target-container', added: [debugContainer({ targetContainerName: 'nope' })], kubernetes: [at(0, 'targetContainerName: Not found: "nope"')], policy: [] },
+  { name: 'the target may not be an ephemeral container', needsPodSpec: true, about: 'target-container', existing: [debugContainer({ name: 'debugger-aaaaa' })], added: [debugContainer({ name: 'debugger-bbbbb', targetContainerName: 'debugger-aaaaa' })], kubernetes: [at(1, 'targetContainerName: Not found: "debugger-aaaaa"')], policy: [] },
+  { name: 'privilege escalation is denied', about: 'no-privilege-escalation', added: [debugContainer({ securityContext: { allowPrivilegeEscalation: true } })], kubernetes: [], policy: ['no-privilege-escalation'] },
+  { name: 'privilege escalation false is fine', about: 'no-privilege-escalation', added: [debugContainer({ securityContext: { allowPrivilegeEscalation: false } })], kubernetes: [], policy: [] },
+  { name: 'privileged false is fine', about: 'no-privileged', added: [debugContainer({ securityContext: { privileged: false } })], kubernetes: [], policy: [] },
+  { name: 'SYS_PTRACE is the one capability allowed', about: 'allowed-capabilities', added: [debugContainer({ securityContext: { capabilities: { add: ['SYS_PTRACE'], drop: ['ALL'] } } })], kubernetes: [], policy: [] },
+  { name: 'SYS_ADMIN is not', about: 'allowed-capabilities', added: [debugContainer({ securityContext: { capabilities: { add: ['SYS_PTRACE', 'SYS_ADMIN'] } } })], kubernetes: [], policy: ['allowed-capabilities'] },
+  { name: 'an image reference that parses', about: 'image-reference', added: [debugContainer({ image: 'registry.example.com:5000/debug/tools:1.2@sha256:' + 'a'.repeat(64) })], kubernetes: [], policy: [] },
+  { name: 'an image reference with upper case is refused', about: 'image-reference', added: [debugContainer({ image: 'BusyBox' })], kubernetes: [], policy: ['image-reference'] },
+  { name: 'an image reference with a bad digest is refused', about: 'image-reference', added: [debugContainer({ image: 'busybox@sha256:abc' })], kubernetes: [], policy: ['image-reference'] },
+  {
+    name: 'every violation of every new container is listed',
+    about: 'container-fields',
+    added: [debugContainer({ name: 'one', ports: [{ containerPort: 1 }], securityContext: { privileged: true } }), debugContainer({ name: 'two', image: 'NOPE', stdin: 'yes' })],
+    kubernetes: [at(0, `ports: ${FORBIDDEN}`), at(1, 'stdin: Invalid value: "yes": must be boolean')],
+    policy: ['no-privileged', 'image-reference'],
+    notSendable: 'stdin: "yes" fails decoding in the API server',
+  },
+]
