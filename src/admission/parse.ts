@@ -8,33 +8,39 @@ import { BadRequestError } from './errors.js'
  */
 export const MAX_JSON_DEPTH = 100
 
-/** Linear scan, before any recursive code runs: the index where nesting passes the limit, or -1. */
-export function excessiveNestingAt(text: string, limit = MAX_JSON_DEPTH): number {
-  let depth = 0
-  let inString = false
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i)
-    if (inString) {
-      if (c === 0x5c) i++ // backslash: skip the escaped character
-      else if (c === 0x22) inString = false
-    } else if (c === 0x22) inString = true
-    else if (c === 0x7b || c === 0x5b) {
-      if (++depth > limit) return i
-    } else if (c === 0x7d || c === 0x5d) depth--
+/**
+ * True when a parsed value nests deeper than limit. Iterative, so hostile depth cannot overflow the
+ * stack here; V8's JSON.parse and secure-json-parse's prototype scan are iterative too, which is why
+ * the check can run after parsing and before any recursive code.
+ */
+export function nestsDeeperThan(root: unknown, limit = MAX_JSON_DEPTH): boolean {
+  const stack: unknown[] = [root]
+  const depths: number[] = [1]
+  while (stack.length > 0) {
+    const value = stack.pop()
+    const depth = depths.pop()!
+    if (typeof value !== 'object' || value === null) continue
+    if (depth > limit) return true
+    const children: unknown[] = Array.isArray(value) ? value : Object.values(value)
+    for (const child of children) {
+      if (typeof child === 'object' && child !== null) {
+        stack.push(child)
+        depths.push(depth + 1)
+      }
+    }
   }
-  return -1
+  return false
 }
 
 /**
- * Parses a request body: depth-capped, and refusing `__proto__` and `constructor.prototype` keys so
- * nothing downstream can be polluted (a plain `constructor` key, e.g. a label, is fine).
+ * Parses a request body, refusing `__proto__` and `constructor.prototype` keys so nothing downstream
+ * can be polluted (a plain `constructor` key, e.g. a label, is fine), and refusing excessive nesting.
  */
 export function parseJson(text: string): unknown {
   if (text.trim() === '') throw new BadRequestError('body is empty; expected an AdmissionReview as JSON')
-  const at = excessiveNestingAt(text)
-  if (at >= 0) throw new BadRequestError(`JSON nesting deeper than ${MAX_JSON_DEPTH} levels (at offset ${at})`)
+  let value: unknown
   try {
-    return secureJson.parse(text, undefined, { protoAction: 'error', constructorAction: 'error' })
+    value = secureJson.parse(text, undefined, { protoAction: 'error', constructorAction: 'error' })
   } catch (e) {
     // secure-json-parse reports poisoning as a SyntaxError too; name the keys so the cause is clear.
     const message = (e as Error).message
@@ -42,4 +48,6 @@ export function parseJson(text: string): unknown {
       ? 'body contains a forbidden __proto__ or constructor.prototype key'
       : `body is not valid JSON: ${message}`)
   }
+  if (nestsDeeperThan(value)) throw new BadRequestError(`JSON nesting deeper than ${MAX_JSON_DEPTH} levels`)
+  return value
 }

@@ -28,65 +28,60 @@ export interface PodView {
 
 const isObject = (v: JsonValue | undefined): v is JsonObject => typeof v === 'object' && v !== null && !Array.isArray(v)
 
-function stringMap(v: JsonValue | undefined, what: string): Record<string, string> {
-  if (v === undefined || v === null) return {}
-  if (!isObject(v)) throw new UnevaluableObjectError(`${what} must be an object`)
-  const out: Record<string, string> = Object.create(null) as Record<string, string>
-  for (const [k, val] of Object.entries(v)) {
-    if (typeof val !== 'string') throw new UnevaluableObjectError(`${what}.${k} must be a string`)
-    out[k] = val
-  }
-  return out
+/** Checks a map of strings in place; the object is used as is, not copied. */
+function stringMap(v: JsonValue | undefined, which: string, path: string): Readonly<Record<string, string>> {
+  if (v === undefined || v === null) return EMPTY
+  if (!isObject(v)) throw new UnevaluableObjectError(`request.${which}.${path} must be an object`)
+  for (const k in v) if (typeof v[k] !== 'string') throw new UnevaluableObjectError(`request.${which}.${path}.${k} must be a string`)
+  return v as Record<string, string>
 }
 
-function list(v: JsonValue | undefined, what: string): readonly JsonValue[] {
+const EMPTY: Readonly<Record<string, string>> = Object.freeze({})
+
+function list(v: JsonValue | undefined, which: string, path: string): readonly JsonValue[] {
   if (v === undefined || v === null) return []
-  if (!Array.isArray(v)) throw new UnevaluableObjectError(`${what} must be a list`)
+  if (!Array.isArray(v)) throw new UnevaluableObjectError(`request.${which}.${path} must be a list`)
   return v
 }
 
-function names(v: JsonValue | undefined, what: string): ReadonlySet<string> {
+function names(v: JsonValue | undefined, which: string, path: string): ReadonlySet<string> {
   const out = new Set<string>()
-  for (const c of list(v, what)) if (isObject(c) && typeof c['name'] === 'string') out.add(c['name'])
+  for (const c of list(v, which, path)) if (isObject(c) && typeof c['name'] === 'string') out.add(c['name'])
   return out
 }
 
+// Error messages are built only when thrown: this runs twice per request.
 /** Narrows request.object or request.oldObject; throws UnevaluableObjectError when it cannot. */
 export function toPodView(object: JsonValue | undefined, which: 'object' | 'oldObject'): PodView {
   if (!isObject(object)) throw new UnevaluableObjectError(`request.${which} must be a Pod or EphemeralContainers object`)
   const kind = object['kind']
-  const metadata = object['metadata'] ?? {}
+  const metadata = object['metadata'] ?? EMPTY
   if (!isObject(metadata)) throw new UnevaluableObjectError(`request.${which}.metadata must be an object`)
-  const annotations = stringMap(metadata['annotations'], `request.${which}.metadata.annotations`)
-  const common = {
-    name: typeof metadata['name'] === 'string' ? metadata['name'] : '',
-    namespace: typeof metadata['namespace'] === 'string' ? metadata['namespace'] : '',
-    labels: stringMap(metadata['labels'], `request.${which}.metadata.labels`),
-    annotations,
-    isMirrorPod: Object.hasOwn(annotations, MIRROR_POD_ANNOTATION),
-  }
+  const annotations = stringMap(metadata['annotations'], which, 'metadata.annotations')
+  const labels = stringMap(metadata['labels'], which, 'metadata.labels')
+  const name = typeof metadata['name'] === 'string' ? metadata['name'] : ''
+  const namespace = typeof metadata['namespace'] === 'string' ? metadata['namespace'] : ''
+  const isMirrorPod = Object.hasOwn(annotations, MIRROR_POD_ANNOTATION)
   if (kind === 'Pod') {
     const spec = object['spec']
     if (!isObject(spec)) throw new UnevaluableObjectError(`request.${which}.spec must be an object`)
     return {
-      ...common,
-      shape: 'Pod',
-      containerNames: names(spec['containers'], `request.${which}.spec.containers`),
-      initContainerNames: names(spec['initContainers'], `request.${which}.spec.initContainers`),
-      volumeNames: names(spec['volumes'], `request.${which}.spec.volumes`),
-      ephemeralContainers: list(spec['ephemeralContainers'], `request.${which}.spec.ephemeralContainers`),
+      shape: 'Pod', name, namespace, labels, annotations, isMirrorPod,
+      containerNames: names(spec['containers'], which, 'spec.containers'),
+      initContainerNames: names(spec['initContainers'], which, 'spec.initContainers'),
+      volumeNames: names(spec['volumes'], which, 'spec.volumes'),
+      ephemeralContainers: list(spec['ephemeralContainers'], which, 'spec.ephemeralContainers'),
       listField: 'spec.ephemeralContainers',
       listPointer: '/spec/ephemeralContainers',
     }
   }
   if (kind === 'EphemeralContainers') {
     return {
-      ...common,
-      shape: 'EphemeralContainers',
+      shape: 'EphemeralContainers', name, namespace, labels, annotations, isMirrorPod,
       containerNames: undefined,
       initContainerNames: undefined,
       volumeNames: undefined,
-      ephemeralContainers: list(object['ephemeralContainers'], `request.${which}.ephemeralContainers`),
+      ephemeralContainers: list(object['ephemeralContainers'], which, 'ephemeralContainers'),
       listField: 'ephemeralContainers',
       listPointer: '/ephemeralContainers',
     }

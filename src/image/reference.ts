@@ -47,17 +47,15 @@ function isPathComponent(s: string): boolean {
   let i = 0
   const n = s.length
   if (n === 0 || !isLowerAlnum(s.charCodeAt(0))) return false
-  while (i < n) {
+  for (;;) {
     while (i < n && isLowerAlnum(s.charCodeAt(i))) i++
     if (i === n) return true
     const start = i
     while (i < n && !isLowerAlnum(s.charCodeAt(i))) i++
     if (i === n) return false
     const sep = s.slice(start, i)
-    const dashes = /^-+$/.test(sep)
-    if (!(dashes || sep === '.' || sep === '_' || sep === '__')) return false
+    if (!(sep === '.' || sep === '_' || sep === '__' || /^-+$/.test(sep))) return false
   }
-  return true
 }
 
 /** domain-component: alphanumeric at both ends, "-" allowed inside. */

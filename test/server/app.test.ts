@@ -63,6 +63,7 @@ t.test('bad input gets a 400 with a clear message and no stack trace', async (t)
     ['wrong apiVersion', JSON.stringify({ ...r, apiVersion: 'admission.k8s.io/v2' }), {}, 400, /apiVersion must be equal to one of the allowed values: \["admission.k8s.io\/v1","admission.k8s.io\/v1beta1"\]/],
     ['wrong kind', JSON.stringify({ ...r, kind: 'AdmissionRequest' }), {}, 400, /kind must be equal to constant: "AdmissionReview"/],
     ['deep nesting', `${'['.repeat(100_000)}${']'.repeat(100_000)}`, {}, 400, /JSON nesting deeper than 100 levels/],
+    ['deep nesting in the object', JSON.stringify(r).replace('"labels":{', `"labels":{"x":${'['.repeat(200)}${']'.repeat(200)},`), {}, 400, /JSON nesting deeper than 100 levels/],
     ['__proto__ key', JSON.stringify(r).replace('"labels":{', '"labels":{"__proto__":{"polluted":"yes"},'), {}, 400, /forbidden __proto__/],
     ['escaped __proto__ key', JSON.stringify(r).replace('"labels":{', '"labels":{"\\u005f_proto__":{"polluted":"yes"},'), {}, 400, /forbidden __proto__/],
     ['constructor.prototype', JSON.stringify(r).replace('"labels":{', '"labels":{"constructor":{"prototype":{"x":1}},'), {}, 400, /forbidden __proto__ or constructor\.prototype/],

@@ -1,0 +1,31 @@
+// One benchmark target in its own process, so the load generator never shares its event loop.
+// argv[2]: "baseline" (bare Fastify HTTPS that parses the body and echoes an allowed response) or
+// "ephemeral-guard" (the real app, logging its decision line to /dev/null).
+import Fastify from 'fastify'
+import pino from 'pino'
+import { buildApp } from '../dist/server/app.js'
+import { defaultPolicy } from '../dist/policy.js'
+import { TLS12_CIPHERS, TLS_MIN_VERSION } from '../dist/server/listen.js'
+
+const [, , target, certB64, keyB64] = process.argv
+const https = { cert: Buffer.from(certB64, 'base64'), key: Buffer.from(keyB64, 'base64'), minVersion: TLS_MIN_VERSION, ciphers: TLS12_CIPHERS }
+
+let app
+if (target === 'baseline') {
+  app = Fastify({ https })
+  app.post('/validate', async (req) => ({
+    apiVersion: req.body.apiVersion, kind: 'AdmissionReview', response: { uid: req.body.request.uid, allowed: true },
+  }))
+} else {
+  const logger = pino({ level: 'info' }, pino.destination({ dest: '/dev/null', sync: false }))
+  app = buildApp({ logger, policy: () => defaultPolicy, https })
+}
+await app.listen({ host: '127.0.0.1', port: 0 })
+let peakRss = process.memoryUsage().rss
+setInterval(() => { peakRss = Math.max(peakRss, process.memoryUsage().rss) }, 100).unref()
+process.on('message', (m) => {
+  if (m === 'stop') {
+    process.send({ peakRss }, () => process.exit(0))
+  }
+})
+process.send({ port: app.server.address().port })

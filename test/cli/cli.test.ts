@@ -1,0 +1,92 @@
+// The command line, run as a user would: the compiled bin in a child process.
+import t from 'tap'
+import { spawn, spawnSync } from 'node:child_process'
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { X509Certificate } from 'node:crypto'
+import type { AdmissionReview } from '../../src/kube/types.js'
+import { debugContainer, profileContainer, review } from '../support/reviews.js'
+import { call } from '../support/server.js'
+
+const BIN = new URL('../../dist/main.js', import.meta.url).pathname
+const run = (args: string[], input?: string) => spawnSync(process.execPath, [BIN, ...args], { input, encoding: 'utf8', timeout: 20_000 })
+
+t.test('--help and --version', async (t) => {
+  const help = run(['--help'])
+  t.equal(help.status, 0)
+  t.match(help.stdout, /ephemeral-guard serve/)
+  t.match(help.stdout, /ephemeral-guard review/)
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
+  t.equal(run(['--version']).stdout.trim(), pkg.version)
+})
+
+t.test('review: exit 0 allowed, 1 denied, 2 unusable, response on stdout', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'eg-review-'))
+  const allowedFile = join(dir, 'allowed.json')
+  const r = review({ added: [profileContainer('general')] })
+  writeFileSync(allowedFile, JSON.stringify(r))
+  const ok = run(['review', allowedFile])
+  t.equal(ok.status, 0)
+  t.match(JSON.parse(ok.stdout) as AdmissionReview, { apiVersion: 'admission.k8s.io/v1', response: { uid: r.request.uid, allowed: true } })
+
+  const denied = run(['review', '-'], JSON.stringify(review({ added: [profileContainer('sysadmin')] })))
+  t.equal(denied.status, 1)
+  t.match((JSON.parse(denied.stdout) as AdmissionReview).response?.status?.message, /securityContext\.privileged: Forbidden/)
+
+  const mutated = run(['review', '--webhook', 'mutate'], JSON.stringify(review({ added: [debugContainer()] })))
+  t.equal(mutated.status, 0)
+  t.equal((JSON.parse(mutated.stdout) as AdmissionReview).response?.patchType, 'JSONPatch')
+
+  const garbage = run(['review'], '{"kind": "AdmissionReview"')
+  t.equal(garbage.status, 2)
+  t.equal(garbage.stdout, '')
+  t.match(garbage.stderr, /not a usable AdmissionReview: body is not valid JSON/)
+
+  const unevaluable = review({ added: [debugContainer()] })
+  unevaluable.request.object = null
+  const bad = run(['review'], JSON.stringify(unevaluable))
+  t.equal(bad.status, 2)
+  t.match(bad.stderr, /cannot evaluate the request: request\.object must be a Pod/)
+  t.equal((JSON.parse(bad.stdout) as AdmissionReview).response?.allowed, false, 'still answers, fail-closed')
+
+  const missing = run(['review', join(dir, 'nope.json')])
+  t.equal(missing.status, 2)
+  t.match(missing.stderr, /cannot read .*nope\.json/)
+})
+
+t.test('usage errors exit 2 with a hint', async (t) => {
+  for (const args of [['frobnicate'], ['review', '--webhook', 'both'], ['review', 'a', 'b'], ['review', '--nope'], ['serve'], ['serve', '--port', 'x']]) {
+    const res = run(args)
+    t.equal(res.status, 2, args.join(' '))
+    t.match(res.stderr, /^ephemeral-guard: /, 'says what is wrong')
+    t.notMatch(res.stderr, /\n\s+at /, 'no stack trace')
+  }
+})
+
+t.test('serve --dev-certs: creates a CA and a localhost certificate, serves, stops on SIGTERM', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'eg-dev-'))
+  const child = spawn(process.execPath, [BIN, 'serve', '--host', '127.0.0.1', '--port', '0', '--dev-certs', dir], { stdio: ['ignore', 'pipe', 'pipe'] })
+  t.teardown(() => { child.kill('SIGKILL') })
+  let out = ''
+  const port = await new Promise<number>((resolve, reject) => {
+    child.stdout.on('data', (c: Buffer) => {
+      out += c.toString()
+      const m = /"address":"127\.0\.0\.1","family":"IPv4","port":(\d+)/.exec(out)
+      if (m) resolve(Number(m[1]))
+    })
+    child.on('exit', () => reject(new Error(`exited early: ${out}`)))
+  })
+  t.match(out, /created development certificates; trust the CA bundle/)
+  const cert = new X509Certificate(readFileSync(join(dir, 'tls.crt')))
+  t.match(cert.subjectAltName, /DNS:localhost/)
+  t.match(cert.subjectAltName, /IP Address:127\.0\.0\.1/)
+  t.equal(cert.publicKey.asymmetricKeyDetails?.namedCurve, 'prime256v1', 'ECDSA P-256')
+  t.ok(cert.verify(new X509Certificate(readFileSync(join(dir, 'ca.crt'))).publicKey), 'signed by the CA')
+  t.equal((await call({ url: `https://localhost:${port}`, ca: readFileSync(join(dir, 'ca.crt'), 'utf8') }, 'GET', '/healthz')).status, 200)
+  const code = await new Promise<number | null>((resolve) => { child.on('exit', resolve); child.kill('SIGTERM') })
+  t.equal(code, 0, 'clean exit on SIGTERM')
+  // A second start reuses the certificates.
+  const again = spawnSync(process.execPath, [BIN, 'serve', '--host', '127.0.0.1', '--port', '0', '--dev-certs', dir], { encoding: 'utf8', timeout: 3000, killSignal: 'SIGTERM' })
+  t.match(again.stdout, /using development certificates/)
+})
