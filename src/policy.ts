@@ -1,14 +1,7 @@
-import { assertRegistry, defaultPolicyChecks, kubernetesChecks } from './checks/index.js'
-import type { Check } from './checks/types.js'
+import { DEFAULT_POLICY_FILE, loadPolicyFile } from './policy/load.js'
+import type { Policy } from './policy/types.js'
 
-/** What the webhook enforces: Kubernetes' restrictions, then the organisation's rules. */
-export interface Policy {
-  readonly name: string
-  readonly checks: readonly Check[]
-}
+export type { Policy } from './policy/types.js'
 
-/** The built-in policy (schemas/default-policy.schema.json), used when no --policy is given. */
-export const defaultPolicy: Policy = Object.freeze({
-  name: 'default',
-  checks: assertRegistry([...kubernetesChecks, ...defaultPolicyChecks]),
-})
+/** The built-in policy (policies/default.yaml), used when no --policy is given. */
+export const defaultPolicy: Policy = loadPolicyFile(DEFAULT_POLICY_FILE).policy

@@ -3,44 +3,87 @@ import { join } from 'node:path'
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js'
 import { parseImageReference } from './image/reference.js'
 import { SCHEMAS_DIR } from './paths.js'
+import { imageMatches, parseImagePattern, type ImagePattern } from './policy/image-pattern.js'
+import { safeRegExp } from './policy/safe-regex.js'
 
 /** Keyword carrying, per failing Ajv keyword, the Kubernetes field.Error a schema violation becomes. */
 export const ERROR_ANNOTATION = 'x-kubernetes-error'
 
 /**
- * The one Ajv instance. It never changes data (no coercion, defaults or removal), unlike Fastify's
- * route validator; it collects every error because a denial must list every violation, which is safe
- * because bodies are size- and depth-capped before they reach it. Schemas compile once, at start.
+ * Ajv options shared by every instance: never change data (no coercion, defaults or removal), unlike
+ * Fastify's route validator; collect every error, because a denial must list every violation, which
+ * is safe because bodies are size- and depth-capped before they reach a schema.
  */
-function createAjv(): Ajv2020 {
+const OPTIONS = { allErrors: true, coerceTypes: false, useDefaults: false, removeAdditional: false, allowUnionTypes: true } as const
+
+type KeywordErrors = { errors?: Partial<ErrorObject>[] }
+
+/** The distribution/reference grammar, by a linear scanner: a regular expression for it would backtrack. */
+function imageReference(this: unknown, enabled: boolean, data: string): boolean {
+  if (!enabled) return true
+  const parsed = parseImageReference(data)
+  if (parsed.ok) return true
+  ;(imageReference as KeywordErrors).errors = [{ keyword: 'imageReference', message: parsed.error, params: {} }]
+  return false
+}
+
+export interface ImagePolicySpec {
+  readonly allow?: readonly string[]
+  readonly deny?: readonly string[]
+  readonly requireDigest?: boolean
+  readonly forbidTags?: readonly string[]
+}
+
+/** imagePolicy: the image parses, and matches the allow/deny patterns, digest and tag rules. */
+function compileImagePolicy(spec: ImagePolicySpec): (data: string) => boolean {
+  const patterns = (list: readonly string[] | undefined): ImagePattern[] | undefined => list?.map((p) => {
+    const parsed = parseImagePattern(p)
+    if (typeof parsed === 'string') throw new Error(`image pattern ${JSON.stringify(p)} ${parsed}`)
+    return parsed
+  })
+  const allow = patterns(spec.allow)
+  const deny = patterns(spec.deny) ?? []
+  const forbidTags = new Set(spec.forbidTags ?? [])
+  const validate = (data: string): boolean => {
+    const parsed = parseImageReference(data)
+    const problems: string[] = []
+    if (!parsed.ok) problems.push(parsed.error)
+    else {
+      const ref = parsed.reference
+      const denied = deny.find((p) => imageMatches(ref, p))
+      if (denied) problems.push(`matches denied image pattern ${JSON.stringify(denied.source)}`)
+      if (allow && !allow.some((p) => imageMatches(ref, p))) problems.push(`is not allowed; allowed images: ${allow.map((p) => p.source).join(', ')}`)
+      if (spec.requireDigest && ref.digest === undefined) problems.push('must be pinned by digest (@sha256:...)')
+      // An image pinned by digest is judged by it; with neither tag nor digest it is "latest".
+      if (ref.digest === undefined && forbidTags.has(ref.tag ?? 'latest')) problems.push(`tag ${JSON.stringify(ref.tag ?? 'latest')} is not allowed`)
+    }
+    ;(validate as KeywordErrors).errors = problems.map((message) => ({ keyword: 'imagePolicy', message, params: {} }))
+    return problems.length === 0
+  }
+  return validate
+}
+
+/** A new Ajv instance with ephemeral-guard's keywords. */
+function createAjv(options: { safePatterns?: boolean } = {}): Ajv2020 {
   const ajv = new Ajv2020({
+    ...OPTIONS,
     strict: true,
-    allErrors: true,
-    coerceTypes: false,
-    useDefaults: false,
-    removeAdditional: false,
-    allowUnionTypes: true,
+    ...(options.safePatterns ? { code: { regExp: safeRegExp }, strictTypes: false, strictRequired: false } : {}),
   })
   ajv.addKeyword({ keyword: ERROR_ANNOTATION, schemaType: 'object' })
-  // The distribution/reference grammar, by a linear scanner: a regular expression for it would backtrack.
-  ajv.addKeyword({
-    keyword: 'imageReference',
-    type: 'string',
-    schemaType: 'boolean',
-    errors: true,
-    validate: function imageReference(this: unknown, enabled: boolean, data: string) {
-      if (!enabled) return true
-      const parsed = parseImageReference(data)
-      if (parsed.ok) return true
-      ;(imageReference as unknown as { errors: Partial<ErrorObject>[] }).errors = [
-        { keyword: 'imageReference', message: parsed.error, params: {} },
-      ]
-      return false
-    },
-  })
+  ajv.addKeyword({ keyword: 'imageReference', type: 'string', schemaType: 'boolean', errors: true, validate: imageReference })
+  ajv.addKeyword({ keyword: 'imagePolicy', type: 'string', schemaType: 'object', errors: true, compile: compileImagePolicy })
   return ajv
 }
 
+/**
+ * Each loaded policy compiles into an Ajv instance of its own: ids in admins' custom schemas cannot
+ * collide across reloads, and a replaced policy's compiled code is freed with it. Patterns (from
+ * admins) are refused at compile time if they could backtrack catastrophically.
+ */
+export const createPolicyAjv = (): Ajv2020 => createAjv({ safePatterns: true })
+
+/** The instance for ephemeral-guard's own schemas (envelope, Kubernetes restrictions, policy format). */
 export const ajv = createAjv()
 
 export interface LoadedSchema {

@@ -1,25 +1,25 @@
 // The admission decision, without HTTP: a pure function of the request and the policy.
 import type { AdmissionRequest, AdmissionReview } from '../kube/types.js'
 import type { Policy } from '../policy.js'
-import type { Violation } from '../checks/types.js'
+import type { Mode, Requester, Violation } from '../checks/types.js'
 import { pullPolicyPatch } from '../mutation/pull-policy.js'
 import type { DecodedReview } from './decode.js'
 import { InternalError, WebhookError } from './errors.js'
 import { diffEphemeralContainers } from './new-containers.js'
 import { toPodView } from './pod-view.js'
-import { allowed, complete, denied, errored, patched, type Verdict } from './respond.js'
+import { allowed, boundedWarnings, complete, denied, errored, patched, type Verdict } from './respond.js'
 import { formatViolation, orderViolations } from './violations.js'
 
 export type Webhook = 'validate' | 'mutate'
 
-export type Outcome = 'allowed' | 'denied' | 'patched' | 'skipped' | 'errored'
+export type Outcome = 'allowed' | 'denied' | 'patched' | 'skipped' | 'exempt' | 'errored'
 
 /** What a decision was, for logs and metrics; never holds the object. */
 export interface DecisionSummary {
   readonly outcome: Outcome
   /** Rules (check ids or policy rule names) violated, in message order, without repeats. */
   readonly rules: readonly string[]
-  /** Why a request was skipped or errored. */
+  /** Why a request was skipped, exempt or errored. */
   readonly note?: string
 }
 
@@ -32,6 +32,33 @@ export interface Decision {
 export const isEphemeralContainersUpdate = (r: AdmissionRequest): boolean =>
   r.operation === 'UPDATE' && (r.resource.group ?? '') === '' && r.resource.resource === 'pods' && r.subResource === 'ephemeralcontainers'
 
+/** Audit annotation values are kept short; the API audit log is not a report store. */
+const AUDIT_VALUE_MAX = 1024
+
+function requesterOf(request: AdmissionRequest, namespace: string): Requester {
+  return {
+    namespace: request.namespace ?? namespace,
+    username: request.userInfo?.username ?? '',
+    groups: request.userInfo?.groups ?? [],
+    dryRun: request.dryRun === true,
+  }
+}
+
+/**
+ * Audit-mode violations as auditAnnotations, one key per rule (the API server stores them as
+ * `<webhook name>/<rule>`; rule names are DNS-1123 labels, so the keys are valid qualified names).
+ */
+function auditAnnotations(violations: readonly Violation[]): Record<string, string> | undefined {
+  if (violations.length === 0) return undefined
+  const out: Record<string, string> = {}
+  for (const v of violations) {
+    const message = formatViolation(v)
+    const value = out[v.rule] === undefined ? message : `${out[v.rule]}; ${message}`
+    out[v.rule] = value.length > AUDIT_VALUE_MAX ? `${value.slice(0, AUDIT_VALUE_MAX - 1)}…` : value
+  }
+  return out
+}
+
 function verdictFor(request: AdmissionRequest, webhook: Webhook, policy: Policy): { verdict: Verdict; summary: DecisionSummary } {
   if (!isEphemeralContainersUpdate(request)) {
     const what = `${request.operation} ${request.resource.resource}${request.subResource ? `/${request.subResource}` : ''}`
@@ -39,21 +66,39 @@ function verdictFor(request: AdmissionRequest, webhook: Webhook, policy: Policy)
   }
   const pod = toPodView(request.object, 'object')
   const oldPod = toPodView(request.oldObject, 'oldObject')
+  const requester = requesterOf(request, pod.namespace)
+  const exempt = policy.exemption(requester)
+  if (exempt !== undefined) return { verdict: allowed(), summary: { outcome: 'exempt', rules: [], note: exempt } }
+
   const { added, removed, changed } = diffEphemeralContainers(pod, oldPod)
-  const input = { pod, oldPod, added, removed, changed }
+  const input = { pod, oldPod, added, removed, changed, requester }
   const found: Violation[] = []
-  for (const check of policy.checks) found.push(...check.run(input))
+  const modes = new Map<Violation, Mode>()
+  for (const check of policy.checks) {
+    for (const v of check.run(input)) {
+      found.push(v)
+      modes.set(v, check.mode)
+    }
+  }
   const violations = orderViolations(found)
+  const inMode = (mode: Mode) => violations.filter((v) => modes.get(v) === mode)
+  const enforced = inMode('enforce')
   const rules = [...new Set(violations.map((v) => v.rule))]
 
   if (webhook === 'mutate') {
-    // Denial is the validating webhook's job; here violations that no mutation fixes become warnings.
-    const ops = pullPolicyPatch(pod, added)
-    const verdict = patched(ops, violations.map(formatViolation))
-    return { verdict, summary: { outcome: ops.length > 0 ? 'patched' : 'allowed', rules } }
+    // Denial is the validating webhook's job; here violations no mutation fixes become warnings.
+    const verdict = patched(pullPolicyPatch(pod, added), enforced.map(formatViolation))
+    return { verdict, summary: { outcome: verdict.patch ? 'patched' : 'allowed', rules } }
   }
-  if (violations.length > 0) return { verdict: denied(violations, request.name ?? pod.name), summary: { outcome: 'denied', rules } }
-  return { verdict: allowed(), summary: { outcome: 'allowed', rules } }
+  const warnings = inMode('warn').map(formatViolation)
+  const audit = auditAnnotations(inMode('audit'))
+  const base = enforced.length > 0 ? denied(enforced, request.name ?? pod.name) : allowed()
+  const verdict: Verdict = {
+    ...base,
+    ...(warnings.length > 0 ? { warnings: boundedWarnings(warnings) } : {}),
+    ...(audit ? { auditAnnotations: audit } : {}),
+  }
+  return { verdict, summary: { outcome: enforced.length > 0 ? 'denied' : 'allowed', rules } }
 }
 
 /**

@@ -24,6 +24,9 @@ export interface PodView {
   /** JSON Pointer of the list: the only place the API server keeps webhook patches. */
   readonly listPointer: '/spec/ephemeralContainers' | '/ephemeralContainers'
   readonly isMirrorPod: boolean
+  /** The object's metadata and spec as received (spec undefined for the legacy shape), for custom rules. */
+  readonly metadata: JsonObject
+  readonly spec: JsonObject | undefined
 }
 
 const isObject = (v: JsonValue | undefined): v is JsonObject => typeof v === 'object' && v !== null && !Array.isArray(v)
@@ -37,6 +40,7 @@ function stringMap(v: JsonValue | undefined, which: string, path: string): Reado
 }
 
 const EMPTY: Readonly<Record<string, string>> = Object.freeze({})
+const EMPTY_OBJECT: JsonObject = Object.freeze({}) as JsonObject
 
 function list(v: JsonValue | undefined, which: string, path: string): readonly JsonValue[] {
   if (v === undefined || v === null) return []
@@ -55,7 +59,7 @@ function names(v: JsonValue | undefined, which: string, path: string): ReadonlyS
 export function toPodView(object: JsonValue | undefined, which: 'object' | 'oldObject'): PodView {
   if (!isObject(object)) throw new UnevaluableObjectError(`request.${which} must be a Pod or EphemeralContainers object`)
   const kind = object['kind']
-  const metadata = object['metadata'] ?? EMPTY
+  const metadata = object['metadata'] ?? EMPTY_OBJECT
   if (!isObject(metadata)) throw new UnevaluableObjectError(`request.${which}.metadata must be an object`)
   const annotations = stringMap(metadata['annotations'], which, 'metadata.annotations')
   const labels = stringMap(metadata['labels'], which, 'metadata.labels')
@@ -66,7 +70,7 @@ export function toPodView(object: JsonValue | undefined, which: 'object' | 'oldO
     const spec = object['spec']
     if (!isObject(spec)) throw new UnevaluableObjectError(`request.${which}.spec must be an object`)
     return {
-      shape: 'Pod', name, namespace, labels, annotations, isMirrorPod,
+      shape: 'Pod', name, namespace, labels, annotations, isMirrorPod, metadata, spec,
       containerNames: names(spec['containers'], which, 'spec.containers'),
       initContainerNames: names(spec['initContainers'], which, 'spec.initContainers'),
       volumeNames: names(spec['volumes'], which, 'spec.volumes'),
@@ -77,7 +81,7 @@ export function toPodView(object: JsonValue | undefined, which: 'object' | 'oldO
   }
   if (kind === 'EphemeralContainers') {
     return {
-      shape: 'EphemeralContainers', name, namespace, labels, annotations, isMirrorPod,
+      shape: 'EphemeralContainers', name, namespace, labels, annotations, isMirrorPod, metadata, spec: undefined,
       containerNames: undefined,
       initContainerNames: undefined,
       volumeNames: undefined,

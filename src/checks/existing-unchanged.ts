@@ -6,6 +6,7 @@ import type { Check, Violation } from './types.js'
 export const existingUnchanged: Check = {
   id: 'existing-unchanged',
   origin: 'kubernetes',
+  mode: 'enforce',
   run: ({ pod, removed, changed }) => {
     const forbid = (detail: string): Violation =>
       ({ origin: 'kubernetes', rule: 'existing-unchanged', field: pod.listField, type: 'Forbidden', detail, containerIndex: -1 })

@@ -1,7 +1,7 @@
 // The check registry: an explicit, ordered list. Order is part of the contract: it fixes the order of
 // violations in a denial for the same container. A test keeps every file of this folder in the list.
 import { existingUnchanged } from './existing-unchanged.js'
-import { schemaCheck } from './schema-check.js'
+import { fileSchemaCheck } from './schema-check.js'
 import { staticPod } from './static-pod.js'
 import { targetContainer } from './target-container.js'
 import type { Check } from './types.js'
@@ -9,19 +9,14 @@ import { uniqueNames } from './unique-names.js'
 import { volumeMounts } from './volume-mounts.js'
 
 /** Kubernetes' own restrictions (schemas/kubernetes/), judged first: a 422 in the API server. */
-export const kubernetesChecks: readonly Check[] = [
+export const kubernetesChecks: readonly Check[] = assertRegistry([
   staticPod,
   existingUnchanged,
-  schemaCheck('container-fields', 'kubernetes', 'kubernetes/ephemeral-container.schema.json'),
+  fileSchemaCheck('container-fields', 'kubernetes', 'kubernetes/ephemeral-container.schema.json'),
   uniqueNames,
   targetContainer,
   volumeMounts,
-]
-
-/** The default organisation policy (schemas/default-policy.schema.json), used without --policy. */
-export const defaultPolicyChecks: readonly Check[] = [
-  schemaCheck('default-policy', 'policy', 'default-policy.schema.json'),
-]
+])
 
 /** Fails at start if the registry is malformed: ids must be unique DNS-1123 labels. */
 export function assertRegistry(checks: readonly Check[]): readonly Check[] {

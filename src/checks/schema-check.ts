@@ -1,7 +1,7 @@
-import type { ErrorObject } from 'ajv/dist/2020.js'
+import type { ErrorObject, ValidateFunction } from 'ajv/dist/2020.js'
 import type { JsonValue } from '../kube/types.js'
 import { ERROR_ANNOTATION, loadSchema, schemaNodeOf } from '../schemas.js'
-import type { Check, FieldErrorType, Origin, Violation } from './types.js'
+import type { AddedContainer, Check, CheckInput, FieldErrorType, Mode, Origin, Violation } from './types.js'
 
 interface ErrorAnnotation { type: FieldErrorType; detail?: string; rule?: string }
 
@@ -27,11 +27,12 @@ function valueAt(root: JsonValue, segments: readonly string[]): JsonValue | unde
   return node
 }
 
-function annotationFor(schema: Readonly<Record<string, unknown>>, error: ErrorObject): ErrorAnnotation | undefined {
+/** The annotation for a failing keyword; `required:<property>` is looked up before `required`. */
+function annotationFor(schema: Readonly<Record<string, unknown>>, error: ErrorObject, extra: string | undefined): ErrorAnnotation | undefined {
   const node = schemaNodeOf(schema, error.schemaPath)
   if (typeof node !== 'object' || node === null) return undefined
   const byKeyword = (node as Record<string, unknown>)[ERROR_ANNOTATION] as Record<string, ErrorAnnotation> | undefined
-  return byKeyword?.[error.keyword]
+  return (extra === undefined ? undefined : byKeyword?.[`${error.keyword}:${extra}`]) ?? byKeyword?.[error.keyword]
 }
 
 /** Checks that every annotation names a known field.Error type, so a typo fails at start. */
@@ -48,41 +49,57 @@ function assertAnnotations(node: unknown, where: string): void {
   }
 }
 
+export interface SchemaCheckOptions {
+  readonly id: string
+  readonly origin: Origin
+  readonly mode: Mode
+  readonly schema: Readonly<Record<string, unknown>>
+  readonly validate: ValidateFunction
+  /** The document validated for each added container; the container itself by default. */
+  readonly documentOf?: (added: AddedContainer, input: CheckInput) => JsonValue
+  /** Instance path prefix that addresses the container within that document ('' by default). */
+  readonly containerPointer?: string
+}
+
 /**
  * A check that applies one JSON Schema to each added ephemeral container and turns every Ajv error
  * into a Kubernetes field.Error through the schema's x-kubernetes-error annotations. An error with no
  * annotation still denies, as `Invalid value` with Ajv's message: nothing that fails a schema passes.
  */
-export function schemaCheck(id: string, origin: Origin, schemaFile: string): Check {
-  const { schema, validate } = loadSchema(schemaFile)
-  assertAnnotations(schema, schemaFile)
+export function schemaCheck(o: SchemaCheckOptions): Check {
+  assertAnnotations(o.schema, o.id)
+  const prefix = o.containerPointer ?? ''
   return {
-    id,
-    origin,
-    run: ({ pod, added }) => {
+    id: o.id,
+    origin: o.origin,
+    mode: o.mode,
+    run: (input) => {
       const out: Violation[] = []
-      for (const { index, value } of added) {
-        if (validate(value)) continue
-        const base = `${pod.listField}[${index}]`
-        for (const error of validate.errors ?? []) {
-          const segments = pointerSegments(error.instancePath)
+      for (const added of input.added) {
+        const doc = o.documentOf ? o.documentOf(added, input) : added.value
+        if (o.validate(doc)) continue
+        const base = `${input.pod.listField}[${added.index}]`
+        for (const error of o.validate.errors ?? []) {
+          const inContainer = error.instancePath === prefix || error.instancePath.startsWith(`${prefix}/`)
+          const segments = inContainer ? pointerSegments(error.instancePath.slice(prefix.length)) : []
           const extra = error.keyword === 'required' ? (error.params as { missingProperty: string }).missingProperty
             : error.keyword === 'additionalProperties' ? (error.params as { additionalProperty: string }).additionalProperty
             : undefined
-          if (extra !== undefined) segments.push(extra)
-          const a = annotationFor(schema, error)
-          const offending = valueAt(value, segments)
-          const detail = (a ? a.detail ?? '' : error.message ?? 'is not valid')
+          if (extra !== undefined && inContainer) segments.push(extra)
+          const a = annotationFor(o.schema, error, extra)
+          const offending = inContainer ? valueAt(added.value, segments) : undefined
+          const where = inContainer ? '' : `${error.instancePath || '/'} `
+          const detail = (a ? a.detail ?? '' : `${where}${error.message ?? 'is not valid'}`)
             .replace('{message}', error.message ?? '')
             .replace('{value}', JSON.stringify(offending ?? null))
           out.push({
-            origin,
-            rule: a?.rule ?? id,
+            origin: o.origin,
+            rule: a?.rule ?? o.id,
             field: fieldPath(base, segments),
-            type: a?.type ?? 'Invalid',
-            ...(offending === undefined ? {} : { value: offending }),
+            type: a?.type ?? (inContainer ? 'Invalid' : 'Forbidden'),
+            ...(offending === undefined || !inContainer ? {} : { value: offending }),
             detail,
-            containerIndex: index,
+            containerIndex: added.index,
           })
         }
       }
@@ -90,3 +107,10 @@ export function schemaCheck(id: string, origin: Origin, schemaFile: string): Che
     },
   }
 }
+
+/** A check from a schema file under schemas/, compiled by the shared Ajv instance. */
+export function fileSchemaCheck(id: string, origin: Origin, schemaFile: string): Check {
+  const { schema, validate } = loadSchema(schemaFile)
+  return schemaCheck({ id, origin, mode: 'enforce', schema, validate })
+}
+

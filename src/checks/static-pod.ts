@@ -5,6 +5,7 @@ import type { Check } from './types.js'
 export const staticPod: Check = {
   id: 'static-pod',
   origin: 'kubernetes',
+  mode: 'enforce',
   run: ({ oldPod }) =>
     oldPod.isMirrorPod
       ? [{ origin: 'kubernetes', rule: 'static-pod', field: '', type: 'Forbidden', detail: 'static pods do not support ephemeral containers', containerIndex: -1 }]

@@ -11,6 +11,7 @@ const targetOf = (v: JsonValue): unknown =>
 export const targetContainer: Check = {
   id: 'target-container',
   origin: 'kubernetes',
+  mode: 'enforce',
   run: ({ pod, added }) => {
     if (pod.containerNames === undefined) return []
     const out: Violation[] = []

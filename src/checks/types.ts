@@ -7,6 +7,9 @@ export type FieldErrorType = 'Required' | 'Forbidden' | 'Invalid' | 'NotSupporte
 /** Where a violation comes from: Kubernetes' own validation (HTTP 422) or the organisation's policy (403). */
 export type Origin = 'kubernetes' | 'policy'
 
+/** What a violation does: deny, warn the requester, or only annotate the API audit log. */
+export type Mode = 'enforce' | 'warn' | 'audit'
+
 export interface Violation {
   readonly origin: Origin
   /** Check id for Kubernetes restrictions, rule name for policy. */
@@ -36,11 +39,22 @@ export interface CheckInput {
   /** Existing ephemeral containers that object drops or alters, by name, in oldObject's order. */
   readonly removed: readonly string[]
   readonly changed: readonly string[]
+  readonly requester: Requester
+}
+
+/** Who asks, where: what rules match on besides the pod. */
+export interface Requester {
+  readonly namespace: string
+  readonly username: string
+  readonly groups: readonly string[]
+  readonly dryRun: boolean
 }
 
 /** A check is a pure function: no I/O, no clock, no logging. It returns every violation it finds. */
 export interface Check {
   readonly id: string
   readonly origin: Origin
+  /** Kubernetes' restrictions always enforce; policy rules may warn or audit instead. */
+  readonly mode: Mode
   readonly run: (input: CheckInput) => readonly Violation[]
 }

@@ -6,6 +6,7 @@ import type { Check, Violation } from './types.js'
 export const uniqueNames: Check = {
   id: 'unique-names',
   origin: 'kubernetes',
+  mode: 'enforce',
   run: ({ pod, added }) => {
     const taken = new Set<string>([...(pod.containerNames ?? []), ...(pod.initContainerNames ?? [])])
     const addedIndexes = new Set(added.map((a) => a.index))

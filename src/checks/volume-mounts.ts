@@ -12,6 +12,7 @@ const mountsOf = (v: JsonValue): readonly JsonValue[] => {
 export const volumeMounts: Check = {
   id: 'volume-mounts',
   origin: 'kubernetes',
+  mode: 'enforce',
   run: ({ pod, added }) => {
     const volumes = pod.volumeNames
     if (volumes === undefined) return []

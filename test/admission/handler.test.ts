@@ -137,7 +137,7 @@ t.test('an object that cannot be evaluated fails closed, uid kept', async (t) =>
 })
 
 t.test('a check that throws fails closed with an internal error', async (t) => {
-  const broken: Policy = { name: 'broken', checks: [{ id: 'boom', origin: 'policy', run: () => { throw new TypeError('bug') } }] }
+  const broken: Policy = { name: 'broken', hash: '000000000000', exemption: () => undefined, checks: [{ id: 'boom', origin: 'policy', mode: 'enforce', run: () => { throw new TypeError('bug') } }] }
   const r = review({ added: [debugContainer()] })
   const d = decide(r, 'validate', broken)
   t.same(d.review.response, {

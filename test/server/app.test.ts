@@ -145,7 +145,7 @@ t.test('a request that is not for ephemeral containers is allowed and logged as 
 })
 
 t.test('an internal error fails closed over HTTP too', async (t) => {
-  const broken: Policy = { name: 'broken', checks: [{ id: 'boom', origin: 'policy', run: () => { throw new Error('bug') } }] }
+  const broken: Policy = { name: 'broken', hash: '000000000000', exemption: () => undefined, checks: [{ id: 'boom', origin: 'policy', mode: 'enforce', run: () => { throw new Error('bug') } }] }
   const other = await startTestServer({ policy: broken })
   t.teardown(() => other.app.close())
   const r = review({ added: [debugContainer()] })

@@ -1,0 +1,251 @@
+// Compiles a validated policy document into checks: per rule, a JSON Schema for each new container
+// (images, securityContext, targets, env, volume mounts), the admin's custom schema over the
+// evaluation document, and the few checks a schema cannot express (who asks, how many containers).
+import type { Ajv2020 } from 'ajv/dist/2020.js'
+import type { JsonValue } from '../kube/types.js'
+import { kubernetesChecks } from '../checks/index.js'
+import { schemaCheck } from '../checks/schema-check.js'
+import type { AddedContainer, Check, CheckInput, FieldErrorType, Mode, Requester, Violation } from '../checks/types.js'
+import { ERROR_ANNOTATION } from '../schemas.js'
+import { compileGlobs, type NameMatcher } from './glob.js'
+import { compileSelector } from './selector.js'
+import type { CompiledRuleView, Policy, PolicyDocument, RuleDocument } from './types.js'
+
+type Schema = Record<string, unknown>
+const A = ERROR_ANNOTATION
+const quotedList = (xs: readonly string[]): string => (xs.length === 0 ? 'none' : xs.join(', '))
+
+function containerSchema(rule: RuleDocument): Schema {
+  const r = rule.name
+  const e = (type: FieldErrorType, detail: string) => ({ type, detail, rule: r })
+  const properties: Record<string, Schema> = {}
+  const required: string[] = []
+  const annotations: Record<string, unknown> = {}
+
+  if (rule.images) properties['image'] = { type: 'string', imagePolicy: rule.images, [A]: { imagePolicy: e('Invalid', '{message}') } }
+
+  const sc = rule.securityContext
+  if (sc) {
+    const props: Record<string, Schema> = {}
+    const scRequired: string[] = []
+    const scAnnotations: Record<string, unknown> = {}
+    if (sc.allowPrivileged === false) props['privileged'] = { not: { const: true }, [A]: { not: e('Forbidden', 'privileged debug containers are not allowed') } }
+    if (sc.allowPrivilegeEscalation === false) {
+      props['allowPrivilegeEscalation'] = { not: { const: true }, [A]: { not: e('Forbidden', 'privilege escalation is not allowed in debug containers') } }
+    }
+    if (sc.requireRunAsNonRoot) {
+      props['runAsNonRoot'] = { const: true, [A]: { const: e('Invalid', 'must be true') } }
+      scRequired.push('runAsNonRoot')
+      scAnnotations['required:runAsNonRoot'] = e('Required', 'must be true')
+    }
+    const caps: Record<string, Schema> = {}
+    if (sc.allowedCapabilities) {
+      const allowed = sc.allowedCapabilities
+      caps['add'] = {
+        type: ['array', 'null'],
+        items: allowed.length > 0
+          ? { enum: allowed, [A]: { enum: e('Forbidden', `capability {value} is not allowed; allowed: ${quotedList(allowed)}`) } }
+          : { not: {}, [A]: { not: e('Forbidden', 'capability {value} is not allowed; allowed: none') } },
+      }
+    }
+    if (sc.requireDropAll) {
+      caps['drop'] = { type: 'array', contains: { const: 'ALL' }, [A]: { contains: e('Invalid', 'must include "ALL"'), type: e('Invalid', 'must include "ALL"') } }
+      scRequired.push('capabilities')
+      scAnnotations['required:capabilities'] = e('Required', 'must drop "ALL"')
+    }
+    if (Object.keys(caps).length > 0) {
+      props['capabilities'] = {
+        type: sc.requireDropAll ? 'object' : ['object', 'null'],
+        properties: caps,
+        ...(sc.requireDropAll ? { required: ['drop'] } : {}),
+        [A]: { 'required:drop': e('Required', 'must include "ALL"'), type: e('Required', 'must drop "ALL"') },
+      }
+    }
+    const must = [sc.requireRunAsNonRoot ? 'runAsNonRoot: true' : '', sc.requireDropAll ? 'capabilities.drop: [ALL]' : ''].filter(Boolean)
+    if (must.length > 0) {
+      required.push('securityContext')
+      annotations['required:securityContext'] = e('Required', `must set ${must.join(' and ')}`)
+    }
+    properties['securityContext'] = {
+      type: must.length > 0 ? 'object' : ['object', 'null'],
+      properties: props,
+      ...(scRequired.length > 0 ? { required: scRequired } : {}),
+      [A]: { ...scAnnotations, type: e('Required', `must set ${must.join(' and ')}`) },
+    }
+  }
+
+  const t = rule.targets
+  if (t?.requireTarget || (t?.denyContainers?.length ?? 0) > 0) {
+    const target: Schema = { type: 'string', [A]: {} }
+    if (t?.requireTarget) {
+      required.push('targetContainerName')
+      annotations['required:targetContainerName'] = e('Required', 'must name the container to debug (kubectl debug --target)')
+      target['minLength'] = 1
+      ;(target[A] as Record<string, unknown>)['minLength'] = e('Required', 'must name the container to debug (kubectl debug --target)')
+    }
+    if (t?.denyContainers?.length) {
+      target['not'] = { enum: t.denyContainers }
+      ;(target[A] as Record<string, unknown>)['not'] = e('Forbidden', 'container {value} may not be targeted')
+    }
+    properties['targetContainerName'] = target
+  }
+
+  const env = rule.env
+  if (env?.forbidSecretRefs || (env?.require?.length ?? 0) > 0) {
+    const secret = e('Forbidden', 'secrets may not be read into debug containers')
+    const envSchema: Schema = { type: env?.require?.length ? 'array' : ['array', 'null'], [A]: {} }
+    if (env?.forbidSecretRefs) {
+      envSchema['items'] = { type: 'object', properties: { valueFrom: { type: ['object', 'null'], properties: { secretKeyRef: { type: 'null', [A]: { type: secret } } } } } }
+      properties['envFrom'] = { type: ['array', 'null'], items: { type: 'object', properties: { secretRef: { type: 'null', [A]: { type: secret } } } } }
+    }
+    if (env?.require?.length) {
+      const wants = env.require.map((q) => `${q.name}${q.pattern ? ` matching ${q.pattern}` : ''}`)
+      envSchema['allOf'] = env.require.map((q, i) => ({
+        contains: { type: 'object', required: ['name', 'value'], properties: { name: { const: q.name }, value: { type: 'string', ...(q.pattern ? { pattern: q.pattern } : {}) } } },
+        [A]: { contains: e('Required', `must set ${wants[i]!}`) },
+      }))
+      ;(envSchema[A] as Record<string, unknown>)['type'] = e('Required', `must set ${wants.join(', ')}`)
+      required.push('env')
+      annotations['required:env'] = e('Required', `must set ${wants.join(', ')}`)
+    }
+    properties['env'] = envSchema
+  }
+
+  const allow = rule.volumeMounts?.allow
+  if (allow) {
+    const detail = `volume {value} may not be mounted; allowed: ${quotedList(allow)}`
+    properties['volumeMounts'] = {
+      type: ['array', 'null'],
+      items: { type: 'object', properties: { name: allow.length > 0 ? { enum: allow, [A]: { enum: e('Forbidden', detail) } } : { not: {}, [A]: { not: e('Forbidden', detail) } } } },
+    }
+  }
+
+  return { type: 'object', properties, ...(required.length > 0 ? { required } : {}), [A]: annotations }
+}
+
+function compileMatch(match: RuleDocument['match'] = {}): (input: CheckInput) => boolean {
+  const any = (globs: string[] | undefined): NameMatcher | undefined => (globs === undefined ? undefined : compileGlobs(globs))
+  const namespaces = any(match.namespaces)
+  const excludeNamespaces = any(match.excludeNamespaces)
+  const users = any(match.users)
+  const excludeUsers = any(match.excludeUsers)
+  const groups = any(match.groups)
+  const excludeGroups = any(match.excludeGroups)
+  const pods = match.podSelector ? compileSelector(match.podSelector) : undefined
+  return ({ requester: q, pod }) =>
+    (namespaces === undefined || namespaces(q.namespace)) &&
+    !(excludeNamespaces?.(q.namespace) ?? false) &&
+    (users === undefined || users(q.username)) &&
+    !(excludeUsers?.(q.username) ?? false) &&
+    (groups === undefined || q.groups.some(groups)) &&
+    !(excludeGroups !== undefined && q.groups.some(excludeGroups)) &&
+    (pods === undefined || pods(pod.labels))
+}
+
+/** The document a rule's custom `schema` is applied to, once per new container. */
+export function evaluationDocument(added: AddedContainer, input: CheckInput): JsonValue {
+  return {
+    container: added.value,
+    pod: { metadata: input.pod.metadata, spec: input.pod.spec ?? null },
+    namespace: input.requester.namespace,
+    user: { username: input.requester.username, groups: [...input.requester.groups] },
+    dryRun: input.requester.dryRun,
+  }
+}
+
+function podChecks(rule: RuleDocument): Array<{ describe: string; run: (input: CheckInput) => Violation[] }> {
+  const out: Array<{ describe: string; run: (input: CheckInput) => Violation[] }> = []
+  const pod = (input: CheckInput, detail: string): Violation =>
+    ({ origin: 'policy', rule: rule.name, field: input.pod.listField, type: 'Forbidden', detail, containerIndex: -1 })
+  if (rule.subjects) {
+    const users = compileGlobs(rule.subjects.users ?? [])
+    const groups = compileGlobs(rule.subjects.groups ?? [])
+    out.push({
+      describe: `subjects: requester's username matches ${quotedList(rule.subjects.users ?? [])} or a group matches ${quotedList(rule.subjects.groups ?? [])}`,
+      run: (input) => (users(input.requester.username) || input.requester.groups.some(groups) ? []
+        : [pod(input, `user ${JSON.stringify(input.requester.username)} may not add ephemeral containers here`)]),
+    })
+  }
+  const max = rule.maxEphemeralContainers
+  if (max !== undefined) {
+    out.push({
+      describe: `maxEphemeralContainers: at most ${max} per pod, existing ones included`,
+      run: (input) => (input.pod.ephemeralContainers.length <= max ? []
+        : [pod(input, `at most ${max} ephemeral containers per pod; this request makes ${input.pod.ephemeralContainers.length}`)]),
+    })
+  }
+  return out
+}
+
+export interface CompiledRule { readonly check: Check; readonly view: CompiledRuleView }
+
+export function compileRule(rule: RuleDocument, defaultMode: Mode, ajv: Ajv2020): CompiledRule {
+  const mode = rule.mode ?? defaultMode
+  const matches = compileMatch(rule.match)
+  const schema = containerSchema(rule)
+  const hasContainerRules = Object.keys(schema['properties'] as Schema).length > 0 || 'required' in schema
+  const containers = hasContainerRules ? schemaCheck({ id: rule.name, origin: 'policy', mode, schema, validate: ajv.compile(schema) }) : undefined
+  const custom = rule.schema === undefined ? undefined : schemaCheck({
+    id: rule.name,
+    origin: 'policy',
+    mode,
+    schema: typeof rule.schema === 'boolean' ? {} : rule.schema,
+    validate: ajv.compile(rule.schema),
+    documentOf: evaluationDocument,
+    containerPointer: '/container',
+  })
+  const pods = podChecks(rule)
+  const check: Check = {
+    id: rule.name,
+    origin: 'policy',
+    mode,
+    run: (input) => {
+      if (input.added.length === 0 || !matches(input)) return []
+      return [...(containers?.run(input) ?? []), ...(custom?.run(input) ?? []), ...pods.flatMap((p) => p.run(input))]
+    },
+  }
+  return {
+    check,
+    view: {
+      rule: rule.name,
+      mode,
+      ...(rule.match ? { match: rule.match } : {}),
+      containerSchema: schema,
+      podChecks: pods.map((p) => p.describe),
+      ...(rule.schema === undefined ? {} : { customSchema: rule.schema }),
+    },
+  }
+}
+
+function compileExemptions(doc: PolicyDocument): (q: Requester) => string | undefined {
+  const ex = doc.spec.exemptions ?? {}
+  const find = (globs: string[] | undefined, value: string): string | undefined =>
+    globs?.find((g) => compileGlobs([g])(value))
+  const namespaces = ex.namespaces ?? []
+  const users = ex.users ?? []
+  const groups = ex.groups ?? []
+  if (namespaces.length + users.length + groups.length === 0) return () => undefined
+  const anyNamespace = compileGlobs(namespaces)
+  const anyUser = compileGlobs(users)
+  const anyGroup = compileGlobs(groups)
+  return (q) => {
+    if (anyNamespace(q.namespace)) return `namespace ${JSON.stringify(q.namespace)} matches exemption ${JSON.stringify(find(namespaces, q.namespace))}`
+    if (anyUser(q.username)) return `user ${JSON.stringify(q.username)} matches exemption ${JSON.stringify(find(users, q.username))}`
+    const group = q.groups.find(anyGroup)
+    if (group !== undefined) return `group ${JSON.stringify(group)} matches exemption ${JSON.stringify(find(groups, group))}`
+    return undefined
+  }
+}
+
+/** A validated document to a Policy; throws if a schema does not compile (load.ts reports it). */
+export function compilePolicy(doc: PolicyDocument, hash: string, ajv: Ajv2020): { policy: Policy; rules: CompiledRuleView[] } {
+  const defaultMode = doc.spec.mode ?? 'enforce'
+  const rules = (doc.spec.rules ?? []).map((r) => compileRule(r, defaultMode, ajv))
+  const policy: Policy = Object.freeze({
+    name: doc.metadata.name,
+    hash,
+    exemption: compileExemptions(doc),
+    checks: Object.freeze([...kubernetesChecks, ...rules.map((r) => r.check)]),
+  })
+  return { policy, rules: rules.map((r) => r.view) }
+}

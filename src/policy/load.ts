@@ -1,0 +1,105 @@
+// Reads a policy file (YAML or JSON), validates it against schemas/policy.schema.json and the rules a
+// schema cannot express, and compiles it. Every problem is reported with its field path.
+import { createHash } from 'node:crypto'
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { parseDocument } from 'yaml'
+import { fieldPath } from '../checks/schema-check.js'
+import { PACKAGE_ROOT } from '../paths.js'
+import { createPolicyAjv, loadSchema } from '../schemas.js'
+import { compilePolicy } from './compile.js'
+import { parseImagePattern } from './image-pattern.js'
+import { unsafePatternReason } from './safe-regex.js'
+import { selectorErrors } from './selector.js'
+import type { CompiledRuleView, Policy, PolicyDocument } from './types.js'
+
+export const DEFAULT_POLICY_FILE = join(PACKAGE_ROOT, 'policies', 'default.yaml')
+
+/** A policy that cannot be used; `problems` are `path: what is wrong`, in document order. */
+export class PolicyError extends Error {
+  override readonly name = 'PolicyError'
+  constructor(readonly source: string, readonly problems: readonly string[]) {
+    super(`${source}: invalid policy:\n${problems.map((p) => `  ${p}`).join('\n')}`)
+  }
+}
+
+export interface LoadedPolicy {
+  readonly policy: Policy
+  readonly rules: readonly CompiledRuleView[]
+  readonly source: string
+}
+
+const format = loadSchema('policy.schema.json')
+
+const pathOf = (pointer: string): string =>
+  fieldPath('', pointer === '' ? [] : pointer.slice(1).split('/').map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'))).replace(/^\./, '') || '(document)'
+
+function formatProblems(doc: unknown): string[] {
+  if (format.validate(doc)) return []
+  return (format.validate.errors ?? []).map((e) => {
+    const params = e.params as { additionalProperty?: string; allowedValues?: unknown[]; allowedValue?: unknown }
+    if (e.keyword === 'additionalProperties') return `${pathOf(`${e.instancePath}/${params.additionalProperty}`)}: unknown field`
+    if (e.keyword === 'enum') return `${pathOf(e.instancePath)}: must be one of ${params.allowedValues?.map((v) => JSON.stringify(v)).join(', ')}`
+    if (e.keyword === 'const') return `${pathOf(e.instancePath)}: must be ${JSON.stringify(params.allowedValue)}`
+    return `${pathOf(e.instancePath)}: ${e.message}`
+  })
+}
+
+function semanticProblems(doc: PolicyDocument): string[] {
+  const problems: string[] = []
+  const seen = new Set<string>()
+  ;(doc.spec.rules ?? []).forEach((rule, i) => {
+    const at = `spec.rules[${i}]`
+    if (seen.has(rule.name)) problems.push(`${at}.name: duplicate rule name ${JSON.stringify(rule.name)}`)
+    seen.add(rule.name)
+    for (const list of ['allow', 'deny'] as const) {
+      rule.images?.[list]?.forEach((p, j) => {
+        const parsed = parseImagePattern(p)
+        if (typeof parsed === 'string') problems.push(`${at}.images.${list}[${j}]: image pattern ${JSON.stringify(p)} ${parsed}`)
+      })
+    }
+    if (rule.match?.podSelector) problems.push(...selectorErrors(rule.match.podSelector, `${at}.match.podSelector`))
+    rule.env?.require?.forEach((q, j) => {
+      const why = q.pattern === undefined ? undefined : unsafePatternReason(q.pattern)
+      if (why) problems.push(`${at}.env.require[${j}].pattern: ${why}`)
+    })
+  })
+  return problems
+}
+
+/** Parses, validates and compiles policy text; throws PolicyError listing every problem. */
+export function parsePolicy(text: string, source: string): LoadedPolicy {
+  const yaml = parseDocument(text, { uniqueKeys: true, prettyErrors: false })
+  if (yaml.errors.length > 0) throw new PolicyError(source, yaml.errors.map((e) => `(document): ${e.message.split('\n')[0]}`))
+  const doc: unknown = yaml.toJS({ maxAliasCount: 100 })
+  const formatErrors = formatProblems(doc)
+  if (formatErrors.length > 0) throw new PolicyError(source, formatErrors)
+  const policyDoc = doc as PolicyDocument
+  const problems = semanticProblems(policyDoc)
+  if (problems.length > 0) throw new PolicyError(source, problems)
+  const ajv = createPolicyAjv()
+  // Compile rule by rule, so a custom schema that does not compile is reported under its rule.
+  const compileProblems: string[] = []
+  ;(policyDoc.spec.rules ?? []).forEach((rule, i) => {
+    if (rule.schema === undefined) return
+    try {
+      ajv.compile(rule.schema)
+    } catch (e) {
+      compileProblems.push(`spec.rules[${i}].schema: ${(e as Error).message}`)
+    }
+  })
+  if (compileProblems.length > 0) throw new PolicyError(source, compileProblems)
+  const hash = createHash('sha256').update(text).digest('hex').slice(0, 12)
+  const { policy, rules } = compilePolicy(policyDoc, hash, createPolicyAjv())
+  return { policy, rules, source }
+}
+
+export function loadPolicyFile(file: string): LoadedPolicy {
+  let text: string
+  try {
+    text = readFileSync(file, 'utf8')
+  } catch (e) {
+    throw new PolicyError(file, [`(file): cannot read: ${(e as Error).message}`])
+  }
+  return parsePolicy(text, file)
+}
