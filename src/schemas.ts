@@ -18,15 +18,6 @@ const OPTIONS = { allErrors: true, coerceTypes: false, useDefaults: false, remov
 
 type KeywordErrors = { errors?: Partial<ErrorObject>[] }
 
-/** The distribution/reference grammar, by a linear scanner: a regular expression for it would backtrack. */
-function imageReference(this: unknown, enabled: boolean, data: string): boolean {
-  if (!enabled) return true
-  const parsed = parseImageReference(data)
-  if (parsed.ok) return true
-  ;(imageReference as KeywordErrors).errors = [{ keyword: 'imageReference', message: parsed.error, params: {} }]
-  return false
-}
-
 export interface ImagePolicySpec {
   readonly allow?: readonly string[]
   readonly deny?: readonly string[]
@@ -34,7 +25,10 @@ export interface ImagePolicySpec {
   readonly forbidTags?: readonly string[]
 }
 
-/** imagePolicy: the image parses, and matches the allow/deny patterns, digest and tag rules. */
+/**
+ * imagePolicy: the image parses under the distribution/reference grammar (by a linear scanner: a
+ * regular expression for it would backtrack), and meets the allow/deny patterns, digest and tag rules.
+ */
 function compileImagePolicy(spec: ImagePolicySpec): (data: string) => boolean {
   const patterns = (list: readonly string[] | undefined): ImagePattern[] | undefined => list?.map((p) => {
     const parsed = parseImagePattern(p)
@@ -71,7 +65,6 @@ function createAjv(options: { safePatterns?: boolean } = {}): Ajv2020 {
     ...(options.safePatterns ? { code: { regExp: safeRegExp }, strictTypes: false, strictRequired: false } : {}),
   })
   ajv.addKeyword({ keyword: ERROR_ANNOTATION, schemaType: 'object' })
-  ajv.addKeyword({ keyword: 'imageReference', type: 'string', schemaType: 'boolean', errors: true, validate: imageReference })
   ajv.addKeyword({ keyword: 'imagePolicy', type: 'string', schemaType: 'object', errors: true, compile: compileImagePolicy })
   return ajv
 }

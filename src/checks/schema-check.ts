@@ -49,6 +49,15 @@ function assertAnnotations(node: unknown, where: string): void {
   }
 }
 
+// Applicators whose subschema failures are expected while searching: only their own error counts.
+const SEARCHING_KEYWORDS: ReadonlySet<string> = new Set(['contains', 'anyOf', 'oneOf'])
+
+/** Drops errors from inside contains/anyOf/oneOf when that keyword reported its own error. */
+function withoutBranchErrors(errors: readonly ErrorObject[]): ErrorObject[] {
+  const parents = errors.filter((e) => SEARCHING_KEYWORDS.has(e.keyword)).map((e) => `${e.schemaPath}/`)
+  return parents.length === 0 ? [...errors] : errors.filter((e) => !parents.some((p) => e.schemaPath.startsWith(p)))
+}
+
 export interface SchemaCheckOptions {
   readonly id: string
   readonly origin: Origin
@@ -79,7 +88,7 @@ export function schemaCheck(o: SchemaCheckOptions): Check {
         const doc = o.documentOf ? o.documentOf(added, input) : added.value
         if (o.validate(doc)) continue
         const base = `${input.pod.listField}[${added.index}]`
-        for (const error of o.validate.errors ?? []) {
+        for (const error of withoutBranchErrors(o.validate.errors ?? [])) {
           const inContainer = error.instancePath === prefix || error.instancePath.startsWith(`${prefix}/`)
           const segments = inContainer ? pointerSegments(error.instancePath.slice(prefix.length)) : []
           const extra = error.keyword === 'required' ? (error.params as { missingProperty: string }).missingProperty

@@ -37,7 +37,9 @@ export function parseImagePattern(source: string): ImagePattern | string {
   // Normalize like ParseNormalizedNamed: no registry means Docker Hub, a bare name means library/.
   let domain = segments[0]!
   let path = segments.slice(1)
-  if (segments.length === 1 || !(domain === '*' || domain === '**' || looksLikeHost(domain))) {
+  // A leading * or ** always stands for the registry (so `**` alone matches every image).
+  const wildcardHost = domain === '*' || domain === '**'
+  if (!wildcardHost && (segments.length === 1 || !looksLikeHost(domain))) {
     domain = 'docker.io'
     path = segments
   }
@@ -45,7 +47,7 @@ export function parseImagePattern(source: string): ImagePattern | string {
   if (domain === 'index.docker.io') domain = 'docker.io'
   if (domain === 'docker.io' && path.length === 1 && !path[0]!.includes('*')) path = ['library', path[0]!]
   // Check the literal parts against the reference grammar by substituting a valid name for wildcards.
-  const probe = [domain === '*' || domain === '**' ? 'example.com' : domain, ...path.map((s) => (s.includes('*') ? 'x' : s))].join('/')
+  const probe = [wildcardHost ? 'example.com' : domain, ...(path.length > 0 ? path : ['x']).map((s) => (s.includes('*') ? 'x' : s))].join('/')
   const parsed = parseImageReference(`${probe}${tag !== undefined ? `:${tag}` : ''}${digest !== undefined ? `@${digest}` : ''}`)
   if (!parsed.ok) return parsed.error
   return { source, segments: [domain, ...path], ...(tag === undefined ? {} : { tag }), ...(digest === undefined ? {} : { digest }) }

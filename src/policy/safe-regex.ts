@@ -59,10 +59,11 @@ export const MAX_PATTERN_SUBJECT = 4096
  * A RegExp factory for Ajv's `code.regExp` option: refuses unsafe patterns when the policy is
  * compiled, and fails strings longer than MAX_PATTERN_SUBJECT instead of running the pattern on them.
  */
-export function safeRegExp(pattern: string, flags: string): { test: (s: string) => boolean } {
+export function safeRegExp(pattern: string, flags: string): { test: (s: string) => boolean; toString: () => string } {
   const why = unsafePatternReason(pattern)
   if (why) throw new Error(`pattern ${JSON.stringify(pattern)} ${why}`)
   const re = new RegExp(pattern, flags)
-  return { test: (s) => s.length <= MAX_PATTERN_SUBJECT && re.test(s) }
+  // Ajv caches compiled patterns by toString(): keep it the pattern's own.
+  return { test: (s) => s.length <= MAX_PATTERN_SUBJECT && re.test(s), toString: () => re.toString() }
 }
 safeRegExp.code = 'safeRegExp'

@@ -34,6 +34,8 @@ export interface AppOptions {
   readonly https?: SecureContextOptions & { minVersion?: 'TLSv1.2' | 'TLSv1.3' }
   /** Readiness beyond "the server answers" (e.g. false while shutting down). */
   readonly ready?: () => boolean
+  /** Details shown by /readyz (the policy in force, a failed reload). */
+  readonly status?: () => Record<string, unknown>
 }
 
 interface StatusBody { kind: 'Status'; apiVersion: 'v1'; status: 'Failure'; code: number; reason: string; message: string }
@@ -120,7 +122,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
   app.get('/healthz', async () => ({ status: 'ok' }))
   app.get('/readyz', async (_req, reply) => {
     if (options.ready && !options.ready()) return reply.code(503).send(statusBody(503, 'ServiceUnavailable', 'not ready'))
-    return { status: 'ok' }
+    return { status: 'ok', ...options.status?.() }
   })
   return app
 }

@@ -24,7 +24,9 @@ export interface ServeOptions {
   readonly port: number
   readonly certFile: string
   readonly keyFile: string
-  readonly policy: Policy
+  /** The policy in force, read once per request. */
+  readonly policy: () => Policy
+  readonly status?: () => Record<string, unknown>
   readonly logger: Logger
 }
 
@@ -32,7 +34,8 @@ export async function startServer(o: ServeOptions): Promise<FastifyInstance> {
   let shuttingDown = false
   const app = buildApp({
     logger: o.logger,
-    policy: () => o.policy,
+    policy: o.policy,
+    ...(o.status ? { status: o.status } : {}),
     ready: () => !shuttingDown,
     https: {
       cert: readFileSync(o.certFile),

@@ -14,7 +14,7 @@ t.test('startServer: HTTPS from certificate files, TLS 1.2 clients served, close
   writeFileSync(join(dir, 'tls.crt'), certs.cert)
   writeFileSync(join(dir, 'tls.key'), certs.key)
   const sink = logSink()
-  const app = await startServer({ host: '127.0.0.1', port: 0, certFile: join(dir, 'tls.crt'), keyFile: join(dir, 'tls.key'), policy: defaultPolicy, logger: createLogger({ destination: sink.stream }) })
+  const app = await startServer({ host: '127.0.0.1', port: 0, certFile: join(dir, 'tls.crt'), keyFile: join(dir, 'tls.key'), policy: () => defaultPolicy, logger: createLogger({ destination: sink.stream }) })
   const address = app.server.address()
   if (address === null || typeof address === 'string') throw new Error('no port')
   const server = { url: `https://127.0.0.1:${address.port}`, ca: certs.caCert }

@@ -37,14 +37,15 @@ export interface TestServer {
   readonly logText: () => string
 }
 
-export async function startTestServer(o: { policy?: Policy; ready?: () => boolean } = {}): Promise<TestServer> {
+export async function startTestServer(o: { policy?: Policy | (() => Policy); ready?: () => boolean; status?: () => Record<string, unknown> } = {}): Promise<TestServer> {
   const certs = await testCertificates()
   const sink = logSink()
   const logger = createLogger({ destination: sink.stream, level: 'info' })
   const app = buildApp({
     logger,
-    policy: () => o.policy ?? defaultPolicy,
+    policy: typeof o.policy === 'function' ? o.policy : () => (o.policy as Policy | undefined) ?? defaultPolicy,
     ...(o.ready ? { ready: o.ready } : {}),
+    ...(o.status ? { status: o.status } : {}),
     https: { cert: certs.cert, key: certs.key, minVersion: TLS_MIN_VERSION, ciphers: TLS12_CIPHERS },
   })
   await app.listen({ host: '127.0.0.1', port: 0 })

@@ -1,0 +1,84 @@
+// Reloads the policy file when its content changes. A mounted ConfigMap changes by a symlink swap
+// (..data), which keeps mtimes and inodes of the path unreliable, so the content is compared.
+// A valid change is swapped in at once; requests in flight keep the policy they started with (the
+// server reads the current policy once per request). An invalid change keeps the last good policy.
+import { readFileSync } from 'node:fs'
+import type { Logger } from 'pino'
+import { parsePolicy, PolicyError, type LoadedPolicy } from './load.js'
+import type { Policy } from './types.js'
+
+export interface PolicyStatus {
+  readonly name: string
+  readonly hash: string
+  readonly source: string
+  readonly loadedAt: string
+  /** The last reload that failed, while the file still holds that content. */
+  readonly reloadError?: { readonly message: string; readonly problems: readonly string[]; readonly at: string }
+}
+
+export class PolicyWatcher {
+  private loaded: LoadedPolicy
+  private loadedAt = new Date().toISOString()
+  private lastText: string
+  private reloadError: PolicyStatus['reloadError']
+  private readFailed = false
+  private timer: NodeJS.Timeout | undefined
+
+  constructor(private readonly file: string, initial: LoadedPolicy, initialText: string, private readonly logger: Logger) {
+    this.loaded = initial
+    this.lastText = initialText
+  }
+
+  readonly current = (): Policy => this.loaded.policy
+
+  status(): PolicyStatus {
+    const p = this.loaded.policy
+    return { name: p.name, hash: p.hash, source: this.file, loadedAt: this.loadedAt, ...(this.reloadError ? { reloadError: this.reloadError } : {}) }
+  }
+
+  /** Reads the file once; reloads when its content differs from the last seen. Returns what happened. */
+  check(): 'unchanged' | 'reloaded' | 'invalid' {
+    let text: string
+    try {
+      text = readFileSync(this.file, 'utf8')
+    } catch (e) {
+      // A swap in progress can briefly hide the file; keep serving and try again next time.
+      if (!this.readFailed) this.fail(new PolicyError(this.file, [`(file): cannot read: ${(e as Error).message}`]), undefined)
+      this.readFailed = true
+      return 'invalid'
+    }
+    if (this.readFailed) {
+      this.readFailed = false
+      if (text === this.lastText) this.reloadError = undefined
+    }
+    if (text === this.lastText) return 'unchanged'
+    try {
+      const next = parsePolicy(text, this.file)
+      this.loaded = next
+      this.lastText = text
+      this.loadedAt = new Date().toISOString()
+      this.reloadError = undefined
+      this.logger.info({ policy: next.policy.name, hash: next.policy.hash, source: this.file }, 'policy reloaded')
+      return 'reloaded'
+    } catch (e) {
+      this.fail(e, text)
+      return 'invalid'
+    }
+  }
+
+  private fail(e: unknown, text: string | undefined): void {
+    const problems = e instanceof PolicyError ? e.problems : [(e as Error).message]
+    if (text !== undefined) this.lastText = text // report a bad version once, not every poll
+    this.reloadError = { message: 'policy file is invalid; the last good policy stays in force', problems, at: new Date().toISOString() }
+    this.logger.error({ source: this.file, problems, policy: this.loaded.policy.name, hash: this.loaded.policy.hash }, 'policy reload failed; keeping the last good policy')
+  }
+
+  start(intervalMs: number): void {
+    this.timer = setInterval(() => this.check(), intervalMs)
+    this.timer.unref()
+  }
+
+  stop(): void {
+    clearInterval(this.timer)
+  }
+}

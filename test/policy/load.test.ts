@@ -1,0 +1,113 @@
+import t from 'tap'
+import { readdirSync, readFileSync } from 'node:fs'
+import { admit } from '../../src/admission/handler.js'
+import { decodeReview } from '../../src/admission/decode.js'
+import { DEFAULT_POLICY_FILE, loadPolicyFile, parsePolicy, PolicyError } from '../../src/policy/load.js'
+import { debugContainer, profileContainer, review, type ReviewOptions } from '../support/reviews.js'
+
+const HEAD = 'apiVersion: ephemeral-guard.dev/v1alpha1\nkind: EphemeralContainerPolicy\nmetadata: {name: test}\n'
+
+function problems(text: string): readonly string[] {
+  try {
+    parsePolicy(text, 'p.yaml')
+  } catch (e) {
+    if (e instanceof PolicyError) return e.problems
+    throw e
+  }
+  return []
+}
+
+t.test('every problem is reported with its field path', async (t) => {
+  const cases: Array<[string, string, string[]]> = [
+    ['YAML syntax', `${HEAD}spec: {rules: [}`, ['(document): ']],
+    ['duplicate keys', `${HEAD}metadata: {name: again}\nspec: {}`, ['(document): Map keys must be unique']],
+    ['not a policy', 'just text', ['(document): must be object']],
+    ['wrong apiVersion and kind', 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\nspec: {}', ['apiVersion: must be "ephemeral-guard.dev/v1alpha1"', 'kind: must be "EphemeralContainerPolicy"']],
+    ['missing spec', `${HEAD}`, ["(document): must have required property 'spec'"]],
+    ['bad policy name', 'apiVersion: ephemeral-guard.dev/v1alpha1\nkind: EphemeralContainerPolicy\nmetadata: {name: Bad_Name}\nspec: {}', ['metadata.name: must match pattern']],
+    ['unknown field', `${HEAD}spec: {rules: [{name: r, imagez: {}}]}`, ['spec.rules[0].imagez: unknown field']],
+    ['bad mode', `${HEAD}spec: {mode: block}`, ['spec.mode: must be one of "enforce", "warn", "audit"']],
+    ['rule without name', `${HEAD}spec: {rules: [{images: {}}]}`, ["spec.rules[0]: must have required property 'name'"]],
+    ['wrong types', `${HEAD}spec: {rules: [{name: r, images: {allow: nginx}, maxEphemeralContainers: -1}]}`, ['spec.rules[0].images.allow: must be array', 'spec.rules[0].maxEphemeralContainers: must be >= 0']],
+    ['duplicate rule names', `${HEAD}spec: {rules: [{name: r}, {name: r}]}`, ['spec.rules[1].name: duplicate rule name "r"']],
+    ['bad image pattern', `${HEAD}spec: {rules: [{name: r, images: {allow: ["registry.example.com/debug-*"], deny: ["a//b"]}}]}`, ['spec.rules[0].images.allow[0]: image pattern "registry.example.com/debug-*" may use * and ** only as whole path segments', 'spec.rules[0].images.deny[0]: image pattern "a//b" has an empty path segment']],
+    ['selector values', `${HEAD}spec: {rules: [{name: r, match: {podSelector: {matchExpressions: [{key: a, operator: In}]}}}]}`, ['spec.rules[0].match.podSelector.matchExpressions[0].values: must be non-empty when operator is In']],
+    ['catastrophic pattern', `${HEAD}spec: {rules: [{name: r, env: {require: [{name: T, pattern: "^(a+)+$"}]}}]}`, ['spec.rules[0].env.require[0].pattern: could backtrack catastrophically: a repetition inside a repetition']],
+    ['invalid pattern', `${HEAD}spec: {rules: [{name: r, env: {require: [{name: T, pattern: "["}]}}]}`, ['spec.rules[0].env.require[0].pattern: is not a valid regular expression']],
+    ['custom schema that does not compile', `${HEAD}spec: {rules: [{name: r, schema: {type: strange}}]}`, ['spec.rules[0].schema: schema is invalid']],
+    ['custom schema with an unknown keyword', `${HEAD}spec: {rules: [{name: r, schema: {mustBe: 1}}]}`, ['spec.rules[0].schema: strict mode: unknown keyword: "mustBe"']],
+    ['custom schema with a catastrophic pattern', `${HEAD}spec: {rules: [{name: r, schema: {properties: {namespace: {pattern: "(x|x)*y"}}}}]}`, ['spec.rules[0].schema: pattern "(x|x)*y" could backtrack catastrophically: alternation inside a repetition']],
+  ]
+  for (const [name, text, expected] of cases) {
+    const got = problems(text)
+    // The YAML parser may report one syntax error several ways; everything else is exact.
+    if (name === 'YAML syntax') t.ok(got.length >= 1, name)
+    else t.equal(got.length, expected.length, `${name}: ${JSON.stringify(got)}`)
+    expected.forEach((e, i) => t.ok(got[i]?.startsWith(e), `${name}: ${got[i]} starts with ${e}`))
+  }
+})
+
+t.test('JSON works as well as YAML; the hash follows the content', async (t) => {
+  const json = JSON.stringify({ apiVersion: 'ephemeral-guard.dev/v1alpha1', kind: 'EphemeralContainerPolicy', metadata: { name: 'j' }, spec: { rules: [{ name: 'r', images: {} }] } })
+  const a = parsePolicy(json, 'p.json').policy
+  t.equal(a.name, 'j')
+  t.match(a.hash, /^[0-9a-f]{12}$/)
+  t.equal(parsePolicy(json, 'again.json').policy.hash, a.hash)
+  t.not(parsePolicy(`${json}\n`, 'p.json').policy.hash, a.hash)
+})
+
+t.test('an unreadable file is a policy error', async (t) => {
+  t.throws(() => loadPolicyFile('/nonexistent/policy.yaml'), PolicyError)
+})
+
+const examples = new URL('../../policies/examples/', import.meta.url)
+const decideWith = (file: URL | string, o: ReviewOptions) => admit(decodeReview(JSON.parse(JSON.stringify(review(o)))), 'validate', loadPolicyFile(typeof file === 'string' ? file : file.pathname).policy).review.response
+
+t.test('the shipped policies load', async (t) => {
+  const files = readdirSync(examples).filter((f) => f.endsWith('.yaml'))
+  t.ok(files.length >= 3)
+  for (const f of files) t.doesNotThrow(() => loadPolicyFile(new URL(f, examples).pathname), f)
+  t.equal(loadPolicyFile(DEFAULT_POLICY_FILE).policy.name, 'default')
+  t.match(readFileSync(DEFAULT_POLICY_FILE, 'utf8'), /kind: EphemeralContainerPolicy/)
+})
+
+t.test('example: production', async (t) => {
+  const file = new URL('production.yaml', examples)
+  const prod = (o: ReviewOptions): ReviewOptions => o
+  const inProd = (r: ReturnType<typeof review>) => { r.request.namespace = 'prod-eu'; return r }
+  const decideProd = (o: ReviewOptions) => admit(decodeReview(inProd(review(o))), 'validate', loadPolicyFile(file.pathname).policy).review.response
+  t.equal(decideProd(prod({ added: [profileContainer('general', { image: 'registry.example.com/debug/netshoot:v1' })], groups: ['sre'] }))?.allowed, true, 'SRE with a vetted image')
+  t.match(decideProd({ added: [profileContainer('general', { image: 'registry.example.com/debug/netshoot:v1' })], groups: ['dev'] })?.status?.message, /rule sre-only/, 'developers may not')
+  t.match(decideProd({ added: [profileContainer('general', { image: 'nicolaka/netshoot:v1' })], groups: ['sre'] })?.status?.message, /is not allowed; allowed images.*rule trusted-images/)
+  t.match(decideProd({ added: [profileContainer('general', { image: 'busybox' })], groups: ['sre'] })?.status?.message, /tag "latest" is not allowed/)
+  t.match(decideProd({ added: [profileContainer('general', { image: 'busybox:1.36', env: [{ name: 'P', valueFrom: { secretKeyRef: { name: 's', key: 'k' } } }] })], groups: ['sre'] })?.status?.message, /rule no-secrets/)
+  // This pod has no istio-proxy: Kubernetes' own rule speaks for that field, not the policy's.
+  t.match(decideProd({ added: [profileContainer('general', { image: 'busybox:1.36', targetContainerName: 'istio-proxy' })], groups: ['sre'] })?.status?.message, /^spec\.ephemeralContainers\[0\]\.targetContainerName: Not found: "istio-proxy"$/)
+  t.match(decideProd({ added: [profileContainer('general', { image: 'busybox:1.36', targetContainerName: undefined as unknown as string })], groups: ['sre'] })?.status?.message, /targetContainerName: Required value: must name the container to debug.*rule no-secrets/)
+  t.equal(decideWith(file, { added: [profileContainer('sysadmin')], groups: ['dev'] })?.allowed, true, 'outside prod-* only the bounded rule applies')
+})
+
+t.test('example: development', async (t) => {
+  const file = new URL('development.yaml', examples)
+  const net = decideWith(file, { added: [profileContainer('netadmin', { image: 'nicolaka/netshoot' })] })
+  t.equal(net?.allowed, true)
+  t.equal(net?.warnings, undefined, 'shop is not a dev namespace: network-tools does not apply')
+  const r = review({ added: [profileContainer('general', { image: 'nicolaka/netshoot', securityContext: { capabilities: { add: ['SYS_ADMIN'] } } })] })
+  r.request.namespace = 'dev-team1'
+  const dev = admit(decodeReview(r), 'validate', loadPolicyFile(file.pathname).policy).review.response
+  t.equal(dev?.allowed, true, 'warn mode allows')
+  t.same(dev?.warnings, ['spec.ephemeralContainers[0].securityContext.capabilities.add[0]: Forbidden: capability "SYS_ADMIN" is not allowed; allowed: SYS_PTRACE, NET_ADMIN, NET_RAW (rule network-tools)'])
+  t.ok(net?.auditAnnotations?.['image-hygiene'], 'latest recorded in the audit log')
+  t.equal(decideWith(file, { added: [profileContainer('sysadmin')] })?.allowed, false, 'privileged is enforced even here')
+})
+
+t.test('example: break-glass', async (t) => {
+  const file = new URL('break-glass.yaml', examples)
+  const responder = { groups: ['incident-responders'], username: 'dana@example.com' }
+  t.equal(decideWith(file, { added: [profileContainer('sysadmin')] })?.allowed, false, 'others: restricted')
+  t.match(decideWith(file, { added: [profileContainer('sysadmin')], ...responder })?.status?.message, /must set DEBUG_TICKET matching/, 'responders need a ticket')
+  const ok = decideWith(file, { added: [profileContainer('sysadmin', { env: [{ name: 'DEBUG_TICKET', value: 'INC-4711' }] })], ...responder })
+  t.equal(ok?.allowed, true, 'with a ticket, anything')
+  t.match(ok?.auditAnnotations?.['record-break-glass'], /break-glass debug container added/)
+  t.equal(decideWith(file, { added: [debugContainer()] })?.allowed, true)
+})

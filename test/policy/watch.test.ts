@@ -1,0 +1,97 @@
+import t from 'tap'
+import { mkdirSync, mkdtempSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { createLogger } from '../../src/log.js'
+import { loadPolicyFile } from '../../src/policy/load.js'
+import { PolicyWatcher } from '../../src/policy/watch.js'
+import type { AdmissionReview } from '../../src/kube/types.js'
+import { profileContainer, review } from '../support/reviews.js'
+import { call, logSink, startTestServer } from '../support/server.js'
+
+const policyText = (name: string, allowPrivileged: boolean): string =>
+  `apiVersion: ephemeral-guard.dev/v1alpha1\nkind: EphemeralContainerPolicy\nmetadata: {name: ${name}}\nspec:\n  rules:\n  - name: privileged\n    securityContext: {allowPrivileged: ${allowPrivileged}}\n`
+const INVALID = 'apiVersion: ephemeral-guard.dev/v1alpha1\nkind: EphemeralContainerPolicy\nmetadata: {name: broken}\nspec: {rules: [{name: r, imagez: {}}]}\n'
+
+/** A folder laid out as the kubelet mounts a ConfigMap: policy.yaml -> ..data/policy.yaml, ..data -> ..<version>. */
+function configMapDir(): { file: string; publish: (text: string) => void } {
+  const dir = mkdtempSync(join(tmpdir(), 'eg-cm-'))
+  let version = 0
+  const publish = (text: string): void => {
+    const next = `..v${++version}`
+    mkdirSync(join(dir, next))
+    writeFileSync(join(dir, next, 'policy.yaml'), text)
+    symlinkSync(next, join(dir, '..data_tmp'))
+    renameSync(join(dir, '..data_tmp'), join(dir, '..data')) // atomic swap, as the kubelet does
+  }
+  publish(policyText('first', true))
+  symlinkSync('..data/policy.yaml', join(dir, 'policy.yaml'))
+  return { file: join(dir, 'policy.yaml'), publish }
+}
+
+t.test('check(): unchanged, reloaded, invalid keeps the last good, read failures', async (t) => {
+  const { file, publish } = configMapDir()
+  const sink = logSink()
+  const w = new PolicyWatcher(file, loadPolicyFile(file), policyText('first', true), createLogger({ destination: sink.stream }))
+  t.equal(w.check(), 'unchanged')
+  publish(policyText('second', false))
+  t.equal(w.check(), 'reloaded')
+  t.equal(w.current().name, 'second')
+  t.match(sink.records.at(-1), { msg: 'policy reloaded', policy: 'second' })
+  publish(INVALID)
+  t.equal(w.check(), 'invalid')
+  t.equal(w.current().name, 'second', 'last good policy stays')
+  t.match(w.status(), { name: 'second', reloadError: { problems: ['spec.rules[0].imagez: unknown field'] } })
+  t.match(sink.records.at(-1), { level: 'error', msg: 'policy reload failed; keeping the last good policy', problems: ['spec.rules[0].imagez: unknown field'] })
+  const logged = sink.records.length
+  t.equal(w.check(), 'unchanged', 'a bad version is reported once')
+  t.equal(sink.records.length, logged)
+  publish(policyText('third', true))
+  t.equal(w.check(), 'reloaded')
+  t.notOk(w.status().reloadError, 'a good version clears the error')
+  rmSync(file)
+  t.equal(w.check(), 'invalid')
+  t.match(w.status().reloadError?.problems[0], /cannot read/)
+  t.equal(w.check(), 'invalid', 'still missing')
+  symlinkSync('..data/policy.yaml', file)
+  t.equal(w.check(), 'unchanged')
+  t.notOk(w.status().reloadError, 'the file is back with the same content')
+})
+
+t.test('reload under concurrent requests: no failed request, each decided by one whole policy', async (t) => {
+  const { file, publish } = configMapDir()
+  const w = new PolicyWatcher(file, loadPolicyFile(file), policyText('first', true), createLogger({ destination: logSink().stream }))
+  w.start(5)
+  t.teardown(() => w.stop())
+  const server = await startTestServer({ policy: w.current, status: () => ({ policy: w.status() }) })
+  t.teardown(() => server.app.close())
+  const body = JSON.stringify(review({ added: [profileContainer('sysadmin')] }))
+  const results: Array<{ status: number; allowed: boolean | undefined }> = []
+  const versions = [policyText('deny', false), INVALID, policyText('allow', true), policyText('deny-again', false)]
+  for (let round = 0; round < versions.length; round++) {
+    const batch = Array.from({ length: 40 }, () => call(server, 'POST', '/validate', body))
+    publish(versions[round]!)
+    for (const res of await Promise.all(batch)) results.push({ status: res.status, allowed: (res.json() as AdmissionReview).response?.allowed })
+    await new Promise((r) => setTimeout(r, 30))
+  }
+  t.equal(results.length, 160)
+  t.ok(results.every((r) => r.status === 200 && typeof r.allowed === 'boolean'), 'every request answered with a decision')
+  t.ok(results.some((r) => r.allowed) && results.some((r) => !r.allowed), 'both policies were in force at some point')
+  const final = (await call(server, 'POST', '/validate', body)).json() as AdmissionReview
+  t.equal(final.response?.allowed, false, 'the last valid version is in force')
+  const ready = await call(server, 'GET', '/readyz')
+  t.equal(ready.status, 200)
+  t.match(ready.json(), { status: 'ok', policy: { name: 'deny-again' } })
+})
+
+t.test('/readyz shows a failed reload and stays ready', async (t) => {
+  const { file, publish } = configMapDir()
+  const w = new PolicyWatcher(file, loadPolicyFile(file), policyText('first', true), createLogger({ destination: logSink().stream }))
+  const server = await startTestServer({ policy: w.current, status: () => ({ policy: w.status() }) })
+  t.teardown(() => server.app.close())
+  publish(INVALID)
+  w.check()
+  const ready = await call(server, 'GET', '/readyz')
+  t.equal(ready.status, 200)
+  t.match(ready.json(), { status: 'ok', policy: { name: 'first', reloadError: { message: /last good policy stays in force/, problems: ['spec.rules[0].imagez: unknown field'] } } })
+})
