@@ -7,16 +7,10 @@ import {
   createTargetPod, ephemeralContainers, ephemeralContainersPath, freshNamespace, kubectlOk, withEphemeralContainers,
 } from './support/cluster.js'
 import { poll } from './support/process.js'
-import { setup, type Env } from './support/setup.js'
+import { fileEnvironment } from './support/setup.js'
 import { COMPLIANT, CONFIGURATION_NAME, decisions, MUTATING_WEBHOOK, SYSADMIN, VALIDATING_WEBHOOK, type LogRecord } from './support/webhook.js'
 
-let env: Env | undefined
-t.before(async () => { env = await setup() })
-t.teardown(async () => { await env?.teardown() })
-const e = (): Env => {
-  if (env === undefined) throw new Error('setup failed')
-  return env
-}
+const e = fileEnvironment(t)
 
 const DENIED = `admission webhook "${VALIDATING_WEBHOOK}" denied the request: `
 const NO_PRIVILEGED = 'spec.ephemeralContainers[0].securityContext.privileged: Forbidden: privileged debug containers are not allowed (rule no-privileged)'

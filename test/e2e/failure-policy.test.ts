@@ -5,16 +5,10 @@ import t from 'tap'
 import type { JsonObject } from '../../src/kube/types.js'
 import { createTargetPod, ephemeralContainers, ephemeralContainersPath, freshNamespace, kubectlOk, withEphemeralContainers } from './support/cluster.js'
 import { poll } from './support/process.js'
-import { setup, type Env } from './support/setup.js'
+import { fileEnvironment } from './support/setup.js'
 import { COMPLIANT, CONFIGURATION_NAME, MUTATING_WEBHOOK, VALIDATING_WEBHOOK } from './support/webhook.js'
 
-let env: Env | undefined
-t.before(async () => { env = await setup() })
-t.teardown(async () => { await env?.teardown() })
-const e = (): Env => {
-  if (env === undefined) throw new Error('setup failed')
-  return env
-}
+const e = fileEnvironment(t)
 
 t.test('with the server down, kubectl debug fails closed until the validating configuration is deleted', async (t) => {
   const { cluster, webhook } = e()

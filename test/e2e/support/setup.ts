@@ -40,3 +40,14 @@ export async function setup(): Promise<Env> {
     throw e
   }
 }
+
+/** One environment for the whole test file, set up before its first test; the getter throws if setup failed. */
+export function fileEnvironment(t: { before(fn: () => Promise<void>): void; teardown(fn: () => Promise<void>): void }): () => Env {
+  let env: Env | undefined
+  t.before(async () => { env = await setup() })
+  t.teardown(async () => { await env?.teardown() })
+  return () => {
+    if (env === undefined) throw new Error('setup failed')
+    return env
+  }
+}
