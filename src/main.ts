@@ -39,11 +39,6 @@ that parse.
 
 class UsageError extends Error {}
 
-/** Policy errors end the command with exit 2 where a policy is an input (serve, review). */
-function policyFrom(file: string | undefined): LoadedPolicy | undefined {
-  return file === undefined ? undefined : loadPolicyFile(file)
-}
-
 /** How often serve re-reads --policy. Kubelet updates a mounted ConfigMap within about a minute. */
 const POLICY_POLL_MS = 2000
 
@@ -68,11 +63,10 @@ async function serve(args: string[]): Promise<void> {
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be a port number, got ${values.port}`)
   const logger = createLogger()
   const file = values.policy
-  const loaded = policyFrom(file)
   let policy: () => Policy = () => defaultPolicy
   let status = (): Record<string, unknown> => ({ policy: { name: defaultPolicy.name, hash: defaultPolicy.hash, source: 'built-in' } })
-  if (file !== undefined && loaded !== undefined) {
-    const watcher = new PolicyWatcher(file, loaded, readFileSync(file, 'utf8'), logger)
+  if (file !== undefined) {
+    const watcher = PolicyWatcher.open(file, logger)
     watcher.start(POLICY_POLL_MS)
     policy = watcher.current
     status = () => ({ policy: watcher.status() })
@@ -110,7 +104,8 @@ function review(args: string[]): number {
   })
   if (values.webhook !== 'validate' && values.webhook !== 'mutate') throw new UsageError(`--webhook must be validate or mutate, got ${values.webhook}`)
   if (positionals.length > 1) throw new UsageError('review takes one FILE (or - for standard input)')
-  const policy = policyFrom(values.policy)?.policy ?? defaultPolicy
+  // An invalid --policy throws PolicyError: every problem printed, exit 2 (see the end of this file).
+  const policy = values.policy === undefined ? defaultPolicy : loadPolicyFile(values.policy).policy
   let text: string
   try {
     text = readInput(positionals[0])
@@ -185,7 +180,6 @@ main(process.argv.slice(2)).then(
   (code) => { if (code !== undefined) process.exitCode = code },
   (e: unknown) => {
     const usage = e instanceof UsageError || (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')
-    // An invalid --policy for serve or review: every problem, then exit 2.
     process.stderr.write(`ephemeral-guard: ${(e as Error).message}\n${usage ? 'Run ephemeral-guard --help for usage.\n' : ''}`)
     process.exitCode = 2
   },

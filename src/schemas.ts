@@ -90,13 +90,16 @@ export function loadSchema(relativePath: string): LoadedSchema {
   return { schema, validate: ajv.compile(schema) }
 }
 
+/** RFC 6901: the unescaped reference tokens of a JSON Pointer ('' is the whole document). */
+export const pointerSegments = (pointer: string): string[] =>
+  pointer === '' ? [] : pointer.slice(1).split('/').map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'))
+
 /** The schema node an Ajv schemaPath (e.g. `#/properties/name/pattern`) points into, minus its keyword. */
 export function schemaNodeOf(root: Readonly<Record<string, unknown>>, schemaPath: string): unknown {
-  const segments = schemaPath.replace(/^#\/?/, '').split('/').slice(0, -1)
   let node: unknown = root
-  for (const raw of segments) {
+  for (const token of pointerSegments(schemaPath.replace(/^#/, '')).slice(0, -1)) {
     if (typeof node !== 'object' || node === null) return undefined
-    node = (node as Record<string, unknown>)[raw.replace(/~1/g, '/').replace(/~0/g, '~')]
+    node = (node as Record<string, unknown>)[token]
   }
   return node
 }

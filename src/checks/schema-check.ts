@@ -1,15 +1,11 @@
 import type { ErrorObject, ValidateFunction } from 'ajv/dist/2020.js'
 import type { JsonValue } from '../kube/types.js'
-import { ERROR_ANNOTATION, loadSchema, schemaNodeOf } from '../schemas.js'
+import { ERROR_ANNOTATION, loadSchema, pointerSegments, schemaNodeOf } from '../schemas.js'
 import type { AddedContainer, Check, CheckInput, FieldErrorType, Mode, Origin, Violation } from './types.js'
 
 interface ErrorAnnotation { type: FieldErrorType; detail?: string; rule?: string }
 
 const FIELD_ERROR_TYPES: ReadonlySet<string> = new Set(['Required', 'Forbidden', 'Invalid', 'NotSupported', 'Duplicate', 'NotFound'])
-
-/** JSON Pointer segments (RFC 6901) of an Ajv instancePath. */
-const pointerSegments = (pointer: string): string[] =>
-  pointer === '' ? [] : pointer.slice(1).split('/').map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'))
 
 /** `spec.ephemeralContainers[1]` + [volumeMounts, 0, subPath] → `spec.ephemeralContainers[1].volumeMounts[0].subPath`. */
 export function fieldPath(base: string, segments: readonly string[]): string {

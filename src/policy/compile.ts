@@ -7,7 +7,7 @@ import { kubernetesChecks } from '../checks/index.js'
 import { schemaCheck } from '../checks/schema-check.js'
 import type { AddedContainer, Check, CheckInput, FieldErrorType, Mode, Requester, Violation } from '../checks/types.js'
 import { ERROR_ANNOTATION } from '../schemas.js'
-import { compileGlobs, type NameMatcher } from './glob.js'
+import { compileGlob, compileGlobs, type NameMatcher } from './glob.js'
 import { compileSelector } from './selector.js'
 import type { CompiledRuleView, Policy, PolicyDocument, RuleDocument } from './types.js'
 
@@ -219,20 +219,21 @@ export function compileRule(rule: RuleDocument, defaultMode: Mode, ajv: Ajv2020)
 
 function compileExemptions(doc: PolicyDocument): (q: Requester) => string | undefined {
   const ex = doc.spec.exemptions ?? {}
-  const find = (globs: string[] | undefined, value: string): string | undefined =>
-    globs?.find((g) => compileGlobs([g])(value))
-  const namespaces = ex.namespaces ?? []
-  const users = ex.users ?? []
-  const groups = ex.groups ?? []
-  if (namespaces.length + users.length + groups.length === 0) return () => undefined
-  const anyNamespace = compileGlobs(namespaces)
-  const anyUser = compileGlobs(users)
-  const anyGroup = compileGlobs(groups)
+  // Each glob compiled once; the first that matches is named in the reason.
+  const compiled = (globs: string[] = []) => globs.map((g) => ({ glob: g, matches: compileGlob(g) }))
+  const namespaces = compiled(ex.namespaces)
+  const users = compiled(ex.users)
+  const groups = compiled(ex.groups)
+  const hit = (list: ReturnType<typeof compiled>, value: string): string | undefined => list.find((g) => g.matches(value))?.glob
   return (q) => {
-    if (anyNamespace(q.namespace)) return `namespace ${JSON.stringify(q.namespace)} matches exemption ${JSON.stringify(find(namespaces, q.namespace))}`
-    if (anyUser(q.username)) return `user ${JSON.stringify(q.username)} matches exemption ${JSON.stringify(find(users, q.username))}`
-    const group = q.groups.find(anyGroup)
-    if (group !== undefined) return `group ${JSON.stringify(group)} matches exemption ${JSON.stringify(find(groups, group))}`
+    const ns = hit(namespaces, q.namespace)
+    if (ns !== undefined) return `namespace ${JSON.stringify(q.namespace)} matches exemption ${JSON.stringify(ns)}`
+    const user = hit(users, q.username)
+    if (user !== undefined) return `user ${JSON.stringify(q.username)} matches exemption ${JSON.stringify(user)}`
+    for (const group of q.groups) {
+      const g = hit(groups, group)
+      if (g !== undefined) return `group ${JSON.stringify(group)} matches exemption ${JSON.stringify(g)}`
+    }
     return undefined
   }
 }

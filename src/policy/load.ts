@@ -6,7 +6,7 @@ import { join } from 'node:path'
 import { parseDocument } from 'yaml'
 import { fieldPath } from '../checks/schema-check.js'
 import { PACKAGE_ROOT } from '../paths.js'
-import { createPolicyAjv, loadSchema } from '../schemas.js'
+import { createPolicyAjv, loadSchema, pointerSegments } from '../schemas.js'
 import { compilePolicy } from './compile.js'
 import { parseImagePattern } from './image-pattern.js'
 import { unsafePatternReason } from './safe-regex.js'
@@ -32,7 +32,7 @@ export interface LoadedPolicy {
 const format = loadSchema('policy.schema.json')
 
 const pathOf = (pointer: string): string =>
-  fieldPath('', pointer === '' ? [] : pointer.slice(1).split('/').map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'))).replace(/^\./, '') || '(document)'
+  fieldPath('', pointerSegments(pointer)).replace(/^\./, '') || '(document)'
 
 function formatProblems(doc: unknown): string[] {
   if (format.validate(doc)) return []

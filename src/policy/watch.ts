@@ -24,9 +24,21 @@ export class PolicyWatcher {
   private readFailed = false
   private timer: NodeJS.Timeout | undefined
 
-  constructor(private readonly file: string, initial: LoadedPolicy, initialText: string, private readonly logger: Logger) {
-    this.loaded = initial
+  /** Parses the initial text; throws PolicyError if it is invalid (serve then refuses to start). */
+  constructor(private readonly file: string, initialText: string, private readonly logger: Logger) {
+    this.loaded = parsePolicy(initialText, file)
     this.lastText = initialText
+  }
+
+  /** Reads the file once, so the first policy and the text later reads compare against are the same. */
+  static open(file: string, logger: Logger): PolicyWatcher {
+    let text: string
+    try {
+      text = readFileSync(file, 'utf8')
+    } catch (e) {
+      throw new PolicyError(file, [`(file): cannot read: ${(e as Error).message}`])
+    }
+    return new PolicyWatcher(file, text, logger)
   }
 
   readonly current = (): Policy => this.loaded.policy

@@ -3,7 +3,6 @@ import { mkdirSync, mkdtempSync, renameSync, rmSync, symlinkSync, writeFileSync 
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createLogger } from '../../src/log.js'
-import { loadPolicyFile } from '../../src/policy/load.js'
 import { PolicyWatcher } from '../../src/policy/watch.js'
 import type { AdmissionReview } from '../../src/kube/types.js'
 import { profileContainer, review } from '../support/reviews.js'
@@ -32,7 +31,7 @@ function configMapDir(): { file: string; publish: (text: string) => void } {
 t.test('check(): unchanged, reloaded, invalid keeps the last good, read failures', async (t) => {
   const { file, publish } = configMapDir()
   const sink = logSink()
-  const w = new PolicyWatcher(file, loadPolicyFile(file), policyText('first', true), createLogger({ destination: sink.stream }))
+  const w = PolicyWatcher.open(file, createLogger({ destination: sink.stream }))
   t.equal(w.check(), 'unchanged')
   publish(policyText('second', false))
   t.equal(w.check(), 'reloaded')
@@ -60,7 +59,7 @@ t.test('check(): unchanged, reloaded, invalid keeps the last good, read failures
 
 t.test('reload under concurrent requests: no failed request, each decided by one whole policy', async (t) => {
   const { file, publish } = configMapDir()
-  const w = new PolicyWatcher(file, loadPolicyFile(file), policyText('first', true), createLogger({ destination: logSink().stream }))
+  const w = PolicyWatcher.open(file, createLogger({ destination: logSink().stream }))
   w.start(5)
   t.teardown(() => w.stop())
   const server = await startTestServer({ policy: w.current, status: () => ({ policy: w.status() }) })
@@ -86,7 +85,7 @@ t.test('reload under concurrent requests: no failed request, each decided by one
 
 t.test('/readyz shows a failed reload and stays ready', async (t) => {
   const { file, publish } = configMapDir()
-  const w = new PolicyWatcher(file, loadPolicyFile(file), policyText('first', true), createLogger({ destination: logSink().stream }))
+  const w = PolicyWatcher.open(file, createLogger({ destination: logSink().stream }))
   const server = await startTestServer({ policy: w.current, status: () => ({ policy: w.status() }) })
   t.teardown(() => server.app.close())
   publish(INVALID)
@@ -94,4 +93,12 @@ t.test('/readyz shows a failed reload and stays ready', async (t) => {
   const ready = await call(server, 'GET', '/readyz')
   t.equal(ready.status, 200)
   t.match(ready.json(), { status: 'ok', policy: { name: 'first', reloadError: { message: /last good policy stays in force/, problems: ['spec.rules[0].imagez: unknown field'] } } })
+})
+
+t.test('open(): a missing or invalid file is a policy error, so serve refuses to start', async (t) => {
+  const logger = createLogger({ destination: logSink().stream })
+  t.throws(() => PolicyWatcher.open('/nonexistent/policy.yaml', logger), { name: 'PolicyError', problems: [/cannot read/] })
+  const { file, publish } = configMapDir()
+  publish(INVALID)
+  t.throws(() => PolicyWatcher.open(file, logger), { name: 'PolicyError', problems: ['spec.rules[0].imagez: unknown field'] })
 })
