@@ -23,6 +23,17 @@ export interface DecisionSummary {
   readonly note?: string
 }
 
+/**
+ * What a decision may use besides the review and the policy. Every member is optional: a decision
+ * that needs one that is missing says so rather than guessing.
+ */
+export interface AdmitContext {
+  /** Labels of a namespace, from a cache; undefined when unknown. */
+  readonly namespaceLabels?: (namespace: string) => Readonly<Record<string, string>> | undefined
+  /** The clock, for provenance timestamps. */
+  readonly now?: () => Date
+}
+
 export interface Decision {
   readonly review: AdmissionReview
   readonly summary: DecisionSummary
@@ -59,7 +70,7 @@ function auditAnnotations(violations: readonly Violation[]): Record<string, stri
   return out
 }
 
-function verdictFor(request: AdmissionRequest, webhook: Webhook, policy: Policy): { verdict: Verdict; summary: DecisionSummary } {
+function verdictFor(request: AdmissionRequest, webhook: Webhook, policy: Policy, _context: AdmitContext): { verdict: Verdict; summary: DecisionSummary } {
   if (!isEphemeralContainersUpdate(request)) {
     const what = `${request.operation} ${request.resource.resource}${request.subResource ? `/${request.subResource}` : ''}`
     return { verdict: allowed(), summary: { outcome: 'skipped', rules: [], note: `not an UPDATE of pods/ephemeralcontainers: ${what}` } }
@@ -105,10 +116,10 @@ function verdictFor(request: AdmissionRequest, webhook: Webhook, policy: Policy)
  * Answers one review. Anything thrown becomes a fail-closed answer that still carries the uid:
  * a review that cannot be fully evaluated is never allowed.
  */
-export function admit(review: DecodedReview, webhook: Webhook, policy: Policy): Decision {
+export function admit(review: DecodedReview, webhook: Webhook, policy: Policy, context: AdmitContext = {}): Decision {
   const { apiVersion, request } = review
   try {
-    const { verdict, summary } = verdictFor(request, webhook, policy)
+    const { verdict, summary } = verdictFor(request, webhook, policy, context)
     return { review: complete(apiVersion, request.uid, verdict), summary }
   } catch (cause) {
     const err = cause instanceof WebhookError ? cause : new InternalError('internal error while deciding; the request is refused', { cause })

@@ -5,7 +5,7 @@ import type { Logger } from 'pino'
 import type { SecureContextOptions } from 'node:tls'
 import { decodeReview } from '../admission/decode.js'
 import { WebhookError } from '../admission/errors.js'
-import { admit, type Webhook } from '../admission/handler.js'
+import { admit, type AdmitContext, type Webhook } from '../admission/handler.js'
 import { parseJson } from '../admission/parse.js'
 import type { Policy } from '../policy.js'
 
@@ -30,6 +30,8 @@ export interface AppOptions {
   readonly logger: Logger
   /** The policy in force; read once per request, so a reload never changes a request half-way. */
   readonly policy: () => Policy
+  /** Cluster facts decisions may use (namespace labels); none by default. */
+  readonly context?: AdmitContext
   /** TLS options; omitted only in tests that use inject(). */
   readonly https?: SecureContextOptions & { minVersion?: 'TLSv1.2' | 'TLSv1.3' }
   /** Readiness beyond "the server answers" (e.g. false while shutting down). */
@@ -61,6 +63,7 @@ function httpError(err: FastifyError | WebhookError): StatusBody {
 
 export function buildApp(options: AppOptions): FastifyInstance {
   const { logger } = options
+  const context = options.context ?? {}
   const serverOptions: FastifyServerOptions = {
     loggerInstance: logger,
     logController: new LogController({ disableRequestLogging: true }), // one decision line per review instead, see below
@@ -100,7 +103,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
   const review = (webhook: Webhook) => async (req: { body: unknown }) => {
     const started = process.hrtime.bigint()
     const decoded = decodeReview(req.body)
-    const { review: answer, summary } = admit(decoded, webhook, options.policy())
+    const { review: answer, summary } = admit(decoded, webhook, options.policy(), context)
     const r = decoded.request
     logger.info({
       uid: r.uid,

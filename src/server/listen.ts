@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs'
 import type { FastifyInstance } from 'fastify'
 import type { Logger } from 'pino'
+import type { AdmitContext } from '../admission/handler.js'
 import type { Policy } from '../policy.js'
 import { buildApp } from './app.js'
 
@@ -26,6 +27,7 @@ export interface ServeOptions {
   readonly keyFile: string
   /** The policy in force, read once per request. */
   readonly policy: () => Policy
+  readonly context?: AdmitContext
   readonly status?: () => Record<string, unknown>
   readonly logger: Logger
 }
@@ -35,6 +37,7 @@ export async function startServer(o: ServeOptions): Promise<FastifyInstance> {
   const app = buildApp({
     logger: o.logger,
     policy: o.policy,
+    ...(o.context ? { context: o.context } : {}),
     ...(o.status ? { status: o.status } : {}),
     ready: () => !shuttingDown,
     https: {
