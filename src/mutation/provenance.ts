@@ -46,9 +46,8 @@ export function withProvenance(container: JsonObject, p: Provenance): JsonObject
 /** The value of the first env entry named `name` with a plain value, if any. */
 export function envValue(container: JsonValue, name: string): string | undefined {
   const env = isJsonObject(container) ? container['env'] : undefined
-  if (!Array.isArray(env)) return undefined
-  for (const e of env) if (isJsonObject(e) && e['name'] === name && typeof e['value'] === 'string') return e['value']
-  return undefined
+  const entry = Array.isArray(env) ? env.find((e) => isJsonObject(e) && e['name'] === name && typeof e['value'] === 'string') : undefined
+  return isJsonObject(entry) ? (entry['value'] as string) : undefined
 }
 
 /**
