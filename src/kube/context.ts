@@ -4,7 +4,7 @@
 // The namespace cache starts only when told where the cluster is: --kubeconfig FILE, or running in a
 // pod (KUBERNETES_SERVICE_HOST set, the service account's token and CA mounted). ~/.kube/config is
 // never read implicitly, so `npm start` stays offline.
-import { CoreV1Api, KubeConfig, makeInformer, type V1Namespace } from '@kubernetes/client-node'
+import type { KubeConfig, V1Namespace } from '@kubernetes/client-node'
 import type { Logger } from 'pino'
 import type { AdmitContext } from '../admission/handler.js'
 import { NamespaceCache, type NamespaceCacheStatus, type NamespaceInformer } from './namespace-cache.js'
@@ -29,26 +29,31 @@ export interface ClusterContext extends AdmitContext {
 /** Start-up waits this long for the first namespace list; decisions before it see unknown labels. */
 export const SYNC_WAIT_MS = 5000
 
+// @kubernetes/client-node takes about a second of CPU to import: loaded only when a cluster is named,
+// so review, policy and an offline serve start without it.
+const client = () => import('@kubernetes/client-node')
+
 /** A kubeconfig from --kubeconfig, or the in-cluster one, or undefined (offline). */
-export function clusterConfig(options: Pick<AdmitContextOptions, 'kubeconfig' | 'env'>): KubeConfig | undefined {
+export async function clusterConfig(options: Pick<AdmitContextOptions, 'kubeconfig' | 'env'>): Promise<KubeConfig | undefined> {
   const env = options.env ?? process.env
   if (options.kubeconfig === undefined && !env['KUBERNETES_SERVICE_HOST']) return undefined
-  const kc = new KubeConfig()
+  const kc = new (await client()).KubeConfig()
   if (options.kubeconfig !== undefined) kc.loadFromFile(options.kubeconfig)
   else kc.loadFromCluster()
   return kc
 }
 
 /** A list+watch informer on namespaces. */
-export function namespaceInformer(kc: KubeConfig): NamespaceInformer {
+export async function namespaceInformer(kc: KubeConfig): Promise<NamespaceInformer> {
+  const { CoreV1Api, makeInformer } = await client()
   const core = kc.makeApiClient(CoreV1Api)
   return makeInformer<V1Namespace>(kc, '/api/v1/namespaces', () => core.listNamespace()) as unknown as NamespaceInformer
 }
 
 export async function createAdmitContext(options: AdmitContextOptions): Promise<ClusterContext> {
-  const kc = clusterConfig(options)
+  const kc = await clusterConfig(options)
   if (kc === undefined) return { stop: async () => {} }
-  const cache = new NamespaceCache(namespaceInformer(kc), options.logger)
+  const cache = new NamespaceCache(await namespaceInformer(kc), options.logger)
   void cache.start() // in the background: an unreachable API server must not hold up serving
   await cache.waitForSync(options.syncWaitMs ?? SYNC_WAIT_MS)
   options.logger.info({ server: kc.getCurrentCluster()?.server, ...cache.status() }, 'namespace cache started')

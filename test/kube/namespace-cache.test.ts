@@ -93,7 +93,7 @@ t.test('stop during the first attempt: never synced', async (t) => {
 })
 
 t.test('the cluster is used only when named: --kubeconfig or in a pod', async (t) => {
-  t.equal(clusterConfig({ env: {} }), undefined, 'offline: ~/.kube/config is never read')
+  t.equal(await clusterConfig({ env: {} }), undefined, 'offline: ~/.kube/config is never read')
   const offline = await createAdmitContext({ logger, env: {} })
   t.equal(offline.namespaceLabels, undefined)
   t.equal(offline.namespaceCache, undefined)
@@ -108,7 +108,7 @@ t.test('the cluster is used only when named: --kubeconfig or in a pod', async (t
     users: [{ name: 'u', user: { token: 't' } }],
     contexts: [{ name: 'c', context: { cluster: 'k', user: 'u' } }],
   }))
-  t.equal(clusterConfig({ kubeconfig: file, env: {} })?.getCurrentCluster()?.server, 'https://127.0.0.1:1')
+  t.equal((await clusterConfig({ kubeconfig: file, env: {} }))?.getCurrentCluster()?.server, 'https://127.0.0.1:1')
   const ctx = await createAdmitContext({ logger, kubeconfig: file, env: {}, syncWaitMs: 300 })
   t.equal(ctx.namespaceCache?.().synced, false, 'an unreachable API server: not synced')
   t.match(ctx.namespaceCache?.().lastError, /ECONNREFUSED|connect/, 'and the reason is shown')
@@ -125,5 +125,5 @@ t.test('the cluster is used only when named: --kubeconfig or in a pod', async (t
       else process.env[k] = v
     }
   })
-  t.equal(clusterConfig({})?.getCurrentCluster()?.server, 'https://127.0.0.1:1', 'in a pod: the service address')
+  t.equal((await clusterConfig({}))?.getCurrentCluster()?.server, 'https://127.0.0.1:1', 'in a pod: the service address')
 })
