@@ -5,7 +5,7 @@
 //
 // The fit only adds hardening values where the container leaves a field unset. When the container
 // itself asks for something the level forbids (privileged, an added capability, hostProcess, ...), or
-// the pod sets a forbidden value the container inherits, nothing is changed and a warning says why
+// the pod's securityContext sets a forbidden value (PSA refuses it whatever the container sets), nothing is changed and a warning says why
 // Pod Security will refuse it. One exception: the lone SYS_PTRACE that kubectl debug's default profile
 // (`general`, kubectl 1.27+) adds on its own is removed, with a warning, since neither baseline nor
 // restricted permits it and the user did not ask for it.
@@ -113,13 +113,15 @@ export function forbiddenReasons(sc: JsonObject, pod: PodContext, p: EnforcePoli
   if (!isUnset(procMount) && procMount !== 'Default' && (restricted || !userNamespace)) reasons.push('procMount')
   const seccomp = member(sc['seccompProfile'], 'type')
   const podSeccomp = member(pod.securityContext['seccompProfile'], 'type')
-  if (since(19) && (seccomp === 'Unconfined' || (restricted && linux && !isUnset(seccomp) && !VALID_SECCOMP.includes(seccomp as string)) ||
-    (isUnset(seccomp) && podSeccomp === 'Unconfined'))) reasons.push('seccompProfile')
+  // A bad pod-level value is refused whatever the container sets (PSA names the pod as a bad setter).
+  if (since(19) && (seccomp === 'Unconfined' || podSeccomp === 'Unconfined' || (restricted && linux && !isUnset(seccomp) && !VALID_SECCOMP.includes(seccomp as string)))) {
+    reasons.push('seccompProfile')
+  }
   if (member(sc['appArmorProfile'], 'type') === 'Unconfined') reasons.push('appArmorProfile')
   if (!restricted) return reasons
   if (since(8) && linux && sc['allowPrivilegeEscalation'] === true) reasons.push('allowPrivilegeEscalation != false')
-  if (!userNamespace && (sc['runAsNonRoot'] === false || (isUnset(sc['runAsNonRoot']) && pod.securityContext['runAsNonRoot'] === false))) reasons.push('runAsNonRoot != true')
-  if (since(23) && !userNamespace && (sc['runAsUser'] === 0 || (isUnset(sc['runAsUser']) && pod.securityContext['runAsUser'] === 0))) reasons.push('runAsUser=0')
+  if (!userNamespace && (sc['runAsNonRoot'] === false || pod.securityContext['runAsNonRoot'] === false)) reasons.push('runAsNonRoot != true')
+  if (since(23) && !userNamespace && (sc['runAsUser'] === 0 || pod.securityContext['runAsUser'] === 0)) reasons.push('runAsUser=0')
   return reasons
 }
 
