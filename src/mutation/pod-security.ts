@@ -5,10 +5,10 @@
 //
 // The fit only adds hardening values where the container leaves a field unset. When the container
 // itself asks for something the level forbids (privileged, an added capability, hostProcess, ...), or
-// the pod's securityContext sets a forbidden value (PSA refuses it whatever the container sets), nothing is changed and a warning says why
-// Pod Security will refuse it. One exception: the lone SYS_PTRACE that kubectl debug's default profile
-// (`general`, kubectl 1.27+) adds on its own is removed, with a warning, since neither baseline nor
-// restricted permits it and the user did not ask for it.
+// the pod's securityContext sets a forbidden value (PSA refuses it whatever the container sets),
+// nothing is changed and a warning says why Pod Security will refuse it. One exception: the lone
+// SYS_PTRACE that kubectl debug's default profile (`general` in kubectl 1.37) adds on its own is
+// removed, with a warning, since neither baseline nor restricted permits it and the user did not ask.
 import { isDeepStrictEqual } from 'node:util'
 import type { JsonObject, JsonValue } from '../kube/types.js'
 import type { PodSecurityLevel } from '../policy/types.js'
