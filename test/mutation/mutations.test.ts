@@ -349,3 +349,15 @@ t.test('mutate warnings leave out what the mutation fixed', async (t) => {
   t.same(res.warnings, ['spec.ephemeralContainers[0].securityContext.privileged: Forbidden: privileged debug containers are not allowed (rule no-privileged)'],
     'the unsupported pull policy is replaced, so only privileged is reported')
 })
+
+t.test('an images.allow that leaves out the mirror: the validating webhook denies the mirrored image', async (t) => {
+  const policy = policyWith([
+    '  mutations: {registryMirrors: {docker.io: mirror.example.com/dockerhub}}',
+    '  rules: [{name: vetted, images: {allow: [docker.io/library/busybox]}}]',
+  ].join('\n'))
+  const r = review({ added: [debugContainer()] })
+  t.equal(decide(r, 'validate', policy).allowed, true, 'busybox as sent is allowed')
+  const res = decide(r, 'mutate', policy)
+  t.equal(res.warnings, undefined, 'nothing was violated before, so the mutated container is not re-judged on /mutate')
+  t.equal(decide(applied(r, policy), 'validate', policy).allowed, false, 'the mirrored image is judged, and denied')
+})
