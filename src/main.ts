@@ -9,9 +9,10 @@ import { UsageError } from './cli/usage.js'
 const HELP = `ephemeral-guard: admission webhook for Kubernetes ephemeral (debug) containers
 
 Usage:
-  ephemeral-guard serve [--port 8443] [--host 0.0.0.0] [--policy FILE]
+  ephemeral-guard serve [--port 8443] [--host 0.0.0.0] [--policy FILE] [--kubeconfig FILE]
                         (--tls-cert FILE --tls-key FILE | --dev-certs DIR)
-  ephemeral-guard review [--webhook validate|mutate] [--policy FILE] [FILE|-]
+  ephemeral-guard review [--webhook validate|mutate] [--policy FILE]
+                         [--namespace-labels K=V,...] [--namespace FILE] [FILE|-]
   ephemeral-guard policy check FILE
   ephemeral-guard policy schema FILE
   ephemeral-guard --help | --version
@@ -21,8 +22,12 @@ serve    HTTPS webhook: POST /validate, POST /mutate, GET /healthz, GET /readyz.
          when DIR holds none (what \`npm start\` uses); never use it in a cluster.
          --policy FILE is watched: a valid change applies at once, an invalid one is logged and
          shown in /readyz while the last good policy stays in force.
+         --kubeconfig FILE: watch namespace labels (Pod Security fit) through this cluster; in a
+         pod (KUBERNETES_SERVICE_HOST set) the service account is used; otherwise none is read.
 review   Decides one AdmissionReview offline (a file, or standard input) and prints the response
          AdmissionReview. Exit 0 allowed, 1 denied, 2 input not a usable AdmissionReview.
+         --namespace-labels K=V,... and --namespace FILE (a Namespace manifest) give the labels of
+         the review's namespace, for the Pod Security fit of --webhook mutate.
 policy   check: validates a policy file (exit 0 valid, 1 invalid, every problem with its path).
          schema: prints the JSON Schemas and checks the policy compiles to.
 

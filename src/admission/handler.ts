@@ -1,8 +1,8 @@
 // The admission decision, without HTTP: a pure function of the request and the policy.
 import type { AdmissionRequest, AdmissionReview } from '../kube/types.js'
 import type { Policy } from '../policy.js'
-import type { Mode, Requester, Violation } from '../checks/types.js'
-import { pullPolicyPatch } from '../mutation/pull-policy.js'
+import type { CheckInput, Mode, Requester, Violation } from '../checks/types.js'
+import { mutationVerdict } from '../mutation/verdict.js'
 import type { DecodedReview } from './decode.js'
 import { InternalError, WebhookError } from './errors.js'
 import { diffEphemeralContainers } from './new-containers.js'
@@ -70,7 +70,20 @@ function auditAnnotations(violations: readonly Violation[]): Record<string, stri
   return out
 }
 
-function verdictFor(request: AdmissionRequest, webhook: Webhook, policy: Policy, _context: AdmitContext): { verdict: Verdict; summary: DecisionSummary } {
+/** Every violation of the policy's checks, in message order, with the mode of the check that found it. */
+export function evaluate(policy: Policy, input: CheckInput): { violations: Violation[]; modeOf: (v: Violation) => Mode | undefined } {
+  const found: Violation[] = []
+  const modes = new Map<Violation, Mode>()
+  for (const check of policy.checks) {
+    for (const v of check.run(input)) {
+      found.push(v)
+      modes.set(v, check.mode)
+    }
+  }
+  return { violations: orderViolations(found), modeOf: (v) => modes.get(v) }
+}
+
+function verdictFor(request: AdmissionRequest, webhook: Webhook, policy: Policy, context: AdmitContext): { verdict: Verdict; summary: DecisionSummary } {
   if (!isEphemeralContainersUpdate(request)) {
     const what = `${request.operation} ${request.resource.resource}${request.subResource ? `/${request.subResource}` : ''}`
     return { verdict: allowed(), summary: { outcome: 'skipped', rules: [], note: `not an UPDATE of pods/ephemeralcontainers: ${what}` } }
@@ -83,22 +96,15 @@ function verdictFor(request: AdmissionRequest, webhook: Webhook, policy: Policy,
 
   const { added, removed, changed } = diffEphemeralContainers(pod, oldPod)
   const input = { pod, oldPod, added, removed, changed, requester }
-  const found: Violation[] = []
-  const modes = new Map<Violation, Mode>()
-  for (const check of policy.checks) {
-    for (const v of check.run(input)) {
-      found.push(v)
-      modes.set(v, check.mode)
-    }
-  }
-  const violations = orderViolations(found)
-  const inMode = (mode: Mode) => violations.filter((v) => modes.get(v) === mode)
+  const { violations, modeOf } = evaluate(policy, input)
+  const inMode = (mode: Mode) => violations.filter((v) => modeOf(v) === mode)
   const enforced = inMode('enforce')
   const rules = [...new Set(violations.map((v) => v.rule))]
 
   if (webhook === 'mutate') {
     // Denial is the validating webhook's job; here violations no mutation fixes become warnings.
-    const verdict = patched(pullPolicyPatch(pod, added), enforced.map(formatViolation))
+    const enforcedIn = (i: CheckInput): Violation[] => { const r = evaluate(policy, i); return r.violations.filter((v) => r.modeOf(v) === 'enforce') }
+    const verdict = mutationVerdict(input, policy, context, enforced, enforcedIn)
     return { verdict, summary: { outcome: verdict.patch ? 'patched' : 'allowed', rules } }
   }
   const warnings = inMode('warn').map(formatViolation)

@@ -1,22 +1,19 @@
-// pull-policy: a debug image pinned by digest is pulled IfNotPresent (the digest fixes the content);
-// any other is pulled Always, so a node's cached `busybox:latest` or a retagged image is never run
-// unchecked. Only newly added containers with an image that parses are touched.
+// pull-policy: by default a debug image pinned by digest is pulled IfNotPresent (the digest fixes the
+// content) and any other Always, so a node's cached `busybox:latest` or a retagged image is never run
+// unchecked. spec.mutations.imagePullPolicy changes the two values or turns this off (preserve).
+// An image that does not parse is left alone (the validating webhook judges it).
 import { parseImageReference } from '../image/reference.js'
-import type { AddedContainer } from '../checks/types.js'
-import type { PodView } from '../admission/pod-view.js'
-import { pointer, setMember, type JsonPatchOperation } from './json-patch.js'
+import type { JsonObject } from '../kube/types.js'
+import type { Mutations } from '../policy/types.js'
 
-export function pullPolicyPatch(pod: PodView, added: readonly AddedContainer[]): JsonPatchOperation[] {
-  const ops: JsonPatchOperation[] = []
-  for (const { index, value } of added) {
-    if (typeof value !== 'object' || value === null || Array.isArray(value)) continue
-    const image = value['image']
-    if (typeof image !== 'string') continue
-    const parsed = parseImageReference(image)
-    if (!parsed.ok) continue
-    const want = parsed.reference.digest === undefined ? 'Always' : 'IfNotPresent'
-    if (value['imagePullPolicy'] === want) continue
-    ops.push(setMember(pointer(pod.listPointer, index, 'imagePullPolicy'), Object.hasOwn(value, 'imagePullPolicy'), want))
-  }
-  return ops
+/** Used when the policy file names no imagePullPolicy. */
+export const DEFAULT_PULL_POLICY = Object.freeze({ pinned: 'IfNotPresent', unpinned: 'Always' } as const)
+
+export function withPullPolicy(container: JsonObject, policy: Mutations['pullPolicy']): JsonObject {
+  const image = container['image']
+  if (policy === undefined || typeof image !== 'string') return container
+  const parsed = parseImageReference(image)
+  if (!parsed.ok) return container
+  const want = parsed.reference.digest === undefined ? policy.unpinned : policy.pinned
+  return container['imagePullPolicy'] === want ? container : { ...container, imagePullPolicy: want }
 }

@@ -9,7 +9,10 @@ import type { AddedContainer, Check, CheckInput, FieldErrorType, Mode, Requester
 import { ERROR_ANNOTATION } from '../schemas.js'
 import { compileGlob, compileGlobs, type NameMatcher } from './glob.js'
 import { compileSelector } from './selector.js'
-import type { CompiledRuleView, Policy, PolicyDocument, RuleDocument } from './types.js'
+import { provenanceCheck } from '../mutation/provenance.js'
+import { DEFAULT_PULL_POLICY } from '../mutation/pull-policy.js'
+import { normalizeRegistry } from '../mutation/registry-mirror.js'
+import type { CompiledRuleView, Mutations, MutationsDocument, Policy, PolicyDocument, RuleDocument } from './types.js'
 
 type Schema = Record<string, unknown>
 const A = ERROR_ANNOTATION
@@ -238,15 +241,31 @@ function compileExemptions(doc: PolicyDocument): (q: Requester) => string | unde
   }
 }
 
+/** spec.mutations with defaults applied; registry keys normalized (load.ts has refused any that is no registry). */
+export function compileMutations(doc: MutationsDocument = {}): Mutations {
+  const mirrors = new Map<string, string>()
+  for (const [registry, prefix] of Object.entries(doc.registryMirrors ?? {})) mirrors.set(normalizeRegistry(registry) ?? registry, prefix.replace(/\/+$/, ''))
+  const pull = doc.imagePullPolicy ?? DEFAULT_PULL_POLICY
+  return Object.freeze({
+    ...(pull === 'preserve' ? {} : { pullPolicy: Object.freeze({ ...pull }) }),
+    registryMirrors: mirrors,
+    ...(doc.securityContext ? { securityContext: doc.securityContext } : {}),
+    ...(doc.podSecurity?.fit ? { podSecurity: Object.freeze({ defaultLevel: doc.podSecurity.defaultLevel ?? 'privileged' }) } : {}),
+    provenance: doc.provenance?.enabled === true,
+  })
+}
+
 /** A validated document to a Policy; throws if a schema does not compile (load.ts reports it). */
 export function compilePolicy(doc: PolicyDocument, hash: string, ajv: Ajv2020): { policy: Policy; rules: CompiledRuleView[] } {
   const defaultMode = doc.spec.mode ?? 'enforce'
   const rules = (doc.spec.rules ?? []).map((r) => compileRule(r, defaultMode, ajv))
+  const mutations = compileMutations(doc.spec.mutations)
   const policy: Policy = Object.freeze({
     name: doc.metadata.name,
     hash,
     exemption: compileExemptions(doc),
-    checks: Object.freeze([...kubernetesChecks, ...rules.map((r) => r.check)]),
+    checks: Object.freeze([...kubernetesChecks, ...rules.map((r) => r.check), ...(mutations.provenance ? [provenanceCheck] : [])]),
+    mutations,
   })
   return { policy, rules: rules.map((r) => r.view) }
 }

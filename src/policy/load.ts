@@ -8,6 +8,7 @@ import { fieldPath } from '../checks/schema-check.js'
 import { PACKAGE_ROOT } from '../paths.js'
 import { createPolicyAjv, loadSchema, pointerSegments } from '../schemas.js'
 import { compilePolicy } from './compile.js'
+import { mirrorPrefixProblem, normalizeRegistry } from '../mutation/registry-mirror.js'
 import { parseImagePattern } from './image-pattern.js'
 import { unsafePatternReason } from './safe-regex.js'
 import { selectorErrors } from './selector.js'
@@ -64,6 +65,27 @@ function semanticProblems(doc: PolicyDocument): string[] {
       if (why) problems.push(`${at}.env.require[${j}].pattern: ${why}`)
     })
   })
+  problems.push(...mirrorProblems(doc.spec.mutations?.registryMirrors ?? {}))
+  return problems
+}
+
+/** Each key must be a registry and each value a registry prefix; no mirror may itself be mirrored (a loop). */
+function mirrorProblems(mirrors: Record<string, string>): string[] {
+  const problems: string[] = []
+  const registries = new Map<string, string>()
+  for (const [key, prefix] of Object.entries(mirrors)) {
+    const at = `spec.mutations.registryMirrors[${JSON.stringify(key)}]`
+    const registry = normalizeRegistry(key)
+    if (registry === undefined) problems.push(`${at}: ${JSON.stringify(key)} is not a registry host[:port]`)
+    else if (registries.has(registry)) problems.push(`${at}: registry ${JSON.stringify(registry)} is also given as ${JSON.stringify(registries.get(registry))}`)
+    else registries.set(registry, key)
+    const why = mirrorPrefixProblem(prefix.replace(/\/+$/, ''))
+    if (why) problems.push(`${at}: ${JSON.stringify(prefix)} ${why}`)
+  }
+  for (const [key, prefix] of Object.entries(mirrors)) {
+    const host = normalizeRegistry(prefix.split('/')[0]!)
+    if (host !== undefined && registries.has(host)) problems.push(`spec.mutations.registryMirrors[${JSON.stringify(key)}]: mirror ${JSON.stringify(prefix)} is on registry ${JSON.stringify(host)}, which is mirrored itself`)
+  }
   return problems
 }
 

@@ -10,7 +10,44 @@ export interface PolicyDocument {
     mode?: Mode
     exemptions?: { namespaces?: string[]; users?: string[]; groups?: string[] }
     rules?: RuleDocument[]
+    mutations?: MutationsDocument
   }
+}
+
+export type PullPolicy = 'Always' | 'IfNotPresent' | 'Never'
+export type PodSecurityLevel = 'privileged' | 'baseline' | 'restricted'
+
+/** spec.mutations: what the mutating webhook changes in new ephemeral containers. */
+export interface MutationsDocument {
+  imagePullPolicy?: 'preserve' | { pinned: PullPolicy; unpinned: PullPolicy }
+  registryMirrors?: Record<string, string>
+  securityContext?: SecurityContextDefaults
+  podSecurity?: { fit: boolean; defaultLevel?: PodSecurityLevel }
+  provenance?: { enabled: boolean }
+}
+
+/** Hardening defaults only (the schema allows no weakening value). */
+export interface SecurityContextDefaults {
+  runAsNonRoot?: true
+  runAsUser?: number
+  runAsGroup?: number
+  allowPrivilegeEscalation?: false
+  privileged?: false
+  readOnlyRootFilesystem?: true
+  capabilities?: { drop?: string[] }
+  seccompProfile?: { type: 'RuntimeDefault' | 'Localhost'; localhostProfile?: string }
+}
+
+/** spec.mutations compiled: defaults applied, mirrors normalized. */
+export interface Mutations {
+  /** undefined: imagePullPolicy is left as sent. */
+  readonly pullPolicy?: { readonly pinned: PullPolicy; readonly unpinned: PullPolicy }
+  /** Normalized registry (lowercase, docker.io for Docker Hub) to replacement prefix. */
+  readonly registryMirrors: ReadonlyMap<string, string>
+  readonly securityContext?: SecurityContextDefaults
+  /** undefined: no Pod Security fit. */
+  readonly podSecurity?: { readonly defaultLevel: PodSecurityLevel }
+  readonly provenance: boolean
 }
 
 export interface RuleDocument {
@@ -50,6 +87,8 @@ export interface Policy {
   /** Why a request is exempt from all evaluation, or undefined. */
   readonly exemption: (requester: Requester) => string | undefined
   readonly checks: readonly Check[]
+  /** What the mutating webhook changes; absent means the default (pull policy only). */
+  readonly mutations?: Mutations
 }
 
 /** What `policy schema` prints: each rule and the schemas it compiled to. */

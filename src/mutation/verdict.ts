@@ -1,0 +1,60 @@
+// The mutating webhook's answer: the patch of src/mutation/mutate.ts, warnings for what it could not
+// fix (the checks run again on the mutated containers, so a violation the mutation fixed is not
+// reported) and for a Pod Security level the container will not pass, and provenance audit annotations.
+import type { AdmitContext } from '../admission/handler.js'
+import { patched, type Verdict } from '../admission/respond.js'
+import { formatViolation } from '../admission/violations.js'
+import type { CheckInput, Violation } from '../checks/types.js'
+import type { Mutations, Policy } from '../policy/types.js'
+import { DEFAULT_PULL_POLICY } from './pull-policy.js'
+import { mutate } from './mutate.js'
+import { enforcePolicyOf } from './pod-security.js'
+import { envValue, REQUESTED_AT, rfc3339, type Provenance } from './provenance.js'
+
+/** The mutations of a policy that names none: today's pull policy, nothing else. */
+const DEFAULT_MUTATIONS: Mutations = Object.freeze({ pullPolicy: DEFAULT_PULL_POLICY, registryMirrors: new Map(), provenance: false })
+
+export function mutationVerdict(
+  input: CheckInput,
+  policy: Policy,
+  context: AdmitContext,
+  enforced: readonly Violation[],
+  enforcedIn: (input: CheckInput) => readonly Violation[],
+): Verdict {
+  const m = policy.mutations ?? DEFAULT_MUTATIONS
+  const { pod, added, requester } = input
+  const labels = m.podSecurity === undefined ? undefined : context.namespaceLabels?.(requester.namespace)
+  const provenance: Provenance | undefined = m.provenance
+    ? { requestedBy: requester.username, requestedAt: rfc3339(context.now?.() ?? new Date()), policy: `${policy.name}@${policy.hash}` }
+    : undefined
+  const result = mutate({
+    pod,
+    added,
+    mutations: m,
+    ...(labels !== undefined && m.podSecurity !== undefined ? { podSecurity: enforcePolicyOf(labels, m.podSecurity.defaultLevel) } : {}),
+    ...(provenance ? { provenance } : {}),
+  })
+  // Re-judged only when there is something the mutation may have fixed (it halves the cost of /mutate).
+  // A rule broken only by the mutation itself (images.allow leaving out the mirror) gets no warning
+  // here; the validating webhook judges the mutated container and denies it.
+  let remaining = enforced
+  if (result.ops.length > 0 && enforced.length > 0) {
+    const list = pod.ephemeralContainers.map((c, i) => result.containers.get(i) ?? c)
+    remaining = enforcedIn({
+      ...input,
+      pod: { ...pod, ephemeralContainers: list },
+      added: added.map((a) => ({ index: a.index, value: list[a.index]! })),
+    })
+  }
+  const verdict = patched(result.ops, [...remaining.map(formatViolation), ...result.warnings])
+  if (provenance === undefined || added.length === 0) return verdict
+  const first = result.containers.get(added[0]!.index)
+  return {
+    ...verdict,
+    auditAnnotations: {
+      'requested-by': provenance.requestedBy,
+      'requested-at': (first === undefined ? undefined : envValue(first, REQUESTED_AT)) ?? provenance.requestedAt,
+      policy: provenance.policy,
+    },
+  }
+}
