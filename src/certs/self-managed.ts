@@ -96,6 +96,9 @@ function readAuthority(out: string): CertificateAuthority | undefined {
   return { cert: readFileSync(certFile, 'utf8'), key: readFileSync(keyFile, 'utf8') }
 }
 
+/** PEM text ending in exactly one newline, so files and the caBundle concatenate cleanly. */
+const pemFile = (pem: string): string => `${pem.trim()}\n`
+
 const parse = (pem: string, file: string): X509Certificate => {
   try {
     return new X509Certificate(pem)
@@ -134,11 +137,11 @@ export async function writeSelfManaged(o: SelfManagedOptions): Promise<SelfManag
     throw new CertsError(`cannot sign with ${join(o.out, 'ca.key')} (an ECDSA P-256 PKCS#8 key is needed): ${(e as Error).message}`)
   }
   const files: Array<[string, string, number]> = [
-    ['ca.crt', authority.cert, 0o644],
-    ['ca.key', authority.key, 0o600],
-    ['tls.crt', leaf.cert, 0o644],
-    ['tls.key', leaf.key, 0o600],
-    ['kustomization.yaml', kustomizationComponent(o.namespace, bundle.map((pem) => `${pem.trim()}\n`).join(''), new Date().toISOString()), 0o644],
+    ['ca.crt', pemFile(authority.cert), 0o644],
+    ['ca.key', pemFile(authority.key), 0o600],
+    ['tls.crt', pemFile(leaf.cert), 0o644],
+    ['tls.key', pemFile(leaf.key), 0o600],
+    ['kustomization.yaml', kustomizationComponent(o.namespace, bundle.map(pemFile).join(''), new Date().toISOString()), 0o644],
   ]
   for (const [name, content, mode] of files) {
     writeFileSync(join(o.out, name), content, { mode })
