@@ -213,7 +213,8 @@ export function installProblems(objects: readonly K8sObject[], certificates: Cer
       if (w.failurePolicy !== (validating ? 'Fail' : 'Ignore')) problem(`${where}: failurePolicy must be ${validating ? 'Fail' : 'Ignore'}`)
       if (w.reinvocationPolicy !== (validating ? undefined : 'IfNeeded')) problem(`${where}: reinvocationPolicy must be ${validating ? 'unset' : 'IfNeeded'}`)
       if (!isDeepStrictEqual(w.namespaceSelector, { matchExpressions: [{ key: 'kubernetes.io/metadata.name', operator: 'NotIn', values: [ns] }] })) problem(`${where}: namespaceSelector must exclude exactly the namespace ${ns} by kubernetes.io/metadata.name`)
-      if (w.objectSelector !== undefined) problem(`${where}: no objectSelector (labels are set by users)`)
+      // The API server stores an absent selector as {} (matches everything).
+      if (w.objectSelector !== undefined && !isDeepStrictEqual(w.objectSelector, {})) problem(`${where}: no objectSelector (labels are set by users)`)
       if (w.matchConditions !== undefined) problem(`${where}: matchConditions (break-glass) is left commented out`)
       const svc = w.clientConfig?.service
       if (w.clientConfig?.url !== undefined || svc?.name !== service?.metadata.name || svc?.namespace !== ns || svc?.port !== 443 || svc?.path !== (validating ? '/validate' : '/mutate')) problem(`${where}: clientConfig must call the Service on 443 at ${validating ? '/validate' : '/mutate'}`)
