@@ -138,6 +138,10 @@ t.test('README self-managed install: certs, apply -k, verify, exclusion of its o
     const hooks = stored.find((o) => o.kind === kind)!['webhooks'] as Array<{ clientConfig: { caBundle: string } }>
     t.equal(Buffer.from(hooks[0]!.clientConfig.caBundle, 'base64').toString('utf8'), ca, `${kind} caBundle is ca.crt`)
   }
+  // The README's verify command for the caBundles.
+  const verify = await kubectlOk(cluster(), ['get', 'validatingwebhookconfiguration,mutatingwebhookconfiguration', CONFIGURATION_NAME, '-o', 'jsonpath={range .items[*]}{.metadata.name}: {.webhooks[0].clientConfig.caBundle}{"\\n"}{end}'])
+  const caBase64 = Buffer.from(ca).toString('base64')
+  t.same(verify.trim().split('\n'), [`${CONFIGURATION_NAME}: ${caBase64}`, `${CONFIGURATION_NAME}: ${caBase64}`], 'the verify command shows both caBundles')
   const secret = stored.find((o) => o.kind === 'Secret')!
   t.equal(Buffer.from((secret['data'] as Record<string, string>)['tls.crt']!, 'base64').toString('utf8'), readFileSync(join(out, 'tls.crt'), 'utf8'), 'the Secret holds tls.crt')
 
@@ -188,22 +192,32 @@ t.test('README self-managed install: certs, apply -k, verify, exclusion of its o
   // Your own image, through an overlay of the overlay (README: the image).
   const mine = join(manifests, 'my-install')
   mkdirSync(mine)
+  const myPolicy = readFileSync(join(REPO_ROOT, 'policies/examples/production.yaml'), 'utf8')
+  writeFileSync(join(mine, 'my-policy.yaml'), myPolicy)
   writeFileSync(join(mine, 'kustomization.yaml'), [
     'resources: [../overlays/self-managed]',
     'images:',
     '  - name: registry.example.com/ephemeral-guard',
     '    newName: registry.mycorp.example/platform/ephemeral-guard',
     '    digest: sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef',
+    'configMapGenerator:',
+    '  - name: ephemeral-guard-policy',
+    '    namespace: ephemeral-guard',
+    '    behavior: replace',
+    '    files:',
+    '      - policy.yaml=my-policy.yaml',
     '',
   ].join('\n'))
   const custom = (await render(mine)).objects
   const image = (custom.find((o) => o.kind === 'Deployment')!['spec'] as { template: { spec: { containers: Array<{ image: string }> } } }).template.spec.containers[0]!.image
   t.equal(image, 'registry.mycorp.example/platform/ephemeral-guard@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef')
-  t.same(installProblems(custom, 'self-managed', DEFAULT_POLICY), [])
+  t.same(installProblems(custom, 'self-managed', myPolicy), [], 'your policy replaces the default, and the Deployment mounts it')
+  t.not(custom.find((o) => o.kind === 'ConfigMap')!.metadata.name, objects.find((o) => o.kind === 'ConfigMap')!.metadata.name, 'under a new name: the change rolls the Deployment')
 
   // Uninstall, as the README says.
-  const removed = await cluster().kubectl(['delete', '-k', overlay, '--wait=false'])
-  t.equal(removed.code, 0, 'kubectl delete -k', { stderr: removed.stderr })
+  await kubectlOk(cluster(), ['delete', 'validatingwebhookconfiguration,mutatingwebhookconfiguration', CONFIGURATION_NAME])
+  const removed = await cluster().kubectl(['delete', '-k', overlay, '--ignore-not-found', '--wait=false'])
+  t.equal(removed.code, 0, 'kubectl delete -k --ignore-not-found', { stderr: removed.stderr })
   for (const [kind, name] of [['validatingwebhookconfiguration', CONFIGURATION_NAME], ['mutatingwebhookconfiguration', CONFIGURATION_NAME], ['clusterrole', 'ephemeral-guard'], ['clusterrolebinding', 'ephemeral-guard']] as const) {
     const r = await cluster().kubectl(['get', kind, name])
     t.match(r.stderr, /NotFound/, `${kind} ${name} is gone`)
