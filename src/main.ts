@@ -1,7 +1,6 @@
 #!/usr/bin/env node
 // The command line: dispatches to src/cli/*; the only place that reads process.argv.
 import { readFileSync } from 'node:fs'
-import { certsCommand } from './cli/certs.js'
 import { policyCommand } from './cli/policy.js'
 import { review } from './cli/review.js'
 import { serve } from './cli/serve.js'
@@ -61,8 +60,8 @@ async function main(argv: string[]): Promise<number | undefined> {
       return review(rest)
     case 'policy':
       return policyCommand(rest)
-    case 'certs':
-      return certsCommand(rest)
+    case 'certs': // loaded only when needed: the certificate libraries are slow to load
+      return (await import('./cli/certs.js')).certsCommand(rest)
     default:
       throw new UsageError(`unknown command ${JSON.stringify(command)}`)
   }
