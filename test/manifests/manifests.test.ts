@@ -36,6 +36,8 @@ t.test('every YAML file of the base is used, and nothing else', async (t) => {
 })
 
 t.test('webhooks.yaml explains its scope and carries the break-glass matchConditions, commented out', async (t) => {
+  // test/e2e/support/webhook.ts registers this file's documents, and refuses any other kind.
+  t.same(yamlDocuments(join(MANIFESTS, 'base/webhooks.yaml')).map((o) => o.kind), ['ValidatingWebhookConfiguration', 'MutatingWebhookConfiguration'])
   const text = readFileSync(join(MANIFESTS, 'base/webhooks.yaml'), 'utf8')
   t.match(text, /kube-system is deliberately NOT excluded: debugging a system pod/)
   t.match(text, /these rules never see pod creation/)
