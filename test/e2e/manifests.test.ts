@@ -189,6 +189,20 @@ t.test('README self-managed install: certs, apply -k, verify, exclusion of its o
   const secretNow = JSON.parse(await kubectlOk(cluster(), ['-n', NAMESPACE, 'get', 'secret', 'ephemeral-guard-tls', '-o', 'json'])) as { data: Record<string, string> }
   t.equal(Buffer.from(secretNow.data['tls.crt']!, 'base64').toString('utf8'), readFileSync(join(out, 'tls.crt'), 'utf8'))
 
+  // Replace the CA as the README says: --new-ca, apply (both CAs trusted), certs again, apply (old one dropped).
+  const caBundleNow = async (): Promise<string[]> => {
+    const hooks = (JSON.parse(await kubectlOk(cluster(), ['get', 'validatingwebhookconfiguration', CONFIGURATION_NAME, '-o', 'json'])) as { webhooks: Array<{ clientConfig: { caBundle: string } }> }).webhooks
+    return Buffer.from(hooks[0]!.clientConfig.caBundle, 'base64').toString('utf8').match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----\n/g) ?? []
+  }
+  await certs(manifests, '--new-ca')
+  const newCa = readFileSync(join(out, 'ca.crt'), 'utf8')
+  t.not(newCa, ca, 'a new CA')
+  await kubectlOk(cluster(), ['apply', '-k', overlay])
+  t.same(await caBundleNow(), [newCa, ca], 'the API server trusts the new and the previous CA')
+  await certs(manifests)
+  await kubectlOk(cluster(), ['apply', '-k', overlay])
+  t.same(await caBundleNow(), [newCa], 'then only the new one')
+
   // Your own image, through an overlay of the overlay (README: the image).
   const mine = join(manifests, 'my-install')
   mkdirSync(mine)
