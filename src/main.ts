@@ -15,6 +15,7 @@ Usage:
                          [--namespace-labels K=V,...] [--namespace FILE] [FILE|-]
   ephemeral-guard policy check FILE
   ephemeral-guard policy schema FILE
+  ephemeral-guard certs --namespace NS --service SVC --out DIR [--days 365] [--new-ca]
   ephemeral-guard --help | --version
 
 serve    HTTPS webhook: POST /validate, POST /mutate, GET /healthz, GET /readyz.
@@ -30,6 +31,10 @@ review   Decides one AdmissionReview offline (a file, or standard input) and pri
          the review's namespace, for the Pod Security fit of --webhook mutate.
 policy   check: validates a policy file (exit 0 valid, 1 invalid, every problem with its path).
          schema: prints the JSON Schemas and checks the policy compiles to.
+certs    For manifests/overlays/self-managed: writes a CA (ca.crt, ca.key), a serving certificate
+         for the Service's DNS names (tls.crt, tls.key; ECDSA P-256) and kustomization.yaml, a
+         kustomize Component with the Secret and both webhooks' caBundle. Run again to renew: the
+         CA in DIR is kept. --new-ca replaces it, keeping the old CA in the caBundle meanwhile.
 
 Without --policy, the built-in default policy (policies/default.yaml) applies: no privileged
 containers, no privilege escalation, no added capability except SYS_PTRACE, and image references
@@ -60,6 +65,8 @@ async function main(argv: string[]): Promise<number | undefined> {
       return review(rest)
     case 'policy':
       return policyCommand(rest)
+    case 'certs': // loaded only when needed: the certificate libraries are slow to load
+      return (await import('./cli/certs.js')).certsCommand(rest)
     default:
       throw new UsageError(`unknown command ${JSON.stringify(command)}`)
   }

@@ -41,22 +41,41 @@ const pemKey = async (key: webcrypto.CryptoKey): Promise<string> =>
 const generateKeys = async (): Promise<KeyPair> =>
   (await webcrypto.subtle.generateKey(ALGORITHM, true, ['sign', 'verify'])) as KeyPair
 
-export async function generateCertificates(req: CertificateRequest): Promise<CertificateBundle> {
-  const days = req.days ?? 365
-  const notBefore = new Date(Date.now() - 5 * 60_000) // tolerate small clock skew
-  const caKeys = await generateKeys()
+export interface CertificateAuthority {
+  /** PEM certificate. */
+  readonly cert: string
+  /** PEM PKCS#8 private key. */
+  readonly key: string
+}
+
+/** A self-signed ECDSA P-256 CA, valid from five minutes ago (clock skew) for `days`. */
+export async function createCertificateAuthority(name: string, days: number): Promise<CertificateAuthority> {
+  const notBefore = new Date(Date.now() - 5 * 60_000)
+  const keys = await generateKeys()
   const ca = await x509.X509CertificateGenerator.createSelfSigned({
-    name: `CN=${req.caName}`,
-    keys: caKeys,
+    name: `CN=${name}`,
+    keys,
     notBefore,
-    notAfter: new Date(notBefore.getTime() + 10 * days * DAY_MS),
+    notAfter: new Date(notBefore.getTime() + days * DAY_MS),
     signingAlgorithm: SIGNING,
     extensions: [
       new x509.BasicConstraintsExtension(true, 0, true),
       new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true),
-      await x509.SubjectKeyIdentifierExtension.create(caKeys.publicKey),
+      await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
     ],
   })
+  return { cert: ca.toString('pem'), key: await pemKey(keys.privateKey) }
+}
+
+/**
+ * A serving certificate (and its new private key) signed by `authority`. Throws when the
+ * authority's key is not an ECDSA P-256 PKCS#8 key.
+ */
+export async function issueCertificate(authority: CertificateAuthority, req: Omit<CertificateRequest, 'caName'>): Promise<{ cert: string; key: string }> {
+  const days = req.days ?? 365
+  const notBefore = new Date(Date.now() - 5 * 60_000)
+  const ca = new x509.X509Certificate(authority.cert)
+  const caKey = await webcrypto.subtle.importKey('pkcs8', x509.PemConverter.decodeFirst(authority.key), ALGORITHM, false, ['sign'])
   const keys = await generateKeys()
   const names = [
     ...req.dnsNames.map((value) => ({ type: 'dns' as const, value })),
@@ -66,7 +85,7 @@ export async function generateCertificates(req: CertificateRequest): Promise<Cer
     subject: `CN=${req.dnsNames[0] ?? req.ipAddresses?.[0] ?? 'ephemeral-guard'}`,
     issuer: ca.subject,
     publicKey: keys.publicKey,
-    signingKey: caKeys.privateKey,
+    signingKey: caKey,
     notBefore,
     notAfter: new Date(notBefore.getTime() + days * DAY_MS),
     signingAlgorithm: SIGNING,
@@ -75,10 +94,17 @@ export async function generateCertificates(req: CertificateRequest): Promise<Cer
       new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
       new x509.ExtendedKeyUsageExtension(req.clientAuth ? [x509.ExtendedKeyUsage.serverAuth, x509.ExtendedKeyUsage.clientAuth] : [x509.ExtendedKeyUsage.serverAuth]),
       new x509.SubjectAlternativeNameExtension(names),
-      await x509.AuthorityKeyIdentifierExtension.create(caKeys.publicKey),
+      await x509.AuthorityKeyIdentifierExtension.create(ca.publicKey),
     ],
   })
-  return { caCert: ca.toString('pem'), caKey: await pemKey(caKeys.privateKey), cert: cert.toString('pem'), key: await pemKey(keys.privateKey) }
+  return { cert: cert.toString('pem'), key: await pemKey(keys.privateKey) }
+}
+
+/** A new CA, living ten times longer than the serving certificate, and a serving certificate. */
+export async function generateCertificates(req: CertificateRequest): Promise<CertificateBundle> {
+  const ca = await createCertificateAuthority(req.caName, 10 * (req.days ?? 365))
+  const leaf = await issueCertificate(ca, req)
+  return { caCert: ca.cert, caKey: ca.key, cert: leaf.cert, key: leaf.key }
 }
 
 export interface DevCertificateFiles {

@@ -1,0 +1,118 @@
+// manifests/ as written: the base and both overlays keep the install contract of issue 6. The
+// e2e suite (test/e2e/manifests.test.ts) checks the same on `kubectl kustomize` output and against a
+// real API server.
+import t from 'tap'
+import { spawnSync } from 'node:child_process'
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { parse } from 'yaml'
+import { applyPatch, baseObjects, generatedData, kustomization, MANIFESTS, REPO_ROOT, yamlDocuments } from './load.js'
+import { installProblems, subPaths, type K8sObject } from './properties.js'
+
+const DEFAULT_POLICY = readFileSync(join(REPO_ROOT, 'policies/default.yaml'), 'utf8')
+const BIN = join(REPO_ROOT, 'dist/main.js')
+
+type Pod = { containers: Array<Record<string, unknown> & { securityContext: Record<string, unknown>; resources: Record<string, Record<string, string>>; args: string[]; volumeMounts: Array<Record<string, unknown>> }>; terminationGracePeriodSeconds: number }
+type Hook = Record<string, unknown> & { rules: Array<Record<string, unknown>>; namespaceSelector: { matchExpressions: unknown[] } }
+const podOf = (objects: K8sObject[]): Pod => (objects.find((o) => o.kind === 'Deployment')!['spec'] as { template: { spec: Pod } }).template.spec
+const hookOf = (objects: K8sObject[], kind: string): Hook => (objects.find((o) => o.kind === kind)!['webhooks'] as Hook[])[0]!
+
+t.test('the base holds every property of the install contract', async (t) => {
+  t.same(installProblems(baseObjects(), 'none', DEFAULT_POLICY), [])
+})
+
+t.test('the policy ConfigMap is generated from a byte-for-byte copy of policies/default.yaml', async (t) => {
+  const dir = join(MANIFESTS, 'base')
+  t.equal(readFileSync(join(dir, 'policy.yaml'), 'utf8'), DEFAULT_POLICY, 'manifests/base/policy.yaml = policies/default.yaml: copy the file again after changing the default policy')
+  t.same(kustomization(dir).configMapGenerator, [{ name: 'ephemeral-guard-policy', namespace: 'ephemeral-guard', files: ['policy.yaml'] }])
+})
+
+t.test('every YAML file of the base is used, and nothing else', async (t) => {
+  const dir = join(MANIFESTS, 'base')
+  const k = kustomization(dir)
+  const used = [...(k.resources ?? []), ...(k.configMapGenerator ?? []).flatMap((g) => g.files ?? []), 'kustomization.yaml'].sort()
+  t.same(readdirSync(dir).sort(), used)
+})
+
+t.test('webhooks.yaml explains its scope and carries the break-glass matchConditions, commented out', async (t) => {
+  // test/e2e/support/webhook.ts registers this file's documents, and refuses any other kind.
+  t.same(yamlDocuments(join(MANIFESTS, 'base/webhooks.yaml')).map((o) => o.kind), ['ValidatingWebhookConfiguration', 'MutatingWebhookConfiguration'])
+  const text = readFileSync(join(MANIFESTS, 'base/webhooks.yaml'), 'utf8')
+  t.match(text, /kube-system is deliberately NOT excluded: debugging a system pod/)
+  t.match(text, /these rules never see pod creation/)
+  t.match(text, /# matchConditions:\n\s*#\s+- name: break-glass\n\s*#\s+expression: "!\('ephemeral-guard:break-glass' in request\.userInfo\.groups\)"/)
+})
+
+t.test('the image is the documented, overridable name, tagged with the package version', async (t) => {
+  const pkg = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string }
+  t.equal(podOf(baseObjects()).containers[0]!['image'], `registry.example.com/ephemeral-guard:${pkg.version}`)
+  t.match(readFileSync(join(MANIFESTS, 'base/kustomization.yaml'), 'utf8'), /images:\n#\s+- name: registry\.example\.com\/ephemeral-guard\n#\s+newName: /)
+})
+
+t.test('the checks catch what they are for', async (t) => {
+  const cases: Array<{ name: string; change: (o: K8sObject[]) => void; problem: RegExp }> = [
+    { name: 'a subPath mount', change: (o) => { podOf(o).containers[0]!.volumeMounts[0]!['subPath'] = 'tls.crt' }, problem: /subPath mounts never see/ },
+    { name: 'CREATE in the rules', change: (o) => { hookOf(o, 'ValidatingWebhookConfiguration').rules[0]!['operations'] = ['CREATE', 'UPDATE'] }, problem: /rules must be exactly UPDATE/ },
+    { name: 'plain pods in the rules', change: (o) => { hookOf(o, 'MutatingWebhookConfiguration').rules[0]!['resources'] = ['pods', 'pods/ephemeralcontainers'] }, problem: /rules must be exactly/ },
+    { name: 'a longer timeout', change: (o) => { hookOf(o, 'ValidatingWebhookConfiguration')['timeoutSeconds'] = 10 }, problem: /timeoutSeconds must be 5/ },
+    { name: 'a validating webhook that fails open', change: (o) => { hookOf(o, 'ValidatingWebhookConfiguration')['failurePolicy'] = 'Ignore' }, problem: /failurePolicy must be Fail/ },
+    { name: 'a mutating webhook without reinvocation', change: (o) => { delete hookOf(o, 'MutatingWebhookConfiguration')['reinvocationPolicy'] }, problem: /reinvocationPolicy must be IfNeeded/ },
+    { name: 'kube-system excluded', change: (o) => { hookOf(o, 'ValidatingWebhookConfiguration').namespaceSelector.matchExpressions = [{ key: 'kubernetes.io/metadata.name', operator: 'NotIn', values: ['ephemeral-guard', 'kube-system'] }] }, problem: /namespaceSelector must exclude exactly/ },
+    { name: 'an objectSelector', change: (o) => { hookOf(o, 'MutatingWebhookConfiguration')['objectSelector'] = { matchLabels: { debug: 'ok' } } }, problem: /no objectSelector/ },
+    { name: 'sideEffects Some', change: (o) => { hookOf(o, 'MutatingWebhookConfiguration')['sideEffects'] = 'Some' }, problem: /sideEffects must be None/ },
+    { name: 'v1 reviews only', change: (o) => { hookOf(o, 'MutatingWebhookConfiguration')['admissionReviewVersions'] = ['v1'] }, problem: /admissionReviewVersions/ },
+    { name: 'a writable root filesystem', change: (o) => { podOf(o).containers[0]!.securityContext['readOnlyRootFilesystem'] = false }, problem: /readOnlyRootFilesystem/ },
+    { name: 'an added capability', change: (o) => { podOf(o).containers[0]!.securityContext['capabilities'] = { drop: ['ALL'], add: ['NET_BIND_SERVICE'] } }, problem: /drop ALL and add none/ },
+    { name: 'a CPU limit', change: (o) => { podOf(o).containers[0]!.resources['limits']!['cpu'] = '500m' }, problem: /no CPU limit/ },
+    { name: 'a grace period shorter than the shutdown', change: (o) => { podOf(o).terminationGracePeriodSeconds = 12 }, problem: /must cover --shutdown-delay/ },
+    { name: 'a probe over HTTP', change: (o) => { (podOf(o).containers[0]!['readinessProbe'] as { httpGet: { scheme: string } }).httpGet.scheme = 'HTTP' }, problem: /readinessProbe must GET \/readyz over HTTPS/ },
+    { name: 'a key outside the Secret', change: (o) => { const a = podOf(o).containers[0]!.args; a[a.findIndex((x) => x.startsWith('--tls-key'))] = '--tls-key=/tmp/tls.key' }, problem: /--tls-cert and --tls-key/ },
+    { name: 'a verb more', change: (o) => { (o.find((x) => x.kind === 'ClusterRole')!['rules'] as Array<{ verbs: string[] }>)[0]!.verbs.push('update') }, problem: /exactly namespaces get\/list\/watch/ },
+    { name: 'pods readable', change: (o) => { (o.find((x) => x.kind === 'ClusterRole')!['rules'] as unknown[]).push({ apiGroups: [''], resources: ['pods'], verbs: ['get'] }) }, problem: /exactly namespaces get\/list\/watch/ },
+    { name: 'a PodDisruptionBudget that allows none', change: (o) => { o.find((x) => x.kind === 'PodDisruptionBudget')!['spec'] = { minAvailable: 3, selector: { matchLabels: { 'app.kubernetes.io/name': 'ephemeral-guard' } } } }, problem: /maxUnavailable 1/ },
+    { name: 'two replicas', change: (o) => { (o.find((x) => x.kind === 'Deployment')!['spec'] as { replicas: number }).replicas = 2 }, problem: /replicas must be 3/ },
+  ]
+  for (const c of cases) {
+    const objects = structuredClone(baseObjects())
+    c.change(objects)
+    t.match(installProblems(objects, 'none', DEFAULT_POLICY).join('\n'), c.problem, c.name)
+  }
+  const edited = baseObjects().map((o) => o.kind === 'ConfigMap' ? { ...o, data: { 'policy.yaml': `${DEFAULT_POLICY}# edited\n` } } : o)
+  t.match(installProblems(edited, 'none', DEFAULT_POLICY).join('\n'), /differs from policies\/default\.yaml/)
+  t.same(subPaths({ a: [{ subPathExpr: 'x' }] }), ['.a[0].subPathExpr'])
+})
+
+t.test('overlay cert-manager: self-signed CA chain, serving Certificate for the Service names, CA injection', async (t) => {
+  const dir = join(MANIFESTS, 'overlays/cert-manager')
+  const k = kustomization(dir)
+  t.same(k.resources, ['../../base', 'certificates.yaml'])
+  let objects = [...baseObjects(), ...yamlDocuments(join(dir, 'certificates.yaml'))]
+  for (const p of k.patches ?? []) for (const doc of yamlDocuments(join(dir, p.path!))) objects = applyPatch(objects, doc)
+  t.same(installProblems(objects, 'cert-manager', DEFAULT_POLICY), [])
+  t.match(installProblems(baseObjects(), 'cert-manager').join('\n'), /inject-ca-from must name the serving Certificate/, 'the base alone has no CA injection')
+  const serving = objects.find((o) => o.kind === 'Certificate' && o.metadata.name === 'ephemeral-guard-serving')!
+  t.match(serving['spec'], { usages: ['server auth', 'digital signature'], privateKey: { rotationPolicy: 'Always' } })
+})
+
+t.test('overlay self-managed: the Component written by `ephemeral-guard certs` completes it', async (t) => {
+  const dir = join(MANIFESTS, 'overlays/self-managed')
+  const k = kustomization(dir)
+  t.same(k.resources, ['../../base'])
+  t.same(k.components, ['certs'])
+  t.match(readFileSync(join(dir, '.gitignore'), 'utf8'), /^certs\/$/m, 'the generated keys are never committed')
+  t.match(installProblems(baseObjects(), 'self-managed').join('\n'), /caBundle must be set/, 'the base alone has no caBundle')
+
+  const out = join(mkdtempSync(join(tmpdir(), 'eg-overlay-')), 'certs')
+  const r = spawnSync(process.execPath, [BIN, 'certs', '--namespace', 'ephemeral-guard', '--service', 'ephemeral-guard', '--out', out], { encoding: 'utf8', timeout: 30_000 })
+  t.equal(r.status, 0, r.stderr)
+  const component = kustomization(out)
+  t.equal(component.kind, 'Component')
+  let objects = baseObjects()
+  for (const g of component.secretGenerator ?? []) {
+    t.equal(g.options?.disableNameSuffixHash, true, 'a fixed Secret name: renewals update it in place')
+    objects.push({ apiVersion: 'v1', kind: 'Secret', metadata: { name: g.name, namespace: g.namespace! }, type: g.type, data: generatedData(out, g.files ?? [], 'base64') })
+  }
+  for (const p of component.patches ?? []) objects = applyPatch(objects, parse(p.patch!) as K8sObject)
+  t.same(installProblems(objects, 'self-managed', DEFAULT_POLICY), [])
+})
