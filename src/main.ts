@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 // The command line: dispatches to src/cli/*; the only place that reads process.argv.
 import { readFileSync } from 'node:fs'
+import { audit } from './cli/audit.js'
+import { doctor } from './cli/doctor.js'
 import { policyCommand } from './cli/policy.js'
 import { review } from './cli/review.js'
 import { serve } from './cli/serve.js'
@@ -14,6 +16,11 @@ Usage:
   ephemeral-guard review [--webhook validate|mutate] [--policy FILE] [FILE|-]
   ephemeral-guard policy check FILE
   ephemeral-guard policy schema FILE
+  ephemeral-guard audit (-n NAMESPACE | -A) [--policy FILE] [-o table|json|yaml|policyreport]
+                        [--older-than 24h] [--apply] [--kubeconfig FILE] [--context NAME]
+  ephemeral-guard doctor [--namespace ephemeral-guard] [--service ephemeral-guard]
+                        [--secret ephemeral-guard-tls] [--configmap ephemeral-guard-policy]
+                        [--policy-key policy.yaml] [-o text|json] [--kubeconfig FILE] [--context NAME]
   ephemeral-guard --help | --version
 
 serve    HTTPS webhook: POST /validate, POST /mutate, GET /healthz, GET /readyz.
@@ -25,6 +32,13 @@ review   Decides one AdmissionReview offline (a file, or standard input) and pri
          AdmissionReview. Exit 0 allowed, 1 denied, 2 input not a usable AdmissionReview.
 policy   check: validates a policy file (exit 0 valid, 1 invalid, every problem with its path).
          schema: prints the JSON Schemas and checks the policy compiles to.
+audit    Lists the cluster's ephemeral containers with who added them, their state and age, and
+         judges each against the policy as if it were added now. Table on a terminal, else JSON;
+         --apply writes wgpolicyk8s.io PolicyReports. Exit 0 nothing violates, 1 something does
+         (or a container is older than --older-than), 2 error.
+doctor   Finds webhooks and admission policies that inspect pods but cannot see kubectl debug,
+         and checks ephemeral-guard's own installation. One line per finding with the fix.
+         Exit 0 no finding, 1 findings, 2 error.
 
 Without --policy, the built-in default policy (policies/default.yaml) applies: no privileged
 containers, no privilege escalation, no added capability except SYS_PTRACE, and image references
@@ -55,6 +69,10 @@ async function main(argv: string[]): Promise<number | undefined> {
       return review(rest)
     case 'policy':
       return policyCommand(rest)
+    case 'audit':
+      return audit(rest)
+    case 'doctor':
+      return doctor(rest)
     default:
       throw new UsageError(`unknown command ${JSON.stringify(command)}`)
   }
