@@ -60,13 +60,9 @@ export function pemCertificates(text: string): { certs: X509Certificate[]; bad: 
   return { certs, bad }
 }
 
-const issued = (issuer: X509Certificate, cert: X509Certificate): boolean => {
-  try {
-    return issuer.checkIssued(cert) && cert.verify(issuer.publicKey)
-  } catch {
-    return false
-  }
-}
+// X509Certificate#checkIssued(other): "this certificate was issued by other" (names and key ids);
+// verify() then checks the signature, returning false for a key that did not sign it.
+const issued = (issuer: X509Certificate, cert: X509Certificate): boolean => cert.checkIssued(issuer) && cert.verify(issuer.publicKey)
 
 /** True when `leaf` chains to a certificate of `bundle`, possibly through `intermediates`. */
 export function verifiesAgainst(leaf: X509Certificate, intermediates: readonly X509Certificate[], bundle: readonly X509Certificate[]): boolean {

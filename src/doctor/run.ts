@@ -1,11 +1,10 @@
 // `doctor` against a cluster: read the admission configuration and ephemeral-guard's own objects,
 // then judge them with the pure functions of rules.ts and install.ts.
-import { readFileSync } from 'node:fs'
-import { parseAllDocuments } from 'yaml'
 import { ClusterError, forEachPage, type KubeApi } from '../audit/kube-api.js'
 import type { JsonObject } from '../kube/types.js'
 import type { DoctorFinding } from './findings.js'
 import { installationFindings, type InstallNames } from './install.js'
+import { readManifest } from './manifest.js'
 import { blindPolicies, blindWebhooks } from './rules.js'
 
 const AR = '/apis/admissionregistration.k8s.io/v1'
@@ -14,14 +13,6 @@ async function listAll(api: Pick<KubeApi, 'get'>, path: string): Promise<JsonObj
   const out: JsonObject[] = []
   await forEachPage(api, path, 500, (items) => out.push(...items))
   return out
-}
-
-export function readManifest(file: string): JsonObject[] {
-  const docs = parseAllDocuments(readFileSync(file, 'utf8'))
-  return docs.map((d) => {
-    if (d.errors.length > 0) throw new ClusterError(`${file}: ${d.errors[0]!.message.split('\n')[0]}`)
-    return d.toJS() as JsonObject
-  })
 }
 
 export interface DoctorOptions {
