@@ -57,7 +57,8 @@ const firstLine = (s: string): string => s.split('\n')[0]!.trim()
 function statusMessage(status: number, text: string): string {
   try {
     const body = JSON.parse(text) as { message?: unknown }
-    if (typeof body.message === 'string' && body.message !== '') return body.message
+    // One line: Status messages may hold newlines (aggregated errors).
+    if (typeof body.message === 'string' && body.message !== '') return body.message.split('\n').map((l) => l.trim()).filter(Boolean).join(' ')
   } catch { /* not a Status */ }
   return text.trim() === '' ? `HTTP ${status}` : firstLine(text).slice(0, 300)
 }
