@@ -1,8 +1,6 @@
 #!/usr/bin/env node
 // The command line: dispatches to src/cli/*; the only place that reads process.argv.
 import { readFileSync } from 'node:fs'
-import { audit } from './cli/audit.js'
-import { doctor } from './cli/doctor.js'
 import { policyCommand } from './cli/policy.js'
 import { review } from './cli/review.js'
 import { serve } from './cli/serve.js'
@@ -69,10 +67,11 @@ async function main(argv: string[]): Promise<number | undefined> {
       return review(rest)
     case 'policy':
       return policyCommand(rest)
+    // Loaded on demand: @kubernetes/client-node takes a second and ~70 MB to load, which serve and review do not need.
     case 'audit':
-      return audit(rest)
+      return (await import('./cli/audit.js')).audit(rest)
     case 'doctor':
-      return doctor(rest)
+      return (await import('./cli/doctor.js')).doctor(rest)
     default:
       throw new UsageError(`unknown command ${JSON.stringify(command)}`)
   }
