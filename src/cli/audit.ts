@@ -1,9 +1,7 @@
 // `audit`: what debug containers exist, who added them, and what a policy would say of them.
 import { parseArgs } from 'node:util'
 import { parseDuration } from '../audit/duration.js'
-import { ClusterError, createKubeApi } from '../audit/kube-api.js'
 import { exitCodeOf, formatJson, formatPolicyReports, formatTable, formatYaml, policyReports } from '../audit/report.js'
-import { applyReports, runAudit } from '../audit/run.js'
 import { DEFAULT_POLICY_FILE, loadPolicyFile, PolicyError, type LoadedPolicy } from '../policy/load.js'
 import { UsageError } from './usage.js'
 
@@ -51,6 +49,9 @@ export async function audit(args: string[]): Promise<number> {
   }
 
   const showProgress = process.stderr.isTTY === true
+  // The cluster client is loaded only once the arguments are known to be good (see main.ts).
+  const { ClusterError, createKubeApi } = await import('../audit/kube-api.js')
+  const { applyReports, runAudit } = await import('../audit/run.js')
   try {
     const api = createKubeApi({ ...(values.kubeconfig ? { kubeconfig: values.kubeconfig } : {}), ...(values.context ? { context: values.context } : {}) })
     const result = await runAudit(api, {

@@ -2,9 +2,7 @@
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { parseDuration } from '../audit/duration.js'
-import { ClusterError, createKubeApi } from '../audit/kube-api.js'
 import { doctorExitCode, formatFinding } from '../doctor/findings.js'
-import { runDoctor } from '../doctor/run.js'
 import { PACKAGE_ROOT } from '../paths.js'
 import { UsageError } from './usage.js'
 
@@ -29,6 +27,9 @@ export async function doctor(args: string[]): Promise<number> {
   if (values.output !== 'text' && values.output !== 'json') throw new UsageError(`-o must be text or json, got ${values.output}`)
   const expiry = parseDuration(values['expiry-warning'])
   if (typeof expiry === 'string') throw new UsageError(`--expiry-warning: ${expiry}`)
+  // The cluster client is loaded only once the arguments are known to be good (see main.ts).
+  const { ClusterError, createKubeApi } = await import('../audit/kube-api.js')
+  const { runDoctor } = await import('../doctor/run.js')
   try {
     const api = createKubeApi({ ...(values.kubeconfig ? { kubeconfig: values.kubeconfig } : {}), ...(values.context ? { context: values.context } : {}) })
     const { findings, checked } = await runDoctor(api, {
