@@ -16,6 +16,11 @@ Usage:
   ephemeral-guard policy check FILE
   ephemeral-guard policy schema FILE
   ephemeral-guard certs --namespace NS --service SVC --out DIR [--days 365] [--new-ca]
+  ephemeral-guard audit (-n NAMESPACE | -A) [--policy FILE] [-o table|json|yaml|policyreport]
+                        [--older-than 24h] [--apply] [--kubeconfig FILE] [--context NAME]
+  ephemeral-guard doctor [--namespace ephemeral-guard] [--service ephemeral-guard]
+                        [--secret ephemeral-guard-tls] [--configmap ephemeral-guard-policy]
+                        [--policy-key policy.yaml] [-o text|json] [--kubeconfig FILE] [--context NAME]
   ephemeral-guard --help | --version
 
 serve    HTTPS webhook: POST /validate, POST /mutate, GET /healthz, GET /readyz.
@@ -35,6 +40,13 @@ certs    For manifests/overlays/self-managed: writes a CA (ca.crt, ca.key), a se
          for the Service's DNS names (tls.crt, tls.key; ECDSA P-256) and kustomization.yaml, a
          kustomize Component with the Secret and both webhooks' caBundle. Run again to renew: the
          CA in DIR is kept. --new-ca replaces it, keeping the old CA in the caBundle meanwhile.
+audit    Lists the cluster's ephemeral containers with who added them, their state and age, and
+         judges each against the policy as if it were added now. Table on a terminal, else JSON;
+         --apply writes wgpolicyk8s.io PolicyReports. Exit 0 nothing violates, 1 something does
+         (or a container is older than --older-than), 2 error.
+doctor   Finds webhooks and admission policies that inspect pods but cannot see kubectl debug,
+         and checks ephemeral-guard's own installation. One line per finding with the fix.
+         Exit 0 no finding, 1 findings, 2 error.
 
 Without --policy, the built-in default policy (policies/default.yaml) applies: no privileged
 containers, no privilege escalation, no added capability except SYS_PTRACE, and image references
@@ -67,6 +79,11 @@ async function main(argv: string[]): Promise<number | undefined> {
       return policyCommand(rest)
     case 'certs': // loaded only when needed: the certificate libraries are slow to load
       return (await import('./cli/certs.js')).certsCommand(rest)
+    // Loaded on demand: @kubernetes/client-node takes a second and ~70 MB to load, which serve and review do not need.
+    case 'audit':
+      return (await import('./cli/audit.js')).audit(rest)
+    case 'doctor':
+      return (await import('./cli/doctor.js')).doctor(rest)
     default:
       throw new UsageError(`unknown command ${JSON.stringify(command)}`)
   }

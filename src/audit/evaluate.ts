@@ -1,0 +1,196 @@
+// The dry run of a policy against ephemeral containers that already exist: each one is judged as if
+// it were being added now, with the same input the webhook builds (toPodView, diffEphemeralContainers,
+// CheckInput, policy.checks, orderViolations), where the old pod is the pod without that container.
+// Pure: the clock and the policy arrive as arguments.
+import { diffEphemeralContainers } from '../admission/new-containers.js'
+import { toPodView } from '../admission/pod-view.js'
+import { formatViolation, orderViolations } from '../admission/violations.js'
+import type { CheckInput, Mode, Requester, Violation } from '../checks/types.js'
+import type { JsonObject, JsonValue } from '../kube/types.js'
+import type { CompiledRuleView, Policy } from '../policy/types.js'
+
+/** Environment variables the mutating webhook adds to each new container (policy `provenance`). */
+export const PROVENANCE_ENV = {
+  requestedBy: 'EPHEMERAL_GUARD_REQUESTED_BY',
+  requestedAt: 'EPHEMERAL_GUARD_REQUESTED_AT',
+  policy: 'EPHEMERAL_GUARD_POLICY',
+} as const
+
+/** deny: an enforce rule is violated (the webhook would refuse it); warn/audit: only rules in that mode are. */
+export type Verdict = 'deny' | 'warn' | 'audit' | 'pass' | 'exempt' | 'error'
+
+export type ContainerState = 'running' | 'terminated' | 'waiting' | 'unknown'
+
+/** Where a container's age comes from, best first. */
+export type AgeSource = 'requested-at' | 'started-at' | 'pod-created' | 'unknown'
+
+export interface AuditViolation {
+  readonly rule: string
+  readonly mode: Mode
+  /** In the webhook's words, e.g. `spec.ephemeralContainers[0].securityContext.privileged: Forbidden: … (rule no-privileged)`. */
+  readonly message: string
+}
+
+export interface AuditFinding {
+  readonly namespace: string
+  readonly pod: string
+  readonly podUid: string
+  readonly container: string
+  /** Position in spec.ephemeralContainers: the field paths in messages use it. */
+  readonly index: number
+  readonly image: string
+  /** Username from EPHEMERAL_GUARD_REQUESTED_BY; undefined when the container carries no provenance. */
+  readonly requestedBy?: string
+  /** EPHEMERAL_GUARD_REQUESTED_AT as written, when it is an RFC 3339 time. */
+  readonly requestedAt?: string
+  /** EPHEMERAL_GUARD_POLICY: the policy name and hash in force when it was added. */
+  readonly admittedUnder?: string
+  readonly state: ContainerState
+  /** The state's reason (e.g. ImagePullBackOff, Completed) and exit code, when the kubelet gave them. */
+  readonly stateDetail?: string
+  /** When the container was added, as far as known (see ageSource); RFC 3339. */
+  readonly since?: string
+  readonly ageSource: AgeSource
+  readonly ageSeconds?: number
+  /** True when --older-than was given and the container is at least that old: recycle the pod. */
+  readonly recycle: boolean
+  readonly verdict: Verdict
+  readonly violations: readonly AuditViolation[]
+  /** Why exempt, why an error, or which rules could not be applied for want of the requester. */
+  readonly notes: readonly string[]
+}
+
+/** What an audit needs from a loaded policy. */
+export interface AuditPolicy {
+  readonly policy: Policy
+  readonly rules: readonly CompiledRuleView[]
+}
+
+export interface AuditOptions {
+  readonly now: Date
+  /** Flag containers at least this old (milliseconds); undefined: flag none. */
+  readonly olderThanMs?: number
+}
+
+const isObject = (v: JsonValue | undefined): v is JsonObject => typeof v === 'object' && v !== null && !Array.isArray(v)
+const str = (v: JsonValue | undefined): string | undefined => (typeof v === 'string' ? v : undefined)
+
+/** RFC 3339 date-time (the API's metav1.Time and what the mutating webhook writes); parsed without building a regex from input. */
+function rfc3339(value: string | undefined): number | undefined {
+  if (value === undefined || value.length < 20 || value.length > 40 || value[4] !== '-' || value[10] !== 'T') return undefined
+  const ms = Date.parse(value)
+  return Number.isNaN(ms) ? undefined : ms
+}
+
+function envValue(container: JsonObject, name: string): string | undefined {
+  const env = container['env']
+  if (!Array.isArray(env)) return undefined
+  for (const e of env) if (isObject(e) && e['name'] === name) return str(e['value'])
+  return undefined
+}
+
+interface StatusFacts { state: ContainerState; detail?: string; startedAt?: string }
+
+/** State from status.ephemeralContainerStatuses; a container the kubelet has not reported yet is `unknown`. */
+function statusOf(pod: JsonObject, name: string): StatusFacts {
+  const status = pod['status']
+  const list = isObject(status) ? status['ephemeralContainerStatuses'] : undefined
+  const entry = Array.isArray(list) ? list.find((s) => isObject(s) && s['name'] === name) : undefined
+  const state = isObject(entry) ? entry['state'] : undefined
+  if (!isObject(state)) return { state: 'unknown' }
+  for (const key of ['running', 'terminated', 'waiting'] as const) {
+    const s = state[key]
+    if (!isObject(s)) continue
+    const reason = str(s['reason'])
+    const exit = typeof s['exitCode'] === 'number' ? `exit ${s['exitCode']}` : undefined
+    const detail = [reason, exit].filter((x) => x !== undefined).join(', ')
+    const startedAt = str(s['startedAt'])
+    return { state: key, ...(detail ? { detail } : {}), ...(startedAt ? { startedAt } : {}) }
+  }
+  return { state: 'unknown' }
+}
+
+/**
+ * Rules a requester of unknown identity cannot be matched against: audit knows at most the username
+ * (from provenance) and never the groups, so a rule selecting by `match.users` (without a username)
+ * or `match.groups` is not applied; the finding names them instead of guessing.
+ */
+function unappliedRules(rules: readonly CompiledRuleView[], username: string | undefined): string[] {
+  const out: string[] = []
+  for (const r of rules) {
+    if (r.match?.groups !== undefined) out.push(`rule ${r.rule} not applied: it matches requesters' groups, which audit cannot know`)
+    else if (r.match?.users !== undefined && username === undefined) out.push(`rule ${r.rule} not applied: it matches requesters' usernames, and this container has no provenance`)
+  }
+  return out
+}
+
+function verdictOf(found: ReadonlyArray<{ mode: Mode }>): Verdict {
+  if (found.some((v) => v.mode === 'enforce')) return 'deny'
+  if (found.some((v) => v.mode === 'warn')) return 'warn'
+  return found.length > 0 ? 'audit' : 'pass'
+}
+
+/** Judges one pod's ephemeral containers; a pod without any gives no findings. Never throws. */
+export function auditPod(item: JsonObject, policy: AuditPolicy, options: AuditOptions): AuditFinding[] {
+  const metadata = isObject(item['metadata']) ? item['metadata'] : {}
+  const spec = isObject(item['spec']) ? item['spec'] : {}
+  const list = Array.isArray(spec['ephemeralContainers']) ? spec['ephemeralContainers'] : []
+  if (list.length === 0) return []
+  const namespace = str(metadata['namespace']) ?? ''
+  const podName = str(metadata['name']) ?? ''
+  const podCreated = rfc3339(str(metadata['creationTimestamp']))
+  const now = options.now.getTime()
+  // List items carry no kind; the webhook sees a Pod.
+  const pod: JsonObject = { ...item, apiVersion: 'v1', kind: 'Pod' }
+
+  return list.map((entry, index): AuditFinding => {
+    const container = isObject(entry) ? entry : {}
+    const name = str(container['name']) ?? ''
+    const requestedBy = envValue(container, PROVENANCE_ENV.requestedBy) || undefined
+    const requestedAtText = envValue(container, PROVENANCE_ENV.requestedAt)
+    const requestedAt = rfc3339(requestedAtText)
+    const admittedUnder = envValue(container, PROVENANCE_ENV.policy) || undefined
+    const status = statusOf(item, name)
+    const startedAt = rfc3339(status.startedAt)
+    const [sinceMs, ageSource]: [number | undefined, AgeSource] =
+      requestedAt !== undefined ? [requestedAt, 'requested-at']
+        : startedAt !== undefined ? [startedAt, 'started-at']
+          : podCreated !== undefined ? [podCreated, 'pod-created'] : [undefined, 'unknown']
+    const ageMs = sinceMs === undefined ? undefined : Math.max(0, now - sinceMs)
+    const base = {
+      namespace, pod: podName, podUid: str(metadata['uid']) ?? '', container: name, index, image: str(container['image']) ?? '',
+      ...(requestedBy !== undefined ? { requestedBy } : {}),
+      ...(requestedAt !== undefined ? { requestedAt: requestedAtText! } : {}),
+      ...(admittedUnder !== undefined ? { admittedUnder } : {}),
+      state: status.state,
+      ...(status.detail !== undefined ? { stateDetail: status.detail } : {}),
+      ...(sinceMs !== undefined ? { since: new Date(sinceMs).toISOString() } : {}),
+      ageSource,
+      ...(ageMs !== undefined ? { ageSeconds: Math.floor(ageMs / 1000) } : {}),
+      recycle: options.olderThanMs !== undefined && ageMs !== undefined && ageMs >= options.olderThanMs,
+    }
+    try {
+      const requester: Requester = { namespace, username: requestedBy ?? '', groups: [], dryRun: false }
+      const exempt = policy.policy.exemption(requester)
+      if (exempt !== undefined) return { ...base, verdict: 'exempt', violations: [], notes: [exempt] }
+      const without: JsonObject = { ...pod, spec: { ...spec, ephemeralContainers: list.filter((_, i) => i !== index) } }
+      const podView = toPodView(pod, 'object')
+      const oldPod = toPodView(without, 'oldObject')
+      const { added, removed, changed } = diffEphemeralContainers(podView, oldPod)
+      const input: CheckInput = { pod: podView, oldPod, added, removed, changed, requester }
+      const found: Violation[] = []
+      const modes = new Map<Violation, Mode>()
+      for (const check of policy.policy.checks) {
+        for (const v of check.run(input)) {
+          found.push(v)
+          modes.set(v, check.mode)
+        }
+      }
+      const violations = orderViolations(found).map((v) => ({ rule: v.rule, mode: modes.get(v)!, message: formatViolation(v) }))
+      return { ...base, verdict: verdictOf(violations), violations, notes: unappliedRules(policy.rules, requestedBy) }
+    } catch (e) {
+      // Fails closed: what cannot be evaluated is reported as an error, never as a pass.
+      return { ...base, verdict: 'error', violations: [], notes: [`cannot evaluate: ${(e as Error).message}`] }
+    }
+  })
+}

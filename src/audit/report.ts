@@ -1,0 +1,193 @@
+// What an audit prints: a table for people, JSON or YAML for tools, and wgpolicyk8s.io/v1alpha2
+// PolicyReports (one per namespace) for Policy Reporter and friends. Pure: the time arrives as an argument.
+import { stringify } from 'yaml'
+import type { JsonObject } from '../kube/types.js'
+import { formatAge } from './duration.js'
+import type { AuditFinding, Verdict } from './evaluate.js'
+
+export interface AuditScope {
+  /** undefined with --all-namespaces. */
+  readonly namespace?: string
+}
+
+export interface AuditSummary {
+  readonly pods: number
+  readonly podsWithEphemeralContainers: number
+  readonly ephemeralContainers: number
+  readonly verdicts: Readonly<Record<Verdict, number>>
+  /** Containers flagged by --older-than. */
+  readonly recycle: number
+}
+
+export interface AuditResult {
+  readonly policy: { readonly name: string; readonly hash: string; readonly source: string }
+  readonly scope: AuditScope
+  readonly generatedAt: string
+  readonly olderThan?: string
+  readonly summary: AuditSummary
+  /** Sorted by namespace, pod, then position in the pod. */
+  readonly findings: readonly AuditFinding[]
+}
+
+export const VERDICTS: readonly Verdict[] = ['deny', 'warn', 'audit', 'pass', 'exempt', 'error']
+
+export function summarize(pods: number, findings: readonly AuditFinding[]): AuditSummary {
+  const verdicts = Object.fromEntries(VERDICTS.map((v) => [v, 0])) as Record<Verdict, number>
+  for (const f of findings) verdicts[f.verdict]++
+  return {
+    pods,
+    podsWithEphemeralContainers: new Set(findings.map((f) => `${f.namespace}/${f.pod}`)).size,
+    ephemeralContainers: findings.length,
+    verdicts,
+    recycle: findings.filter((f) => f.recycle).length,
+  }
+}
+
+export const compareFindings = (a: AuditFinding, b: AuditFinding): number =>
+  (a.namespace < b.namespace ? -1 : a.namespace > b.namespace ? 1 : 0) || (a.pod < b.pod ? -1 : a.pod > b.pod ? 1 : 0) || a.index - b.index
+
+/** 0 nothing violates, 1 a rule is violated (any mode) or a pod is due for recycling, 2 a container could not be evaluated. */
+export function exitCodeOf(summary: AuditSummary): 0 | 1 | 2 {
+  if (summary.verdicts.error > 0) return 2
+  return summary.verdicts.deny + summary.verdicts.warn + summary.verdicts.audit + summary.recycle > 0 ? 1 : 0
+}
+
+const rulesOf = (f: AuditFinding): string => {
+  if (f.verdict === 'exempt') return '(exempt)'
+  if (f.verdict === 'error') return '(cannot evaluate)'
+  const rules = [...new Set(f.violations.map((v) => v.rule))]
+  return rules.length === 0 ? '-' : rules.join(',')
+}
+
+const ageText = (f: AuditFinding): string => (f.ageSeconds === undefined ? '<unknown>' : `${formatAge(f.ageSeconds * 1000)}${f.ageSource === 'pod-created' ? '*' : ''}`)
+
+/**
+ * kubectl-style columns. AGE marked `*` is the pod's age (the container's own time is unknown; the
+ * container is at most that old). RECYCLE appears with --older-than.
+ */
+export function formatTable(result: AuditResult): string {
+  const withRecycle = result.olderThan !== undefined
+  const header = ['NAMESPACE', 'POD', 'CONTAINER', 'IMAGE', 'REQUESTER', 'AGE', 'STATE', 'VERDICT', 'RULES', ...(withRecycle ? ['RECYCLE'] : [])]
+  const rows = result.findings.map((f) => [
+    f.namespace, f.pod, f.container, f.image, f.requestedBy ?? '<unknown>', ageText(f), f.state, f.verdict, rulesOf(f),
+    ...(withRecycle ? [f.recycle ? 'yes' : 'no'] : []),
+  ])
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)))
+  const line = (cells: readonly string[]): string => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!))).join('   ').trimEnd()
+  const s = result.summary
+  const counts = VERDICTS.filter((v) => s.verdicts[v] > 0).map((v) => `${s.verdicts[v]} ${v}`).join(', ')
+  const footer = `${s.ephemeralContainers} ephemeral container${s.ephemeralContainers === 1 ? '' : 's'} in ${s.podsWithEphemeralContainers} of ${s.pods} pods` +
+    `${counts ? `: ${counts}` : ''}${withRecycle ? `; ${s.recycle} older than ${result.olderThan} (recycle the pod)` : ''}; policy ${result.policy.name} (${result.policy.hash})`
+  if (rows.length === 0) return `No ephemeral containers found.\n${footer}\n`
+  const details = result.findings.flatMap((f) => [...f.violations.map((v) => `  ${f.namespace}/${f.pod} ${f.container}: ${v.message}${v.mode === 'enforce' ? '' : ` [${v.mode}]`}`),
+    ...f.notes.map((n) => `  ${f.namespace}/${f.pod} ${f.container}: note: ${n}`)])
+  return `${[line(header), ...rows.map(line)].join('\n')}\n${details.length > 0 ? `\n${details.join('\n')}\n` : ''}\n${footer}\n`
+}
+
+/** The JSON/YAML document. */
+export function auditDocument(result: AuditResult): JsonObject {
+  return JSON.parse(JSON.stringify({
+    apiVersion: 'ephemeral-guard.dev/v1alpha1',
+    kind: 'EphemeralContainerAudit',
+    policy: result.policy,
+    scope: result.scope.namespace === undefined ? { allNamespaces: true } : { namespace: result.scope.namespace },
+    generatedAt: result.generatedAt,
+    ...(result.olderThan !== undefined ? { olderThan: result.olderThan } : {}),
+    summary: result.summary,
+    items: result.findings,
+  })) as JsonObject
+}
+
+export const formatJson = (result: AuditResult): string => `${JSON.stringify(auditDocument(result), null, 2)}\n`
+export const formatYaml = (result: AuditResult): string => stringify(auditDocument(result))
+
+// --- PolicyReports ---------------------------------------------------------------------------
+
+export const POLICY_REPORT_API_VERSION = 'wgpolicyk8s.io/v1alpha2'
+export const REPORT_SOURCE = 'ephemeral-guard'
+export const MANAGED_BY_LABEL = 'app.kubernetes.io/managed-by'
+export const POLICY_LABEL = 'ephemeral-guard.dev/policy'
+/** The pseudo-policy of results that are about the pod, not a rule: a pod to recycle. */
+export const TAINTED_POD_RULE = 'tainted-pod'
+
+type ReportResult = 'pass' | 'fail' | 'warn' | 'error' | 'skip'
+
+const RESULT_OF: Readonly<Record<Verdict, ReportResult>> = { deny: 'fail', warn: 'warn', audit: 'warn', pass: 'pass', exempt: 'skip', error: 'error' }
+const SEVERITY_OF: Readonly<Record<string, string>> = { enforce: 'high', warn: 'medium', audit: 'low' }
+
+/** Report names: one per policy per namespace, so candidate policies do not overwrite each other. */
+export const reportName = (policyName: string): string => `ephemeral-guard-${policyName}`
+
+function properties(f: AuditFinding): Record<string, string> {
+  return {
+    container: f.container,
+    image: f.image,
+    requester: f.requestedBy ?? 'unknown',
+    state: f.state,
+    ...(f.since !== undefined ? { since: f.since, sinceSource: f.ageSource } : {}),
+    ...(f.admittedUnder !== undefined ? { admittedUnder: f.admittedUnder } : {}),
+  }
+}
+
+function resultsOf(f: AuditFinding, policyName: string, timestamp: JsonObject, olderThan: string | undefined): JsonObject[] {
+  const resources = [{ apiVersion: 'v1', kind: 'Pod', name: f.pod, namespace: f.namespace, uid: f.podUid }]
+  const common = { source: REPORT_SOURCE, policy: policyName, category: 'Ephemeral containers', scored: true, timestamp, resources, properties: properties(f) }
+  const out: JsonObject[] = []
+  if (f.violations.length > 0) {
+    // One result per rule, its messages joined: Policy Reporter counts results per rule.
+    const byRule = new Map<string, { mode: string; messages: string[] }>()
+    for (const v of f.violations) {
+      const entry = byRule.get(v.rule) ?? { mode: v.mode, messages: [] }
+      entry.messages.push(v.message)
+      byRule.set(v.rule, entry)
+    }
+    for (const [rule, { mode, messages }] of byRule) {
+      out.push({ ...common, rule, result: mode === 'enforce' ? 'fail' : 'warn', severity: SEVERITY_OF[mode]!, message: `${f.container}: ${messages.join('; ')}`, properties: { ...properties(f), mode } })
+    }
+  } else {
+    const message = f.verdict === 'pass' ? `${f.container}: every rule passes` : `${f.container}: ${f.notes.join('; ')}`
+    out.push({ ...common, rule: f.verdict === 'pass' ? 'all-rules' : f.verdict, result: RESULT_OF[f.verdict], message })
+  }
+  if (f.recycle) {
+    out.push({
+      ...common, policy: REPORT_SOURCE, rule: TAINTED_POD_RULE, result: 'warn', severity: 'medium',
+      message: `pod has carried ephemeral container ${f.container} for more than ${olderThan}; ephemeral containers can never be removed: recycle the pod`,
+    })
+  }
+  return out
+}
+
+/**
+ * One PolicyReport per namespace that holds ephemeral containers (and, with -n, for that namespace
+ * even when it holds none, so applying it clears an older report).
+ */
+export function policyReports(result: AuditResult): JsonObject[] {
+  const timestamp = { seconds: Math.floor(Date.parse(result.generatedAt) / 1000), nanos: 0 }
+  const byNamespace = new Map<string, JsonObject[]>()
+  if (result.scope.namespace !== undefined) byNamespace.set(result.scope.namespace, [])
+  for (const f of result.findings) {
+    const list = byNamespace.get(f.namespace) ?? []
+    list.push(...resultsOf(f, result.policy.name, timestamp, result.olderThan))
+    byNamespace.set(f.namespace, list)
+  }
+  return [...byNamespace.keys()].sort().map((namespace) => {
+    const results = byNamespace.get(namespace)!
+    const count = (r: ReportResult) => results.filter((x) => x['result'] === r).length
+    return {
+      apiVersion: POLICY_REPORT_API_VERSION,
+      kind: 'PolicyReport',
+      metadata: {
+        name: reportName(result.policy.name),
+        namespace,
+        labels: { [MANAGED_BY_LABEL]: REPORT_SOURCE, [POLICY_LABEL]: result.policy.name },
+        annotations: { 'ephemeral-guard.dev/policy-hash': result.policy.hash, 'ephemeral-guard.dev/generated-at': result.generatedAt },
+      },
+      summary: { pass: count('pass'), fail: count('fail'), warn: count('warn'), error: count('error'), skip: count('skip') },
+      results,
+    }
+  })
+}
+
+/** As a kubectl-style List, for -o policyreport (JSON). */
+export const formatPolicyReports = (reports: readonly JsonObject[]): string =>
+  `${JSON.stringify({ apiVersion: 'v1', kind: 'List', items: reports }, null, 2)}\n`

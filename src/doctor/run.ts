@@ -1,0 +1,71 @@
+// `doctor` against a cluster: read the admission configuration and ephemeral-guard's own objects,
+// then judge them with the pure functions of rules.ts and install.ts.
+import { ClusterError, forEachPage, type KubeApi } from '../audit/kube-api.js'
+import type { JsonObject } from '../kube/types.js'
+import type { DoctorFinding } from './findings.js'
+import { installationFindings, type InstallNames } from './install.js'
+import { readManifest } from './manifest.js'
+import { blindPolicies, blindWebhooks } from './rules.js'
+
+const AR = '/apis/admissionregistration.k8s.io/v1'
+
+async function listAll(api: Pick<KubeApi, 'get'>, path: string): Promise<JsonObject[]> {
+  const out: JsonObject[] = []
+  await forEachPage(api, path, 500, (items) => out.push(...items))
+  return out
+}
+
+export interface DoctorOptions {
+  readonly names: InstallNames
+  readonly manifestFile: string
+  readonly now: () => Date
+  readonly expiryWarningMs: number
+}
+
+/** Reads a namespaced object; undefined when absent, a reason string when forbidden. */
+async function readObject(api: KubeApi, path: string): Promise<JsonObject | string | undefined> {
+  try {
+    return await api.getOptional(path)
+  } catch (e) {
+    if (e instanceof ClusterError && e.status === 403) return 'forbidden'
+    throw e
+  }
+}
+
+export async function runDoctor(api: KubeApi, options: DoctorOptions): Promise<{ findings: DoctorFinding[]; checked: string }> {
+  const { names } = options
+  const manifest = readManifest(options.manifestFile)
+  const [validating, mutating] = await Promise.all([
+    listAll(api, `${AR}/validatingwebhookconfigurations`),
+    listAll(api, `${AR}/mutatingwebhookconfigurations`),
+  ])
+  // ValidatingAdmissionPolicy is GA in admissionregistration.k8s.io/v1 since Kubernetes 1.30.
+  const vapServed = (await api.getOptional(`${AR}/validatingadmissionpolicies?limit=1`)) !== undefined
+  const [policies, bindings] = vapServed
+    ? await Promise.all([listAll(api, `${AR}/validatingadmissionpolicies`), listAll(api, `${AR}/validatingadmissionpolicybindings`)])
+    : [[], []]
+  const ns = `/api/v1/namespaces/${encodeURIComponent(names.namespace)}`
+  const [service, secret, configMap, slices] = await Promise.all([
+    readObject(api, `${ns}/services/${encodeURIComponent(names.service)}`),
+    readObject(api, `${ns}/secrets/${encodeURIComponent(names.secret)}`),
+    readObject(api, `${ns}/configmaps/${encodeURIComponent(names.configMap)}`),
+    listAll(api, `/apis/discovery.k8s.io/v1/namespaces/${encodeURIComponent(names.namespace)}/endpointslices?labelSelector=${encodeURIComponent(`kubernetes.io/service-name=${names.service}`)}`),
+  ])
+  const findings = [
+    ...blindWebhooks('ValidatingWebhookConfiguration', validating),
+    ...blindWebhooks('MutatingWebhookConfiguration', mutating),
+    ...blindPolicies(policies, bindings),
+    ...installationFindings({
+      names, manifest, manifestFile: options.manifestFile, validating, mutating,
+      ...(typeof service === 'object' ? { service } : {}),
+      endpointSlices: slices,
+      ...(secret !== undefined ? { secret } : {}),
+      ...(typeof configMap === 'object' ? { configMap } : {}),
+      now: options.now(),
+      expiryWarningMs: options.expiryWarningMs,
+    }),
+  ]
+  const checked = `${validating.length} validating and ${mutating.length} mutating webhook configurations, ` +
+    (vapServed ? `${policies.length} validating admission policies and ${bindings.length} bindings` : 'no ValidatingAdmissionPolicy API (admissionregistration.k8s.io/v1) on this server')
+  return { findings, checked }
+}

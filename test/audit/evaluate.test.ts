@@ -1,0 +1,138 @@
+// The dry run over existing ephemeral containers, on a pod as a real kube-apiserver lists it
+// (fixtures/pod-item.json: three containers added with kubectl debug, statuses written through the
+// pods/status subresource; list items carry no kind, as here).
+import { readFileSync } from 'node:fs'
+import t from 'tap'
+import { auditPod, type AuditFinding, type AuditPolicy } from '../../src/audit/evaluate.js'
+import type { JsonObject } from '../../src/kube/types.js'
+import { DEFAULT_POLICY_FILE, loadPolicyFile, parsePolicy } from '../../src/policy/load.js'
+
+const POD = JSON.parse(readFileSync(new URL('fixtures/pod-item.json', import.meta.url), 'utf8')) as JsonObject
+const DEFAULT: AuditPolicy = loadPolicyFile(DEFAULT_POLICY_FILE)
+const NOW = new Date('2026-11-27T10:00:00Z')
+const H = 3_600_000
+
+const policy = (rules: string, extra = ''): AuditPolicy =>
+  parsePolicy(`apiVersion: ephemeral-guard.dev/v1alpha1\nkind: EphemeralContainerPolicy\nmetadata: {name: candidate}\nspec:\n${extra}  rules:\n${rules}`, 'test')
+const pick = (fs: AuditFinding[], key: keyof AuditFinding) => fs.map((f) => f[key])
+const clone = (): JsonObject => structuredClone(POD)
+
+t.test('judges each existing container as if it were added now, with the webhook\'s messages', async (t) => {
+  const found = auditPod(POD, DEFAULT, { now: NOW })
+  t.same(pick(found, 'container'), ['sysdbg', 'gen', 'netdbg'], 'one finding per container, in the pod\'s order')
+  t.same(pick(found, 'index'), [0, 1, 2])
+  t.same(pick(found, 'verdict'), ['deny', 'pass', 'deny'])
+  t.same(found[0]!.violations, [{ rule: 'no-privileged', mode: 'enforce', message: 'spec.ephemeralContainers[0].securityContext.privileged: Forbidden: privileged debug containers are not allowed (rule no-privileged)' }])
+  t.same(found[2]!.violations.map((v) => v.message), [
+    'spec.ephemeralContainers[2].securityContext.capabilities.add[0]: Forbidden: capability "NET_ADMIN" is not allowed; allowed: SYS_PTRACE (rule allowed-capabilities)',
+    'spec.ephemeralContainers[2].securityContext.capabilities.add[1]: Forbidden: capability "NET_RAW" is not allowed; allowed: SYS_PTRACE (rule allowed-capabilities)',
+  ], 'field paths use the container\'s real index')
+  t.same(pick(found, 'namespace'), ['shop', 'shop', 'shop'])
+  t.same(pick(found, 'pod'), ['target', 'target', 'target'])
+  t.equal(found[0]!.podUid, (POD['metadata'] as JsonObject)['uid'])
+  t.same(pick(found, 'image'), ['busybox:1.36', 'busybox:1.36', 'registry.example.com/tools/netshoot:v0.13'])
+  t.same(pick(found, 'notes'), [[], [], []])
+})
+
+t.test('reports provenance, state and age', async (t) => {
+  const [sys, gen, net] = auditPod(POD, DEFAULT, { now: NOW, olderThanMs: 24 * H })
+  t.same([sys!.requestedBy, gen!.requestedBy, net!.requestedBy], [undefined, 'alice', 'bob'], 'requester from EPHEMERAL_GUARD_REQUESTED_BY')
+  t.same([sys!.requestedAt, gen!.requestedAt, net!.requestedAt], [undefined, '2026-11-20T10:00:00Z', '2026-11-26T09:30:00Z'])
+  t.same([sys!.admittedUnder, net!.admittedUnder], [undefined, 'default (4f375725b52d)'], 'EPHEMERAL_GUARD_POLICY')
+  t.same([sys!.state, gen!.state, net!.state], ['running', 'terminated', 'waiting'], 'from status.ephemeralContainerStatuses')
+  t.same([sys!.stateDetail, gen!.stateDetail, net!.stateDetail], [undefined, 'Completed, exit 0', 'ImagePullBackOff'])
+  t.same([sys!.ageSource, gen!.ageSource, net!.ageSource], ['started-at', 'requested-at', 'requested-at'], 'REQUESTED_AT first, then the status\' startedAt')
+  t.same([sys!.since, gen!.since, net!.since], ['2026-11-26T12:00:00.000Z', '2026-11-20T10:00:00.000Z', '2026-11-26T09:30:00.000Z'])
+  t.same([sys!.ageSeconds, gen!.ageSeconds, net!.ageSeconds], [22 * 3600, 7 * 24 * 3600, 24.5 * 3600])
+  t.same([sys!.recycle, gen!.recycle, net!.recycle], [false, true, true], 'recycle: at least --older-than old')
+  t.same(pick(auditPod(POD, DEFAULT, { now: NOW }), 'recycle'), [false, false, false], 'nothing flagged without --older-than')
+})
+
+t.test('falls back to the pod\'s creation time, then to unknown; ignores a REQUESTED_AT that is no RFC 3339 time', async (t) => {
+  const pod = clone()
+  delete pod['status']
+  const spec = pod['spec'] as JsonObject
+  const list = spec['ephemeralContainers'] as JsonObject[]
+  ;(list[1]!['env'] as JsonObject[])[0]!['value'] = 'yesterday'
+  const [sys, gen] = auditPod(pod, DEFAULT, { now: NOW, olderThanMs: 24 * H })
+  t.same([sys!.state, sys!.ageSource], ['unknown', 'pod-created'])
+  t.equal(sys!.since, new Date(String((pod['metadata'] as JsonObject)['creationTimestamp'])).toISOString(), 'the pod\'s creationTimestamp')
+  t.equal(gen!.ageSource, 'pod-created', 'an unparsable REQUESTED_AT is not used')
+  t.equal(gen!.requestedAt, undefined)
+  delete (pod['metadata'] as JsonObject)['creationTimestamp']
+  const [bare] = auditPod(pod, DEFAULT, { now: NOW, olderThanMs: 0 })
+  t.same([bare!.ageSource, bare!.since, bare!.ageSeconds, bare!.recycle], ['unknown', undefined, undefined, false], 'no age at all: never flagged')
+})
+
+t.test('a state the kubelet has not reported, or reported empty, is unknown', async (t) => {
+  const pod = clone()
+  const statuses = (pod['status'] as JsonObject)['ephemeralContainerStatuses'] as JsonObject[]
+  statuses[0]!['state'] = {}
+  statuses.splice(1, 1)
+  const found = auditPod(pod, DEFAULT, { now: NOW })
+  t.same(pick(found, 'state'), ['unknown', 'unknown', 'waiting'])
+})
+
+t.test('a pod without ephemeral containers gives no findings; odd shapes do not throw', async (t) => {
+  const pod = clone()
+  delete (pod['spec'] as JsonObject)['ephemeralContainers']
+  t.same(auditPod(pod, DEFAULT, { now: NOW }), [])
+  t.same(auditPod({}, DEFAULT, { now: NOW }), [], 'no metadata, no spec')
+  const odd = auditPod({ spec: { containers: [{ name: 'app', image: 'x' }], ephemeralContainers: [{ image: 'busybox', env: 'x' }, 7] } }, DEFAULT, { now: NOW })
+  t.same(pick(odd, 'container'), ['', ''], 'a nameless entry is still reported')
+  t.same(pick(odd, 'namespace'), ['', ''])
+})
+
+t.test('fails closed: a pod the webhook could not evaluate is an error, never a pass', async (t) => {
+  const pod = clone()
+  ;(pod['metadata'] as JsonObject)['labels'] = { app: 7 }
+  const found = auditPod(pod, DEFAULT, { now: NOW })
+  t.same(pick(found, 'verdict'), ['error', 'error', 'error'])
+  t.match(found[0]!.notes[0], /^cannot evaluate: request\.object\.metadata\.labels\.app must be a string/)
+})
+
+t.test('modes: warn and audit rules give their own verdicts; enforce wins', async (t) => {
+  const p = policy([
+    '  - {name: pinned, mode: audit, images: {requireDigest: true}}',
+    '  - {name: registry, mode: warn, images: {allow: ["docker.io/library/*"]}}',
+  ].join('\n') + '\n')
+  const found = auditPod(POD, p, { now: NOW })
+  t.same(pick(found, 'verdict'), ['audit', 'audit', 'warn'])
+  t.same(found[2]!.violations.map((v) => [v.rule, v.mode]), [['pinned', 'audit'], ['registry', 'warn']])
+  const enforced = auditPod(POD, policy('  - {name: pinned, images: {requireDigest: true}}\n  - {name: registry, mode: warn, images: {allow: ["docker.io/library/*"]}}\n'), { now: NOW })
+  t.same(pick(enforced, 'verdict'), ['deny', 'deny', 'deny'])
+})
+
+t.test('an unknown requester: subjects deny, match.users and match.groups rules are not applied and named', async (t) => {
+  const p = policy([
+    '  - {name: sre-only, subjects: {users: [alice]}}',
+    '  - {name: for-bob, match: {users: [bob]}, securityContext: {allowedCapabilities: []}}',
+    '  - {name: for-groups, match: {groups: [dev]}, securityContext: {allowPrivileged: false}}',
+  ].join('\n') + '\n')
+  const [sys, gen, net] = auditPod(POD, p, { now: NOW })
+  t.equal(sys!.verdict, 'deny')
+  t.same(sys!.violations.map((v) => v.message), ['spec.ephemeralContainers: Forbidden: user "" may not add ephemeral containers here (rule sre-only)'],
+    'no provenance: the requester is the empty username, which subjects do not list')
+  t.same(sys!.notes, [
+    'rule for-bob not applied: it matches requesters\' usernames, and this container has no provenance',
+    'rule for-groups not applied: it matches requesters\' groups, which audit cannot know',
+  ])
+  t.equal(gen!.verdict, 'pass', 'alice is in subjects; for-bob does not match her')
+  t.same(gen!.notes, ['rule for-groups not applied: it matches requesters\' groups, which audit cannot know'])
+  t.same(net!.violations.map((v) => v.rule), ['sre-only', 'for-bob', 'for-bob'], 'bob: not in subjects, and for-bob matches him')
+})
+
+t.test('exemptions apply as in the webhook, with the reason', async (t) => {
+  const byNamespace = auditPod(POD, policy('  - {name: no-privileged, securityContext: {allowPrivileged: false}}\n', '  exemptions: {namespaces: ["sh*"]}\n'), { now: NOW })
+  t.same(pick(byNamespace, 'verdict'), ['exempt', 'exempt', 'exempt'])
+  t.same(byNamespace[0]!.notes, ['namespace "shop" matches exemption "sh*"'])
+  const byUser = auditPod(POD, policy('  - {name: no-privileged, securityContext: {allowPrivileged: false}}\n', '  exemptions: {users: [alice]}\n'), { now: NOW })
+  t.same(pick(byUser, 'verdict'), ['deny', 'exempt', 'pass'])
+})
+
+t.test('maxEphemeralContainers counts the pod\'s containers, the judged one included', async (t) => {
+  const found = auditPod(POD, policy('  - {name: few, maxEphemeralContainers: 2}\n'), { now: NOW })
+  t.same(pick(found, 'verdict'), ['deny', 'deny', 'deny'])
+  t.match(found[0]!.violations[0]!.message, 'at most 2 ephemeral containers per pod; this request makes 3 (rule few)')
+  t.same(pick(auditPod(POD, policy('  - {name: few, maxEphemeralContainers: 3}\n'), { now: NOW }), 'verdict'), ['pass', 'pass', 'pass'])
+})
