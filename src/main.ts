@@ -19,8 +19,8 @@ Usage:
   ephemeral-guard audit (-n NAMESPACE | -A) [--policy FILE] [-o table|json|yaml|policyreport]
                         [--older-than 24h] [--apply] [--kubeconfig FILE] [--context NAME]
   ephemeral-guard doctor [--namespace ephemeral-guard] [--service ephemeral-guard]
-                        [--secret ephemeral-guard-tls] [--configmap ephemeral-guard-policy]
-                        [--policy-key policy.yaml] [-o text|json] [--kubeconfig FILE] [--context NAME]
+                        [--secret ephemeral-guard-tls] [--deployment ephemeral-guard]
+                        [--configmap NAME] [--policy-key KEY] [-o text|json] [--kubeconfig FILE] [--context NAME]
   ephemeral-guard --help | --version
 
 serve    HTTPS webhook: POST /validate, POST /mutate, GET /healthz, GET /readyz.

@@ -18,8 +18,9 @@ export async function doctor(args: string[]): Promise<number> {
       namespace: { type: 'string', default: 'ephemeral-guard' },
       service: { type: 'string', default: 'ephemeral-guard' },
       secret: { type: 'string', default: 'ephemeral-guard-tls' },
-      configmap: { type: 'string', default: 'ephemeral-guard-policy' },
-      'policy-key': { type: 'string', default: 'policy.yaml' },
+      deployment: { type: 'string', default: 'ephemeral-guard' },
+      configmap: { type: 'string' },
+      'policy-key': { type: 'string' },
       'expiry-warning': { type: 'string', default: '720h' },
       output: { type: 'string', short: 'o', default: 'text' },
     },
@@ -33,7 +34,12 @@ export async function doctor(args: string[]): Promise<number> {
   try {
     const api = createKubeApi({ ...(values.kubeconfig ? { kubeconfig: values.kubeconfig } : {}), ...(values.context ? { context: values.context } : {}) })
     const { findings, checked } = await runDoctor(api, {
-      names: { namespace: values.namespace, service: values.service, secret: values.secret, configMap: values.configmap, policyKey: values['policy-key'] },
+      names: {
+        namespace: values.namespace, service: values.service, secret: values.secret,
+        ...(values.configmap !== undefined ? { configMap: values.configmap } : {}),
+        ...(values['policy-key'] !== undefined ? { policyKey: values['policy-key'] } : {}),
+      },
+      deployment: values.deployment,
       manifestFile: RECOMMENDED_WEBHOOKS,
       now: () => new Date(),
       expiryWarningMs: expiry,

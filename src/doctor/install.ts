@@ -225,3 +225,32 @@ export function installationFindings(facts: InstallFacts): DoctorFinding[] {
   policyChecks(facts, found)
   return found
 }
+
+/**
+ * The policy ConfigMap and key the Deployment actually mounts: the container's `--policy=FILE`
+ * argument, the volumeMount whose mountPath holds FILE, and that volume's ConfigMap. kustomize's
+ * configMapGenerator adds a content hash to the name, so the name cannot be known in advance.
+ * undefined when the Deployment does not say (no --policy, or not from a ConfigMap).
+ */
+export function policyConfigMapOf(deployment: JsonObject): { name: string; key: string } | undefined {
+  const spec = obj(obj(obj(deployment['spec'])['template'])['spec'])
+  const volumes = Array.isArray(spec['volumes']) ? spec['volumes'].filter(isObject) : []
+  for (const container of Array.isArray(spec['containers']) ? spec['containers'].filter(isObject) : []) {
+    const args = Array.isArray(container['args']) ? container['args'] : []
+    let file: string | undefined
+    args.forEach((a, i) => {
+      if (typeof a !== 'string') return
+      if (a.startsWith('--policy=')) file = a.slice('--policy='.length)
+      else if (a === '--policy' && typeof args[i + 1] === 'string') file = args[i + 1] as string
+    })
+    if (file === undefined) continue
+    for (const mount of Array.isArray(container['volumeMounts']) ? container['volumeMounts'].filter(isObject) : []) {
+      const path = typeof mount['mountPath'] === 'string' ? mount['mountPath'].replace(/\/+$/, '') : undefined
+      if (path === undefined || !file.startsWith(`${path}/`) || mount['subPath'] !== undefined) continue
+      const volume = volumes.find((v) => v['name'] === mount['name'])
+      const name = obj(volume?.['configMap'])['name']
+      if (typeof name === 'string') return { name, key: file.slice(path.length + 1) }
+    }
+  }
+  return undefined
+}

@@ -3,7 +3,7 @@
 import { ClusterError, forEachPage, type KubeApi } from '../audit/kube-api.js'
 import type { JsonObject } from '../kube/types.js'
 import type { DoctorFinding } from './findings.js'
-import { installationFindings, type InstallNames } from './install.js'
+import { installationFindings, policyConfigMapOf, type InstallNames } from './install.js'
 import { readManifest } from './manifest.js'
 import { blindPolicies, blindWebhooks } from './rules.js'
 
@@ -16,7 +16,10 @@ async function listAll(api: Pick<KubeApi, 'get'>, path: string): Promise<JsonObj
 }
 
 export interface DoctorOptions {
-  readonly names: InstallNames
+  /** configMap and policyKey undefined: taken from the Deployment's --policy mount, else the defaults. */
+  readonly names: Omit<InstallNames, 'configMap' | 'policyKey'> & { readonly configMap?: string; readonly policyKey?: string }
+  /** The Deployment that runs the webhook, read to find its policy ConfigMap. */
+  readonly deployment: string
   readonly manifestFile: string
   readonly now: () => Date
   readonly expiryWarningMs: number
@@ -32,8 +35,26 @@ async function readObject(api: KubeApi, path: string): Promise<JsonObject | stri
   }
 }
 
-export async function runDoctor(api: KubeApi, options: DoctorOptions): Promise<{ findings: DoctorFinding[]; checked: string }> {
+export const DEFAULT_POLICY_CONFIGMAP = { name: 'ephemeral-guard-policy', key: 'policy.yaml' }
+
+/** Names given on the command line win; otherwise the Deployment says which ConfigMap it mounts. */
+async function resolvePolicyConfigMap(api: KubeApi, options: DoctorOptions): Promise<InstallNames> {
   const { names } = options
+  let found: { name: string; key: string } | undefined
+  if (names.configMap === undefined) {
+    const deployment = await readObject(api, `/apis/apps/v1/namespaces/${encodeURIComponent(names.namespace)}/deployments/${encodeURIComponent(options.deployment)}`)
+    if (typeof deployment === 'object') found = policyConfigMapOf(deployment)
+  }
+  return {
+    ...names,
+    configMap: names.configMap ?? found?.name ?? DEFAULT_POLICY_CONFIGMAP.name,
+    policyKey: names.policyKey ?? found?.key ?? DEFAULT_POLICY_CONFIGMAP.key,
+  }
+}
+
+export async function runDoctor(api: KubeApi, options: DoctorOptions): Promise<{ findings: DoctorFinding[]; checked: string }> {
+  const ns = `/api/v1/namespaces/${encodeURIComponent(options.names.namespace)}`
+  const names = await resolvePolicyConfigMap(api, options)
   const manifest = readManifest(options.manifestFile)
   const [validating, mutating] = await Promise.all([
     listAll(api, `${AR}/validatingwebhookconfigurations`),
@@ -44,7 +65,6 @@ export async function runDoctor(api: KubeApi, options: DoctorOptions): Promise<{
   const [policies, bindings] = vapServed
     ? await Promise.all([listAll(api, `${AR}/validatingadmissionpolicies`), listAll(api, `${AR}/validatingadmissionpolicybindings`)])
     : [[], []]
-  const ns = `/api/v1/namespaces/${encodeURIComponent(names.namespace)}`
   const [service, secret, configMap, slices] = await Promise.all([
     readObject(api, `${ns}/services/${encodeURIComponent(names.service)}`),
     readObject(api, `${ns}/secrets/${encodeURIComponent(names.secret)}`),

@@ -8,7 +8,7 @@ import * as x509 from '@peculiar/x509'
 import t from 'tap'
 import { generateCertificates, type CertificateBundle } from '../../src/certs/generate.js'
 import { formatFinding, type DoctorFinding } from '../../src/doctor/findings.js'
-import { installationFindings, pemCertificates, verifiesAgainst, type InstallFacts } from '../../src/doctor/install.js'
+import { installationFindings, pemCertificates, policyConfigMapOf, verifiesAgainst, type InstallFacts } from '../../src/doctor/install.js'
 import { readManifest } from '../../src/doctor/manifest.js'
 import type { JsonObject } from '../../src/kube/types.js'
 import { PACKAGE_ROOT } from '../../src/paths.js'
@@ -197,4 +197,21 @@ t.test('readManifest keeps only webhook configurations and names the file when i
   const dir = t.testdir({ 'bad.yaml': 'a: [\n', 'mixed.yaml': 'kind: Service\n---\nkind: MutatingWebhookConfiguration\n' })
   t.throws(() => readManifest(join(dir, 'bad.yaml')), { message: new RegExp(`^${join(dir, 'bad.yaml')}: `) })
   t.same(readManifest(join(dir, 'mixed.yaml')), [{ kind: 'MutatingWebhookConfiguration' }])
+})
+
+t.test('the policy ConfigMap is the one the Deployment mounts at its --policy path', async (t) => {
+  const { parseAllDocuments } = await import('yaml')
+  const deployment = parseAllDocuments(readFileSync(join(PACKAGE_ROOT, 'manifests', 'base', 'deployment.yaml'), 'utf8'))
+    .map((d) => d.toJSON() as JsonObject).find((d) => d['kind'] === 'Deployment')!
+  t.same(policyConfigMapOf(deployment), { name: 'ephemeral-guard-policy', key: 'policy.yaml' }, 'the base Deployment')
+  const hashed = JSON.parse(JSON.stringify(deployment).replace('"name":"ephemeral-guard-policy"', '"name":"ephemeral-guard-policy-7h2k9f8m4c"')) as JsonObject
+  t.same(policyConfigMapOf(hashed), { name: 'ephemeral-guard-policy-7h2k9f8m4c', key: 'policy.yaml' }, 'kustomize adds a content hash to the name')
+  const pod = (args: string[], mounts: JsonObject[], volumes: JsonObject[]): JsonObject =>
+    ({ spec: { template: { spec: { containers: [{ name: 'c', args, volumeMounts: mounts }], volumes } } } })
+  t.same(policyConfigMapOf(pod(['--policy', '/p/sub/x.yaml'], [{ name: 'v', mountPath: '/p/' }], [{ name: 'v', configMap: { name: 'cm' } }])), { name: 'cm', key: 'sub/x.yaml' }, 'separate flag value, trailing slash')
+  t.equal(policyConfigMapOf(pod([], [{ name: 'v', mountPath: '/p' }], [{ name: 'v', configMap: { name: 'cm' } }])), undefined, 'no --policy')
+  t.equal(policyConfigMapOf(pod(['--policy=/q/x.yaml'], [{ name: 'v', mountPath: '/p' }], [{ name: 'v', configMap: { name: 'cm' } }])), undefined, 'not under a mount')
+  t.equal(policyConfigMapOf(pod(['--policy=/p/x.yaml'], [{ name: 'v', mountPath: '/p', subPath: 'x' }], [{ name: 'v', configMap: { name: 'cm' } }])), undefined, 'subPath mounts are not followed')
+  t.equal(policyConfigMapOf(pod(['--policy=/p/x.yaml'], [{ name: 'v', mountPath: '/p' }], [{ name: 'v', secret: { secretName: 's' } }])), undefined, 'not a ConfigMap')
+  t.equal(policyConfigMapOf({}), undefined, 'no spec')
 })
