@@ -145,6 +145,15 @@ t.test('README self-managed install: certs, apply -k, verify, exclusion of its o
   const secret = stored.find((o) => o.kind === 'Secret')!
   t.equal(Buffer.from((secret['data'] as Record<string, string>)['tls.crt']!, 'base64').toString('utf8'), readFileSync(join(out, 'tls.crt'), 'utf8'), 'the Secret holds tls.crt')
 
+  // `doctor` on the real install: the Secret verifies against the caBundles, and the policy
+  // ConfigMap is found through the Deployment's mount despite kustomize's hashed name. Nothing
+  // serves (no nodes), so the missing ready endpoints are the finding that keeps exit 1.
+  const doctor = await run('env', ['-i', `PATH=${process.env['PATH'] ?? ''}`, process.execPath, join(REPO_ROOT, 'dist/main.js'), 'doctor', '--kubeconfig', cluster().info.kubeconfig], { timeoutMs: 60_000 })
+  t.equal(doctor.code, 1, 'doctor: a problem (no ready endpoints)', { stderr: doctor.stderr })
+  const policyLine = doctor.stdout.split('\n').find((l) => l.includes(' configmap/ephemeral-guard-policy-'))
+  t.match(policyLine, /^ok +configmap\/ephemeral-guard-policy-[a-z0-9]+ -n ephemeral-guard: policy default \(\w+\) loads/, 'doctor finds the hashed policy ConfigMap', { stdout: doctor.stdout })
+  t.notMatch(doctor.stdout, /^ERROR +secret\//m, 'doctor: the serving certificate verifies against the caBundle')
+
   // The pod the Deployment would create passes admission: Pod Security restricted (enforced on the
   // namespace), priority class, service account. A privileged pod does not.
   const podDryRun = await cluster().kubectl(['create', '--dry-run=server', '-f', '-'], { input: JSON.stringify(templatePod(objects, 'template-check')) })
