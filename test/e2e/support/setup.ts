@@ -4,7 +4,7 @@ import { mkdirSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import type { JsonObject } from '../../../src/kube/types.js'
 import { createTargetPod, E2E_DIR, freshNamespace, startCluster, suffix, type Cluster } from './cluster.js'
-import { registerWebhooks, startWebhookServer, waitForWebhooks, type WebhookServer } from './webhook.js'
+import { registerWebhooks, startWebhookServer, waitForWebhooks, type WebhookServer, type WebhookServerOptions } from './webhook.js'
 
 export interface Env {
   readonly dataDir: string
@@ -16,7 +16,7 @@ export interface Env {
   teardown(): Promise<void>
 }
 
-export async function setup(): Promise<Env> {
+export async function setup(webhookOptions: WebhookServerOptions = {}): Promise<Env> {
   const dataDir = join(E2E_DIR, '.data', suffix())
   mkdirSync(dataDir, { recursive: true })
   let cluster: Cluster | undefined
@@ -29,7 +29,7 @@ export async function setup(): Promise<Env> {
   try {
     // Start the server first, then register the configurations (a Fail webhook with no server
     // behind it would refuse every debug container in the meantime).
-    ;[cluster, webhook] = await Promise.all([startCluster(join(dataDir, 'cluster')), startWebhookServer(join(dataDir, 'webhook'))])
+    ;[cluster, webhook] = await Promise.all([startCluster(join(dataDir, 'cluster')), startWebhookServer(join(dataDir, 'webhook'), webhookOptions)])
     const applied = await registerWebhooks(cluster, webhook)
     const probe = await freshNamespace(cluster, 'probe')
     await createTargetPod(cluster, probe, 'probe')
@@ -42,9 +42,9 @@ export async function setup(): Promise<Env> {
 }
 
 /** One environment for the whole test file, set up before its first test; the getter throws if setup failed. */
-export function fileEnvironment(t: { before(fn: () => Promise<void>): void; teardown(fn: () => Promise<void>): void }): () => Env {
+export function fileEnvironment(t: { before(fn: () => Promise<void>): void; teardown(fn: () => Promise<void>): void }, webhookOptions: WebhookServerOptions = {}): () => Env {
   let env: Env | undefined
-  t.before(async () => { env = await setup() })
+  t.before(async () => { env = await setup(webhookOptions) })
   t.teardown(async () => { await env?.teardown() })
   return () => {
     if (env === undefined) throw new Error('setup failed')

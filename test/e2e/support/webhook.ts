@@ -44,7 +44,12 @@ function healthz(url: string, ca: string): Promise<number> {
  * `node dist/main.js serve` on a port the OS picks, reads the port from its "ephemeral-guard serving"
  * log line and waits for GET /healthz (verified against the CA) to answer 200.
  */
-export async function startWebhookServer(dir: string): Promise<WebhookServer> {
+export interface WebhookServerOptions {
+  /** Passed as `serve --policy FILE` (re-read every 2 s); without it the built-in default policy serves. */
+  readonly policyFile?: string
+}
+
+export async function startWebhookServer(dir: string, options: WebhookServerOptions = {}): Promise<WebhookServer> {
   mkdirSync(dir, { recursive: true })
   const certs = await generateCertificates({ caName: 'ephemeral-guard e2e CA', dnsNames: [], ipAddresses: ['127.0.0.1'] })
   const certFile = join(dir, 'tls.crt')
@@ -53,7 +58,10 @@ export async function startWebhookServer(dir: string): Promise<WebhookServer> {
   writeFileSync(certFile, certs.cert)
   writeFileSync(keyFile, certs.key, { mode: 0o600 })
 
-  const service = startService(process.execPath, [join(REPO_ROOT, 'dist/main.js'), 'serve', '--host', '127.0.0.1', '--port', '0', '--tls-cert', certFile, '--tls-key', keyFile], {
+  const service = startService(process.execPath, [
+    join(REPO_ROOT, 'dist/main.js'), 'serve', '--host', '127.0.0.1', '--port', '0', '--tls-cert', certFile, '--tls-key', keyFile,
+    ...(options.policyFile === undefined ? [] : ['--policy', options.policyFile]),
+  ], {
     maxSeconds: SERVER_MAX_SECONDS,
     cwd: REPO_ROOT,
     env: { ...process.env, LOG_LEVEL: 'info' },
