@@ -165,6 +165,7 @@ t.test('warn mode shows kubectl warnings and audit mode leaves audit annotations
   t.equal(r.code, 0, 'kubectl debug exits 0', { stderr: r.stderr })
   t.ok(r.stderr.includes('Warning: spec.ephemeralContainers[0].image: Invalid value: "busybox:1.36": must be pinned by digest (@sha256:...) (rule staging-digests)\n'),
     'kubectl prints the warn-mode violation', { stderr: r.stderr })
+  t.equal(r.stderr.split('(rule staging-digests)').length - 1, 1, 'once: the mutating webhook warns only about enforced rules')
   t.notMatch(r.stderr, /staging-non-root/, 'audit-mode violations are not shown to the user')
   t.same(await names(ns), ['dbg'], 'the container is stored')
 
