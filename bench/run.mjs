@@ -39,12 +39,16 @@ async function start(target) {
   const probe = await saturate(port, 1)
   if (probe.non2xx > 0 || probe.errors > 0) throw new Error(`${target}: ${probe.non2xx} non-2xx, ${probe.errors} errors`)
   await saturate(port, WARMUP_S)
+  const cpuUs = async () => {
+    child.send('cpu')
+    return (await new Promise((resolve) => child.once('message', resolve))).cpuUs
+  }
   const stop = async () => {
     child.send('stop')
     const { peakRss } = await new Promise((resolve) => child.once('message', resolve))
     return peakRss
   }
-  return { target, port, stop }
+  return { target, port, cpuUs, stop }
 }
 
 const median = (xs) => {
@@ -67,7 +71,10 @@ for (let round = 0; round < ROUNDS; round++) {
   }
   for (const rate of RATES) {
     for (const s of order) {
+      const cpuBefore = await s.cpuUs()
       const r = await steadyRate({ port: s.port, ca: certs.caCert, path: '/validate', body, rate, durationS: STEADY_S })
+      // Warm-up requests included: they are served by the same process in the same phase.
+      r.cpuUsPerRequest = (await s.cpuUs() - cpuBefore) / (r.requests + r.warmupRequests)
       if (r.failures > 0) console.error(`${s.target} at ${rate} req/s: ${r.failures} failed requests, the first: ${r.firstFailure}`)
       errors += r.failures
       results[s.target].steady[rate].push(r)
@@ -89,15 +96,16 @@ for (const t of TARGETS) {
 }
 console.log(`  throughput ratio ${(sat('ephemeral-guard', (r) => r.requests.average) / sat('baseline', (r) => r.requests.average)).toFixed(2)} (goal >= 0.70)`)
 console.log(`steady rate: open loop, ${STEADY_S} s a round after 1 s warm-up, latency from each request's scheduled send time;`)
-console.log('  "lag" is how late the generator itself sent (p99): when it is high, the machine was busy, not the target')
+console.log('  "lag" is how late the generator itself sent (p99): when it is high, the machine was busy, not the target;')
+console.log('  "CPU" is the target process\'s CPU time per request (user + system), which contention distorts least')
 for (const rate of RATES) {
   for (const t of TARGETS) {
     const p99s = results[t].steady[rate].map((r) => r.p99.toFixed(1)).join(', ')
-    console.log(`  ${String(rate).padStart(5)} req/s ${t.padEnd(16)} p50 ${ms(steady(t, rate, (r) => r.p50))} ms  p99 ${ms(steady(t, rate, (r) => r.p99))} ms (rounds ${p99s})  max ${ms(steady(t, rate, (r) => r.max))} ms  lag ${steady(t, rate, (r) => r.lagP99).toFixed(2)} ms`)
+    console.log(`  ${String(rate).padStart(5)} req/s ${t.padEnd(16)} p50 ${ms(steady(t, rate, (r) => r.p50))} ms  p99 ${ms(steady(t, rate, (r) => r.p99))} ms (rounds ${p99s})  max ${ms(steady(t, rate, (r) => r.max))} ms  lag ${steady(t, rate, (r) => r.lagP99).toFixed(2)} ms  CPU ${steady(t, rate, (r) => r.cpuUsPerRequest).toFixed(0)} µs/req`)
   }
   const ratio = (f) => (steady('ephemeral-guard', rate, f) / steady('baseline', rate, f)).toFixed(2)
   const guardP99 = steady('ephemeral-guard', rate, (r) => r.p99)
-  console.log(`  ${String(rate).padStart(5)} req/s guard/baseline p50 ${ratio((r) => r.p50)}  p99 ${ratio((r) => r.p99)}; guard p99 ${guardP99.toFixed(2)} ms (goal < 5 ms)`)
+  console.log(`  ${String(rate).padStart(5)} req/s guard/baseline p50 ${ratio((r) => r.p50)}  p99 ${ratio((r) => r.p99)}  CPU ${ratio((r) => r.cpuUsPerRequest)}; guard p99 ${guardP99.toFixed(2)} ms (goal < 5 ms)`)
 }
 console.log(`errors ${errors}`)
 if (errors > 0) process.exitCode = 1

@@ -68,7 +68,7 @@ export async function steadyRate({ port, ca, path, body, rate, durationS, warmup
   const measuredLags = lags.subarray(skipped).sort()
   const at = (sorted, q) => sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]
   return {
-    rate, durationS, requests: measured.length, failures, ...(firstFailure ? { firstFailure } : {}),
+    rate, durationS, requests: measured.length, warmupRequests: skipped, failures, ...(firstFailure ? { firstFailure } : {}),
     p50: at(measured, 0.5), p99: at(measured, 0.99), max: measured[measured.length - 1],
     lagP99: at(measuredLags, 0.99), lagMax: measuredLags[measuredLags.length - 1],
   }
