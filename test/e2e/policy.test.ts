@@ -102,9 +102,12 @@ t.test('kubectl debug as another user needs RBAC get on pods and patch on pods/e
   t.ok(reader.stderr.includes(`Error from server (Forbidden): pods "target" is forbidden: User "eve" cannot patch resource "pods/ephemeralcontainers" in API group "" in the namespace "${ns}"`),
     'RBAC refuses the PATCH of the subresource', { stderr: reader.stderr })
 
-  await bindRole(cluster, ns, DEBUGGER_ROLE, { users: ['eve'] })
+  // Exactly get on pods and patch on the subresource: enough (no update, list or watch without -i).
+  const minimal = [...readOnly, { apiGroups: [''], resources: ['pods/ephemeralcontainers'], verbs: ['patch'] }]
+  await applyClusterRole(cluster, 'kubectl-debug-minimal', minimal)
+  await bindRole(cluster, ns, 'kubectl-debug-minimal', { users: ['eve'] }, minimal)
   const debugger_ = await debugAs(eve, ns, 'granted')
-  t.equal(debugger_.code, 0, 'with patch on pods/ephemeralcontainers it works', { stderr: debugger_.stderr })
+  t.equal(debugger_.code, 0, 'with get on pods and patch on pods/ephemeralcontainers it works', { stderr: debugger_.stderr })
   t.same(await names(ns), ['granted'], 'only the granted request added a container')
   const logged = await decisionsIn(ns, 2)
   // Authorization comes before admission: the refused requests never reached the webhook.
