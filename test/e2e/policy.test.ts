@@ -48,7 +48,7 @@ const writePolicy = (text: string): void => {
 writePolicy(stringify(POLICY))
 t.teardown(() => rmSync(policyDir, { recursive: true, force: true }))
 
-const e = fileEnvironment(t, { policyFile })
+const e = fileEnvironment(t, { serveArgs: () => ['--policy', policyFile] })
 
 const DEBUGGER_ROLE = 'ephemeral-debugger'
 t.before(async () => { await applyClusterRole(e().cluster, DEBUGGER_ROLE) })

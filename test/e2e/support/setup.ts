@@ -4,7 +4,7 @@ import { mkdirSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import type { JsonObject } from '../../../src/kube/types.js'
 import { createTargetPod, E2E_DIR, freshNamespace, startCluster, suffix, type Cluster } from './cluster.js'
-import { registerWebhooks, startWebhookServer, waitForWebhooks, type WebhookServer, type WebhookServerOptions } from './webhook.js'
+import { registerWebhooks, startWebhookServer, waitForWebhooks, type WebhookServer } from './webhook.js'
 
 export interface Env {
   readonly dataDir: string
@@ -16,7 +16,15 @@ export interface Env {
   teardown(): Promise<void>
 }
 
-export async function setup(webhookOptions: WebhookServerOptions = {}): Promise<Env> {
+export interface SetupOptions {
+  /**
+   * Extra arguments for `serve`, given the running cluster and the data directory (for a policy file or
+   * the cluster's kubeconfig). When given, the server starts after the cluster instead of beside it.
+   */
+  readonly serveArgs?: (cluster: Cluster, dataDir: string) => string[]
+}
+
+export async function setup(options: SetupOptions = {}): Promise<Env> {
   const dataDir = join(E2E_DIR, '.data', suffix())
   mkdirSync(dataDir, { recursive: true })
   let cluster: Cluster | undefined
@@ -29,7 +37,13 @@ export async function setup(webhookOptions: WebhookServerOptions = {}): Promise<
   try {
     // Start the server first, then register the configurations (a Fail webhook with no server
     // behind it would refuse every debug container in the meantime).
-    ;[cluster, webhook] = await Promise.all([startCluster(join(dataDir, 'cluster')), startWebhookServer(join(dataDir, 'webhook'), webhookOptions)])
+    const { serveArgs } = options
+    if (serveArgs === undefined) {
+      ;[cluster, webhook] = await Promise.all([startCluster(join(dataDir, 'cluster')), startWebhookServer(join(dataDir, 'webhook'))])
+    } else {
+      cluster = await startCluster(join(dataDir, 'cluster'))
+      webhook = await startWebhookServer(join(dataDir, 'webhook'), serveArgs(cluster, dataDir))
+    }
     const applied = await registerWebhooks(cluster, webhook)
     const probe = await freshNamespace(cluster, 'probe')
     await createTargetPod(cluster, probe, 'probe')
@@ -42,9 +56,9 @@ export async function setup(webhookOptions: WebhookServerOptions = {}): Promise<
 }
 
 /** One environment for the whole test file, set up before its first test; the getter throws if setup failed. */
-export function fileEnvironment(t: { before(fn: () => Promise<void>): void; teardown(fn: () => Promise<void>): void }, webhookOptions: WebhookServerOptions = {}): () => Env {
+export function fileEnvironment(t: { before(fn: () => Promise<void>): void; teardown(fn: () => Promise<void>): void }, options: SetupOptions = {}): () => Env {
   let env: Env | undefined
-  t.before(async () => { env = await setup(webhookOptions) })
+  t.before(async () => { env = await setup(options) })
   t.teardown(async () => { await env?.teardown() })
   return () => {
     if (env === undefined) throw new Error('setup failed')

@@ -42,14 +42,10 @@ function healthz(url: string, ca: string): Promise<number> {
 /**
  * Writes a fresh CA and a serving certificate for 127.0.0.1 (src/certs/generate.ts) into `dir`, starts
  * `node dist/main.js serve` on a port the OS picks, reads the port from its "ephemeral-guard serving"
- * log line and waits for GET /healthz (verified against the CA) to answer 200.
+ * log line and waits for GET /healthz (verified against the CA) to answer 200. `extraArgs` go to serve
+ * as they are (e.g. --policy FILE --kubeconfig FILE).
  */
-export interface WebhookServerOptions {
-  /** Passed as `serve --policy FILE` (re-read every 2 s); without it the built-in default policy serves. */
-  readonly policyFile?: string
-}
-
-export async function startWebhookServer(dir: string, options: WebhookServerOptions = {}): Promise<WebhookServer> {
+export async function startWebhookServer(dir: string, extraArgs: readonly string[] = []): Promise<WebhookServer> {
   mkdirSync(dir, { recursive: true })
   const certs = await generateCertificates({ caName: 'ephemeral-guard e2e CA', dnsNames: [], ipAddresses: ['127.0.0.1'] })
   const certFile = join(dir, 'tls.crt')
@@ -58,10 +54,7 @@ export async function startWebhookServer(dir: string, options: WebhookServerOpti
   writeFileSync(certFile, certs.cert)
   writeFileSync(keyFile, certs.key, { mode: 0o600 })
 
-  const service = startService(process.execPath, [
-    join(REPO_ROOT, 'dist/main.js'), 'serve', '--host', '127.0.0.1', '--port', '0', '--tls-cert', certFile, '--tls-key', keyFile,
-    ...(options.policyFile === undefined ? [] : ['--policy', options.policyFile]),
-  ], {
+  const service = startService(process.execPath, [join(REPO_ROOT, 'dist/main.js'), 'serve', '--host', '127.0.0.1', '--port', '0', '--tls-cert', certFile, '--tls-key', keyFile, ...extraArgs], {
     maxSeconds: SERVER_MAX_SECONDS,
     cwd: REPO_ROOT,
     env: { ...process.env, LOG_LEVEL: 'info' },
