@@ -19,6 +19,8 @@ export interface DecisionSummary {
   readonly outcome: Outcome
   /** Rules (check ids or policy rule names) violated, in message order, without repeats. */
   readonly rules: readonly string[]
+  /** The mode of each rule in `rules`, at the same index (Kubernetes' own checks always enforce). */
+  readonly modes: readonly Mode[]
   /** Why a request was skipped, exempt or errored. */
   readonly note?: string
 }
@@ -73,13 +75,13 @@ function auditAnnotations(violations: readonly Violation[]): Record<string, stri
 function verdictFor(request: AdmissionRequest, webhook: Webhook, policy: Policy, _context: AdmitContext): { verdict: Verdict; summary: DecisionSummary } {
   if (!isEphemeralContainersUpdate(request)) {
     const what = `${request.operation} ${request.resource.resource}${request.subResource ? `/${request.subResource}` : ''}`
-    return { verdict: allowed(), summary: { outcome: 'skipped', rules: [], note: `not an UPDATE of pods/ephemeralcontainers: ${what}` } }
+    return { verdict: allowed(), summary: { outcome: 'skipped', rules: [], modes: [], note: `not an UPDATE of pods/ephemeralcontainers: ${what}` } }
   }
   const pod = toPodView(request.object, 'object')
   const oldPod = toPodView(request.oldObject, 'oldObject')
   const requester = requesterOf(request, pod.namespace)
   const exempt = policy.exemption(requester)
-  if (exempt !== undefined) return { verdict: allowed(), summary: { outcome: 'exempt', rules: [], note: exempt } }
+  if (exempt !== undefined) return { verdict: allowed(), summary: { outcome: 'exempt', rules: [], modes: [], note: exempt } }
 
   const { added, removed, changed } = diffEphemeralContainers(pod, oldPod)
   const input = { pod, oldPod, added, removed, changed, requester }
@@ -94,12 +96,15 @@ function verdictFor(request: AdmissionRequest, webhook: Webhook, policy: Policy,
   const violations = orderViolations(found)
   const inMode = (mode: Mode) => violations.filter((v) => modes.get(v) === mode)
   const enforced = inMode('enforce')
-  const rules = [...new Set(violations.map((v) => v.rule))]
+  const modeOfRule = new Map<string, Mode>()
+  for (const v of violations) if (!modeOfRule.has(v.rule)) modeOfRule.set(v.rule, modes.get(v) as Mode)
+  const rules = [...modeOfRule.keys()]
+  const ruleModes = [...modeOfRule.values()]
 
   if (webhook === 'mutate') {
     // Denial is the validating webhook's job; here violations no mutation fixes become warnings.
     const verdict = patched(pullPolicyPatch(pod, added), enforced.map(formatViolation))
-    return { verdict, summary: { outcome: verdict.patch ? 'patched' : 'allowed', rules } }
+    return { verdict, summary: { outcome: verdict.patch ? 'patched' : 'allowed', rules, modes: ruleModes } }
   }
   const warnings = inMode('warn').map(formatViolation)
   const audit = auditAnnotations(inMode('audit'))
@@ -109,7 +114,7 @@ function verdictFor(request: AdmissionRequest, webhook: Webhook, policy: Policy,
     ...(warnings.length > 0 ? { warnings: boundedWarnings(warnings) } : {}),
     ...(audit ? { auditAnnotations: audit } : {}),
   }
-  return { verdict, summary: { outcome: enforced.length > 0 ? 'denied' : 'allowed', rules } }
+  return { verdict, summary: { outcome: enforced.length > 0 ? 'denied' : 'allowed', rules, modes: ruleModes } }
 }
 
 /**
@@ -123,6 +128,6 @@ export function admit(review: DecodedReview, webhook: Webhook, policy: Policy, c
     return { review: complete(apiVersion, request.uid, verdict), summary }
   } catch (cause) {
     const err = cause instanceof WebhookError ? cause : new InternalError('internal error while deciding; the request is refused', { cause })
-    return { review: complete(apiVersion, request.uid, errored(err)), summary: { outcome: 'errored', rules: [], note: err.message } }
+    return { review: complete(apiVersion, request.uid, errored(err)), summary: { outcome: 'errored', rules: [], modes: [], note: err.message } }
   }
 }
