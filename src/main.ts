@@ -23,15 +23,16 @@ serve    HTTPS webhook: POST /validate, POST /mutate, GET /healthz, GET /readyz.
          when DIR holds none (what \`npm start\` uses); never use it in a cluster.
          --policy FILE is watched: a valid change applies at once, an invalid one is logged and
          shown in /readyz while the last good policy stays in force.
-         --tls-cert/--tls-key are re-read every --tls-reload-interval seconds (0: never); a changed,
-         valid pair serves new connections, a bad one is logged and the current pair keeps serving.
+         --tls-cert, --tls-key and --client-ca are re-read every --tls-reload-interval seconds
+         (0: never): a changed, valid set serves new connections; a bad one is logged and the
+         current set keeps serving.
          --client-ca FILE: only clients with a certificate signed by a CA in FILE (the API server)
          may connect to the HTTPS port.
          --metrics-port N (0: any free port, logged): plain HTTP with GET /metrics (Prometheus),
          /healthz and /readyz, for Prometheus and kubelet probes.
-         On SIGTERM or SIGINT: /readyz fails at once, requests are answered for --shutdown-delay
-         seconds, then the listener closes and in-flight requests get up to --drain-timeout
-         seconds; a second signal skips the rest of the delay.
+         On SIGTERM: /readyz fails at once, requests are answered for --shutdown-delay seconds,
+         then the listener closes and in-flight requests get up to --drain-timeout seconds.
+         SIGINT (Ctrl-C) or a second signal skips the rest of the delay.
 review   Decides one AdmissionReview offline (a file, or standard input) and prints the response
          AdmissionReview. Exit 0 allowed, 1 denied, 2 input not a usable AdmissionReview.
 policy   check: validates a policy file (exit 0 valid, 1 invalid, every problem with its path).

@@ -117,15 +117,16 @@ export async function serve(args: string[]): Promise<void> {
     hash: policy().hash,
   }, 'ephemeral-guard serving')
 
-  // First SIGTERM/SIGINT: the shutdown sequence. A second one skips what is left of the delay.
+  // SIGTERM (the kubelet): the shutdown sequence. SIGINT (Ctrl-C) or a second signal: the same
+  // without what is left of the delay; in-flight requests still drain.
   const hurry = new AbortController()
   let stopping = false
   const stop = (signal: string): void => {
-    if (stopping) {
-      logger.info({ signal }, 'second signal: skipping the rest of the shutdown delay')
+    if (stopping || signal === 'SIGINT') {
+      if (!hurry.signal.aborted) logger.info({ signal }, 'skipping the rest of the shutdown delay')
       hurry.abort()
-      return
     }
+    if (stopping) return
     stopping = true
     logger.info({ signal }, 'shutting down')
     watcher?.stop()

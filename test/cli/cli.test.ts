@@ -66,7 +66,7 @@ t.test('usage errors exit 2 with a hint', async (t) => {
 
 t.test('serve --dev-certs: creates a CA and a localhost certificate, serves, stops on SIGTERM', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'eg-dev-'))
-  const child = spawn(process.execPath, [BIN, 'serve', '--host', '127.0.0.1', '--port', '0', '--dev-certs', dir], { stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = spawn(process.execPath, [BIN, 'serve', '--host', '127.0.0.1', '--port', '0', '--metrics-port', '0', '--shutdown-delay', '0', '--dev-certs', dir], { stdio: ['ignore', 'pipe', 'pipe'] })
   t.teardown(() => { child.kill('SIGKILL') })
   let out = ''
   const port = await new Promise<number>((resolve, reject) => {
@@ -87,7 +87,7 @@ t.test('serve --dev-certs: creates a CA and a localhost certificate, serves, sto
   const code = await new Promise<number | null>((resolve) => { child.on('exit', resolve); child.kill('SIGTERM') })
   t.equal(code, 0, 'clean exit on SIGTERM')
   // A second start reuses the certificates.
-  const again = spawnSync(process.execPath, [BIN, 'serve', '--host', '127.0.0.1', '--port', '0', '--dev-certs', dir], { encoding: 'utf8', timeout: 3000, killSignal: 'SIGTERM' })
+  const again = spawnSync(process.execPath, [BIN, 'serve', '--host', '127.0.0.1', '--port', '0', '--metrics-port', '0', '--shutdown-delay', '0', '--dev-certs', dir], { encoding: 'utf8', timeout: 3000, killSignal: 'SIGTERM' })
   t.match(again.stdout, /using development certificates/)
 })
 
@@ -122,7 +122,7 @@ t.test('review and serve with --policy', async (t) => {
   const refused = run(['review', '--policy', bad], body)
   t.equal(refused.status, 2)
   t.match(refused.stderr, /invalid policy/)
-  const serve = spawnSync(process.execPath, [BIN, 'serve', '--dev-certs', mkdtempSync(join(tmpdir(), 'eg-dev-')), '--port', '0', '--policy', bad], { encoding: 'utf8', timeout: 10_000 })
+  const serve = spawnSync(process.execPath, [BIN, 'serve', '--dev-certs', mkdtempSync(join(tmpdir(), 'eg-dev-')), '--port', '0', '--metrics-port', '0', '--policy', bad], { encoding: 'utf8', timeout: 10_000 })
   t.equal(serve.status, 2, 'serve refuses to start on an invalid policy')
   t.match(serve.stderr, /\(document\): must have required property 'apiVersion'/)
 })
