@@ -19,8 +19,6 @@ export interface DecisionSummary {
   readonly outcome: Outcome
   /** Rules (check ids or policy rule names) violated, in message order, without repeats. */
   readonly rules: readonly string[]
-  /** The mode of each rule in `rules`, at the same index (Kubernetes' own checks always enforce). */
-  readonly modes: readonly Mode[]
   /** Why a request was skipped, exempt or errored. */
   readonly note?: string
 }
@@ -36,10 +34,17 @@ export interface AdmitContext {
   readonly now?: () => Date
 }
 
+/** A summary with the mode of each violated rule: modes[i] is the mode of rules[i]. */
+export type ModedSummary = DecisionSummary & { readonly modes: readonly Mode[] }
+
 export interface Decision {
   readonly review: AdmissionReview
-  readonly summary: DecisionSummary
+  readonly summary: ModedSummary
 }
+
+/** The mode of each rule, from the policy's checks (Kubernetes' own checks always enforce). */
+const modesOf = (policy: Policy, rules: readonly string[]): Mode[] =>
+  rules.map((rule) => policy.checks.find((c) => c.id === rule)?.mode ?? 'enforce')
 
 /** True for what `kubectl debug` sends: UPDATE of the core pods/ephemeralcontainers subresource. */
 export const isEphemeralContainersUpdate = (r: AdmissionRequest): boolean =>
@@ -75,13 +80,13 @@ function auditAnnotations(violations: readonly Violation[]): Record<string, stri
 function verdictFor(request: AdmissionRequest, webhook: Webhook, policy: Policy, _context: AdmitContext): { verdict: Verdict; summary: DecisionSummary } {
   if (!isEphemeralContainersUpdate(request)) {
     const what = `${request.operation} ${request.resource.resource}${request.subResource ? `/${request.subResource}` : ''}`
-    return { verdict: allowed(), summary: { outcome: 'skipped', rules: [], modes: [], note: `not an UPDATE of pods/ephemeralcontainers: ${what}` } }
+    return { verdict: allowed(), summary: { outcome: 'skipped', rules: [], note: `not an UPDATE of pods/ephemeralcontainers: ${what}` } }
   }
   const pod = toPodView(request.object, 'object')
   const oldPod = toPodView(request.oldObject, 'oldObject')
   const requester = requesterOf(request, pod.namespace)
   const exempt = policy.exemption(requester)
-  if (exempt !== undefined) return { verdict: allowed(), summary: { outcome: 'exempt', rules: [], modes: [], note: exempt } }
+  if (exempt !== undefined) return { verdict: allowed(), summary: { outcome: 'exempt', rules: [], note: exempt } }
 
   const { added, removed, changed } = diffEphemeralContainers(pod, oldPod)
   const input = { pod, oldPod, added, removed, changed, requester }
@@ -96,15 +101,12 @@ function verdictFor(request: AdmissionRequest, webhook: Webhook, policy: Policy,
   const violations = orderViolations(found)
   const inMode = (mode: Mode) => violations.filter((v) => modes.get(v) === mode)
   const enforced = inMode('enforce')
-  const modeOfRule = new Map<string, Mode>()
-  for (const v of violations) if (!modeOfRule.has(v.rule)) modeOfRule.set(v.rule, modes.get(v) as Mode)
-  const rules = [...modeOfRule.keys()]
-  const ruleModes = [...modeOfRule.values()]
+  const rules = [...new Set(violations.map((v) => v.rule))]
 
   if (webhook === 'mutate') {
     // Denial is the validating webhook's job; here violations no mutation fixes become warnings.
     const verdict = patched(pullPolicyPatch(pod, added), enforced.map(formatViolation))
-    return { verdict, summary: { outcome: verdict.patch ? 'patched' : 'allowed', rules, modes: ruleModes } }
+    return { verdict, summary: { outcome: verdict.patch ? 'patched' : 'allowed', rules } }
   }
   const warnings = inMode('warn').map(formatViolation)
   const audit = auditAnnotations(inMode('audit'))
@@ -114,7 +116,7 @@ function verdictFor(request: AdmissionRequest, webhook: Webhook, policy: Policy,
     ...(warnings.length > 0 ? { warnings: boundedWarnings(warnings) } : {}),
     ...(audit ? { auditAnnotations: audit } : {}),
   }
-  return { verdict, summary: { outcome: enforced.length > 0 ? 'denied' : 'allowed', rules, modes: ruleModes } }
+  return { verdict, summary: { outcome: enforced.length > 0 ? 'denied' : 'allowed', rules } }
 }
 
 /**
@@ -125,7 +127,7 @@ export function admit(review: DecodedReview, webhook: Webhook, policy: Policy, c
   const { apiVersion, request } = review
   try {
     const { verdict, summary } = verdictFor(request, webhook, policy, context)
-    return { review: complete(apiVersion, request.uid, verdict), summary }
+    return { review: complete(apiVersion, request.uid, verdict), summary: { ...summary, modes: modesOf(policy, summary.rules) } }
   } catch (cause) {
     const err = cause instanceof WebhookError ? cause : new InternalError('internal error while deciding; the request is refused', { cause })
     return { review: complete(apiVersion, request.uid, errored(err)), summary: { outcome: 'errored', rules: [], modes: [], note: err.message } }

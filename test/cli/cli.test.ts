@@ -9,6 +9,9 @@ import type { AdmissionReview } from '../../src/kube/types.js'
 import { debugContainer, profileContainer, review } from '../support/reviews.js'
 import { call } from '../support/server.js'
 
+// Child processes on a shared 2-core machine: each start of the bin takes a second or more.
+t.setTimeout(120_000)
+
 const BIN = new URL('../../dist/main.js', import.meta.url).pathname
 const run = (args: string[], input?: string) => spawnSync(process.execPath, [BIN, ...args], { input, encoding: 'utf8', timeout: 20_000 })
 

@@ -7,6 +7,9 @@ import { mkdirSync, mkdtempSync, renameSync, symlinkSync, writeFileSync } from '
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { TLSSocket } from 'node:tls'
+import { webcrypto } from 'node:crypto'
+import * as x509 from '@peculiar/x509'
+import '../../src/certs/generate.js' // sets @peculiar/x509's crypto provider and Reflect metadata
 
 export interface Sample { readonly name: string; readonly labels: Readonly<Record<string, string>>; readonly value: number }
 
@@ -133,3 +136,15 @@ export function httpsCall(url: string, o: { ca: string | string[]; method?: stri
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms))
+
+/**
+ * A self-signed certificate and its key that parse and match, but with a 512-bit RSA key, which
+ * OpenSSL refuses to serve ("ee key too small").
+ */
+export async function weakRsaPair(): Promise<{ cert: string; key: string }> {
+  const alg = { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256', publicExponent: new Uint8Array([1, 0, 1]), modulusLength: 512 }
+  const keys = (await webcrypto.subtle.generateKey(alg, true, ['sign', 'verify'])) as webcrypto.CryptoKeyPair
+  const notBefore = new Date()
+  const cert = await x509.X509CertificateGenerator.createSelfSigned({ name: 'CN=localhost', keys, signingAlgorithm: alg, notBefore, notAfter: new Date(notBefore.getTime() + 86_400_000) })
+  return { cert: cert.toString('pem'), key: x509.PemConverter.encode(await webcrypto.subtle.exportKey('pkcs8', keys.privateKey), 'PRIVATE KEY') }
+}

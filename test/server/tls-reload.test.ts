@@ -12,7 +12,7 @@ import { Metrics } from '../../src/server/metrics.js'
 import { checkTlsMaterial, loadTlsMaterial, TlsMaterialError } from '../../src/server/tls-reload.js'
 import { profileContainer, review } from '../support/reviews.js'
 import { logSink, testCertificates } from '../support/server.js'
-import { httpsCall, parsePrometheus, secretVolume, serialOf, sleep, valueOf, type HttpsResult } from './helpers.js'
+import { httpsCall, parsePrometheus, secretVolume, serialOf, sleep, valueOf, weakRsaPair, type HttpsResult } from './helpers.js'
 
 const body = JSON.stringify(review({ added: [profileContainer('general')] }))
 const rotated = generateCertificates({ caName: 'ephemeral-guard rotated CA', dnsNames: ['localhost'], ipAddresses: ['127.0.0.1'] })
@@ -64,6 +64,8 @@ t.test('loadTlsMaterial: clear errors for unusable files, never a half-usable pa
     ['a client CA file without a certificate', { cert: a.cert, key: a.key, clientCa: 'nothing here' }, /ca\.crt holds no PEM certificate/],
     ['a client CA file with a broken certificate', { cert: a.cert, key: a.key, clientCa: `${a.caCert}-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n` }, /ca\.crt holds a certificate that does not parse/],
   ]
+  const weak = await weakRsaPair()
+  cases.push(['a pair OpenSSL refuses to serve', { cert: weak.cert, key: weak.key }, /the certificate files cannot be used: .*ee key too small/])
   for (const [name, raw, message] of cases) {
     t.throws(() => checkTlsMaterial({ cert: Buffer.from(raw.cert), key: Buffer.from(raw.key), ...(raw.clientCa ? { clientCa: Buffer.from(raw.clientCa) } : {}) }, files), { name: 'TlsMaterialError', message }, name)
   }
@@ -149,6 +151,7 @@ t.test('a bad new pair keeps the current one serving, logs an error and counts a
   volume.publish({ 'tls.crt': b.cert, 'tls.key': b.key })
   t.equal(server.certificates.check(), 'reloaded', 'a good pair after bad ones is taken')
   t.equal((await httpsCall(`${url}/healthz`, { ca, agent: false })).serial, serialOf(b.cert))
+  t.equal(server.certificates.material.certificate.serialNumber.toUpperCase(), serialOf(b.cert), 'the material in use is the new one')
 })
 
 t.test('every reload keeps the full TLS settings: AEAD-only TLS 1.2 suites and client-certificate checks', async (t) => {
