@@ -8,6 +8,7 @@ import { X509Certificate } from 'node:crypto'
 import type { AdmissionReview } from '../../src/kube/types.js'
 import { debugContainer, profileContainer, review } from '../support/reviews.js'
 import { call } from '../support/server.js'
+import { startServe } from './serve-process.js'
 
 // Child processes on a shared 2-core machine: each start of the bin takes a second or more.
 t.setTimeout(120_000)
@@ -89,9 +90,13 @@ t.test('serve --dev-certs: creates a CA and a localhost certificate, serves, sto
   t.equal((await call({ url: `https://localhost:${port}`, ca: readFileSync(join(dir, 'ca.crt'), 'utf8') }, 'GET', '/healthz')).status, 200)
   const code = await new Promise<number | null>((resolve) => { child.on('exit', resolve); child.kill('SIGTERM') })
   t.equal(code, 0, 'clean exit on SIGTERM')
-  // A second start reuses the certificates.
-  const again = spawnSync(process.execPath, [BIN, 'serve', '--host', '127.0.0.1', '--port', '0', '--metrics-port', '0', '--shutdown-delay', '0', '--dev-certs', dir], { encoding: 'utf8', timeout: 3000, killSignal: 'SIGTERM' })
-  t.match(again.stdout, /using development certificates/)
+  // A second start reuses the certificates. (Not spawnSync with a timeout: it stops reading the
+  // child's stdout when the timeout fires, and a child still logging its shutdown then blocks.)
+  const again = await startServe(['--dev-certs', dir, '--shutdown-delay', '0'])
+  t.teardown(() => { again.child.kill('SIGKILL') })
+  t.ok(again.logs.some((r) => r.msg === 'using development certificates'))
+  again.child.kill('SIGTERM')
+  t.equal(await again.exited, 0)
 })
 
 t.test('policy check and policy schema', async (t) => {
