@@ -1,10 +1,12 @@
 // One benchmark target in its own process, so the load generator never shares its event loop.
 // argv[2]: "baseline" (bare Fastify HTTPS that parses the body and echoes an allowed response) or
-// "ephemeral-guard" (the real app, logging its decision line to /dev/null).
+// "ephemeral-guard" (the real app as serve builds it: decision line logged to /dev/null, metrics
+// counted in a registry of its own).
 import Fastify from 'fastify'
 import pino from 'pino'
 import { buildApp } from '../dist/server/app.js'
 import { defaultPolicy } from '../dist/policy.js'
+import { Metrics } from '../dist/server/metrics.js'
 import { TLS12_CIPHERS, TLS_MIN_VERSION } from '../dist/server/listen.js'
 
 const [, , target, certB64, keyB64] = process.argv
@@ -18,7 +20,7 @@ if (target === 'baseline') {
   }))
 } else {
   const logger = pino({ level: 'info' }, pino.destination({ dest: '/dev/null', sync: false }))
-  app = buildApp({ logger, policy: () => defaultPolicy, https })
+  app = buildApp({ logger, policy: () => defaultPolicy, https, metrics: new Metrics({ version: 'bench' }), ready: () => true })
 }
 await app.listen({ host: '127.0.0.1', port: 0 })
 let peakRss = process.memoryUsage().rss

@@ -10,7 +10,9 @@ const HELP = `ephemeral-guard: admission webhook for Kubernetes ephemeral (debug
 
 Usage:
   ephemeral-guard serve [--port 8443] [--host 0.0.0.0] [--policy FILE] [--kubeconfig FILE]
-                        (--tls-cert FILE --tls-key FILE | --dev-certs DIR)
+                        (--tls-cert FILE --tls-key FILE | --dev-certs DIR) [--client-ca FILE]
+                        [--tls-reload-interval 10] [--metrics-port 9090] [--metrics-host 0.0.0.0]
+                        [--shutdown-delay 10] [--drain-timeout 10]
   ephemeral-guard review [--webhook validate|mutate] [--policy FILE]
                          [--namespace-labels K=V,...] [--namespace FILE] [FILE|-]
   ephemeral-guard policy check FILE
@@ -30,6 +32,16 @@ serve    HTTPS webhook: POST /validate, POST /mutate, GET /healthz, GET /readyz.
          shown in /readyz while the last good policy stays in force.
          --kubeconfig FILE: watch namespace labels (Pod Security fit) through this cluster; in a
          pod (KUBERNETES_SERVICE_HOST set) the service account is used; otherwise none is read.
+         --tls-cert, --tls-key and --client-ca are re-read every --tls-reload-interval seconds
+         (0: never): a changed, valid set serves new connections; a bad one is logged and the
+         current set keeps serving.
+         --client-ca FILE: only clients with a certificate signed by a CA in FILE (the API server)
+         may connect to the HTTPS port.
+         --metrics-port N (0: any free port, logged): plain HTTP with GET /metrics (Prometheus),
+         /healthz and /readyz, for Prometheus and kubelet probes.
+         On SIGTERM: /readyz fails at once, requests are answered for --shutdown-delay seconds,
+         then the listener closes and in-flight requests get up to --drain-timeout seconds.
+         SIGINT (Ctrl-C) or a second signal skips the rest of the delay.
 review   Decides one AdmissionReview offline (a file, or standard input) and prints the response
          AdmissionReview. Exit 0 allowed, 1 denied, 2 input not a usable AdmissionReview.
          --namespace-labels K=V,... and --namespace FILE (a Namespace manifest) give the labels of

@@ -34,10 +34,17 @@ export interface AdmitContext {
   readonly now?: () => Date
 }
 
+/** A summary with the mode of each violated rule: modes[i] is the mode of rules[i]. */
+export type ModedSummary = DecisionSummary & { readonly modes: readonly Mode[] }
+
 export interface Decision {
   readonly review: AdmissionReview
-  readonly summary: DecisionSummary
+  readonly summary: ModedSummary
 }
+
+/** The mode of each rule, from the policy's checks (Kubernetes' own checks always enforce). */
+const modesOf = (policy: Policy, rules: readonly string[]): Mode[] =>
+  rules.map((rule) => policy.checks.find((c) => c.id === rule)?.mode ?? 'enforce')
 
 /** True for what `kubectl debug` sends: UPDATE of the core pods/ephemeralcontainers subresource. */
 export const isEphemeralContainersUpdate = (r: AdmissionRequest): boolean =>
@@ -126,9 +133,9 @@ export function admit(review: DecodedReview, webhook: Webhook, policy: Policy, c
   const { apiVersion, request } = review
   try {
     const { verdict, summary } = verdictFor(request, webhook, policy, context)
-    return { review: complete(apiVersion, request.uid, verdict), summary }
+    return { review: complete(apiVersion, request.uid, verdict), summary: { ...summary, modes: modesOf(policy, summary.rules) } }
   } catch (cause) {
     const err = cause instanceof WebhookError ? cause : new InternalError('internal error while deciding; the request is refused', { cause })
-    return { review: complete(apiVersion, request.uid, errored(err)), summary: { outcome: 'errored', rules: [], note: err.message } }
+    return { review: complete(apiVersion, request.uid, errored(err)), summary: { outcome: 'errored', rules: [], modes: [], note: err.message } }
   }
 }

@@ -1,39 +1,86 @@
-// `serve`: the HTTPS webhook, with the policy watched and signals handled.
+// `serve`: the HTTPS webhook, with the policy and certificates watched, metrics and probes on the
+// operations port, and the graceful shutdown sequence on SIGTERM/SIGINT.
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { createLogger } from '../log.js'
+import { PACKAGE_ROOT } from '../paths.js'
 import { defaultPolicy, type Policy } from '../policy.js'
 import { PolicyWatcher } from '../policy/watch.js'
 import { startServer } from '../server/listen.js'
+import { Metrics } from '../server/metrics.js'
 import { createAdmitContext } from '../kube/context.js'
 import { parsePort, UsageError } from './usage.js'
 
 /** How often serve re-reads --policy. Kubelet updates a mounted ConfigMap within about a minute. */
 const POLICY_POLL_MS = 2000
 
+/** Defaults of the flags in seconds; README "Shutdown" explains the timeline they make. */
+export const SERVE_DEFAULTS = {
+  port: '8443',
+  host: '0.0.0.0',
+  metricsPort: '9090',
+  metricsHost: '0.0.0.0',
+  tlsReloadInterval: '10',
+  shutdownDelay: '10',
+  drainTimeout: '10',
+} as const
+
+/** A non-negative number of seconds (decimals allowed), in milliseconds. */
+function parseSeconds(flag: string, value: string): number {
+  const seconds = Number(value)
+  if (value.trim() === '' || !Number.isFinite(seconds) || seconds < 0 || seconds > 3600) {
+    throw new UsageError(`${flag} must be a number of seconds from 0 to 3600, got ${value}`)
+  }
+  return Math.round(seconds * 1000)
+}
+
+function packageVersion(): string {
+  return (JSON.parse(readFileSync(join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string }).version
+}
+
 export async function serve(args: string[]): Promise<void> {
   const { values } = parseArgs({
     args,
     options: {
-      port: { type: 'string', default: '8443' },
-      host: { type: 'string', default: '0.0.0.0' },
+      port: { type: 'string', default: SERVE_DEFAULTS.port },
+      host: { type: 'string', default: SERVE_DEFAULTS.host },
       'tls-cert': { type: 'string' },
       'tls-key': { type: 'string' },
+      'client-ca': { type: 'string' },
+      'tls-reload-interval': { type: 'string', default: SERVE_DEFAULTS.tlsReloadInterval },
       'dev-certs': { type: 'string' },
       policy: { type: 'string' },
       kubeconfig: { type: 'string' },
+      'metrics-port': { type: 'string', default: SERVE_DEFAULTS.metricsPort },
+      'metrics-host': { type: 'string', default: SERVE_DEFAULTS.metricsHost },
+      'shutdown-delay': { type: 'string', default: SERVE_DEFAULTS.shutdownDelay },
+      'drain-timeout': { type: 'string', default: SERVE_DEFAULTS.drainTimeout },
     },
   })
   const port = parsePort('--port', values.port)
+  const metricsPort = parsePort('--metrics-port', values['metrics-port'])
+  const tlsReloadIntervalMs = parseSeconds('--tls-reload-interval', values['tls-reload-interval'])
+  const delayMs = parseSeconds('--shutdown-delay', values['shutdown-delay'])
+  const drainTimeoutMs = parseSeconds('--drain-timeout', values['drain-timeout'])
   const logger = createLogger()
+  const metrics = new Metrics({ version: packageVersion() })
   const file = values.policy
   let policy: () => Policy = () => defaultPolicy
   let status = (): Record<string, unknown> => ({ policy: { name: defaultPolicy.name, hash: defaultPolicy.hash, source: 'built-in' } })
+  let watcher: PolicyWatcher | undefined
   if (file !== undefined) {
-    const watcher = PolicyWatcher.open(file, logger)
-    watcher.start(POLICY_POLL_MS)
-    policy = watcher.current
-    status = () => ({ policy: watcher.status() })
+    const w = PolicyWatcher.open(file, logger)
+    w.onReload((e) => {
+      metrics.policyReload(e.result)
+      metrics.policyInForce(e.policy)
+    })
+    w.start(POLICY_POLL_MS)
+    policy = w.current
+    status = () => ({ policy: w.status() })
+    watcher = w
   }
+  metrics.policyInForce(policy())
   let certFile = values['tls-cert']
   let keyFile = values['tls-key']
   if (values['dev-certs'] !== undefined && certFile === undefined && keyFile === undefined) {
@@ -45,14 +92,52 @@ export async function serve(args: string[]): Promise<void> {
       dev.created ? 'created development certificates; trust the CA bundle to call the webhook' : 'using development certificates')
   }
   if (certFile === undefined || keyFile === undefined) throw new UsageError('serve needs --tls-cert and --tls-key (or --dev-certs DIR for development)')
+  const clientCaFile = values['client-ca']
   const context = await createAdmitContext({ logger, ...(values.kubeconfig !== undefined ? { kubeconfig: values.kubeconfig } : {}) })
-  const app = await startServer({ host: values.host, port, certFile, keyFile, policy, context, status, logger })
-  logger.info({ addresses: app.addresses(), policy: policy().name, hash: policy().hash }, 'ephemeral-guard serving')
-  const stop = (signal: string): void => {
-    logger.info({ signal }, 'shutting down')
-    app.close().then(() => process.exit(0), () => process.exit(1))
-  }
-  process.once('SIGTERM', () => stop('SIGTERM'))
-  process.once('SIGINT', () => stop('SIGINT'))
-}
+  const server = await startServer({
+    host: values.host,
+    port,
+    tls: { certFile, keyFile, ...(clientCaFile !== undefined ? { clientCaFile } : {}) },
+    tlsReloadIntervalMs,
+    policy,
+    context,
+    status,
+    logger,
+    metrics,
+    ops: { host: values['metrics-host'], port: metricsPort },
+  })
+  const { serialNumber, notAfter } = server.certificates.material.certificate
+  logger.info({
+    addresses: server.app.addresses(),
+    metricsHost: server.ops?.address.address,
+    metricsPort: server.ops?.address.port,
+    clientCertificates: clientCaFile !== undefined ? 'required' : 'not requested',
+    certificate: { serialNumber, notAfter: notAfter.toISOString() },
+    policy: policy().name,
+    hash: policy().hash,
+  }, 'ephemeral-guard serving')
 
+  // SIGTERM (the kubelet): the shutdown sequence. SIGINT (Ctrl-C) or a second signal: the same
+  // without what is left of the delay; in-flight requests still drain.
+  const hurry = new AbortController()
+  let stopping = false
+  const stop = (signal: string): void => {
+    if (stopping || signal === 'SIGINT') {
+      if (!hurry.signal.aborted) logger.info({ signal }, 'skipping the rest of the shutdown delay')
+      hurry.abort()
+    }
+    if (stopping) return
+    stopping = true
+    logger.info({ signal }, 'shutting down')
+    watcher?.stop()
+    server.shutdown({ delayMs, drainTimeoutMs, hurry: hurry.signal }).then(
+      () => process.exit(0),
+      (err: unknown) => {
+        logger.error({ err }, 'shutdown failed')
+        process.exit(1)
+      },
+    )
+  }
+  process.on('SIGTERM', () => stop('SIGTERM'))
+  process.on('SIGINT', () => stop('SIGINT'))
+}

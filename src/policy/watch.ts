@@ -16,6 +16,17 @@ export interface PolicyStatus {
   readonly reloadError?: { readonly message: string; readonly problems: readonly string[]; readonly at: string }
 }
 
+/**
+ * What a reload attempt did, for observers such as metrics: success (the new policy is in force) or
+ * failure (the file is unreadable or invalid; `policy` is the last good one, still in force).
+ */
+export interface PolicyReloadEvent {
+  readonly result: 'success' | 'failure'
+  readonly policy: Policy
+}
+
+export type PolicyReloadListener = (event: PolicyReloadEvent) => void
+
 export class PolicyWatcher {
   private loaded: LoadedPolicy
   private loadedAt = new Date().toISOString()
@@ -23,6 +34,7 @@ export class PolicyWatcher {
   private reloadError: PolicyStatus['reloadError']
   private readFailed = false
   private timer: NodeJS.Timeout | undefined
+  private readonly listeners: PolicyReloadListener[] = []
 
   /** Parses the initial text; throws PolicyError if it is invalid (serve then refuses to start). */
   constructor(private readonly file: string, initialText: string, private readonly logger: Logger) {
@@ -42,6 +54,15 @@ export class PolicyWatcher {
   }
 
   readonly current = (): Policy => this.loaded.policy
+
+  /** Called after each reload attempt that is also logged: once per changed content or read failure. */
+  onReload(listener: PolicyReloadListener): void {
+    this.listeners.push(listener)
+  }
+
+  private emit(result: PolicyReloadEvent['result']): void {
+    for (const l of this.listeners) l({ result, policy: this.loaded.policy })
+  }
 
   status(): PolicyStatus {
     const p = this.loaded.policy
@@ -64,18 +85,20 @@ export class PolicyWatcher {
       if (text === this.lastText) this.reloadError = undefined
     }
     if (text === this.lastText) return 'unchanged'
+    let next: LoadedPolicy
     try {
-      const next = parsePolicy(text, this.file)
-      this.loaded = next
-      this.lastText = text
-      this.loadedAt = new Date().toISOString()
-      this.reloadError = undefined
-      this.logger.info({ policy: next.policy.name, hash: next.policy.hash, source: this.file }, 'policy reloaded')
-      return 'reloaded'
+      next = parsePolicy(text, this.file)
     } catch (e) {
       this.fail(e, text)
       return 'invalid'
     }
+    this.loaded = next
+    this.lastText = text
+    this.loadedAt = new Date().toISOString()
+    this.reloadError = undefined
+    this.logger.info({ policy: next.policy.name, hash: next.policy.hash, source: this.file }, 'policy reloaded')
+    this.emit('success')
+    return 'reloaded'
   }
 
   private fail(e: unknown, text: string | undefined): void {
@@ -83,6 +106,7 @@ export class PolicyWatcher {
     if (text !== undefined) this.lastText = text // report a bad version once, not every poll
     this.reloadError = { message: 'policy file is invalid; the last good policy stays in force', problems, at: new Date().toISOString() }
     this.logger.error({ source: this.file, problems, policy: this.loaded.policy.name, hash: this.loaded.policy.hash }, 'policy reload failed; keeping the last good policy')
+    this.emit('failure')
   }
 
   start(intervalMs: number): void {

@@ -1,13 +1,16 @@
 // buildApp: the HTTP surface, built but never listening (server/listen.ts starts it), so tests can
 // inject requests or listen on a port of their choosing.
-import Fastify, { LogController, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyServerOptions } from 'fastify'
+import Fastify, { LogController, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify'
 import type { Logger } from 'pino'
-import type { SecureContextOptions } from 'node:tls'
+import type { TlsOptions } from 'node:tls'
 import { decodeReview } from '../admission/decode.js'
 import { WebhookError } from '../admission/errors.js'
-import { admit, type AdmitContext, type Webhook } from '../admission/handler.js'
+import { admit, type AdmitContext, type ModedSummary, type Webhook } from '../admission/handler.js'
+import type { Mode } from '../checks/types.js'
 import { parseJson } from '../admission/parse.js'
 import type { Policy } from '../policy.js'
+import { answerWithinMs, parseGoDuration } from './deadline.js'
+import type { AdmissionMetrics, RequestErrorReason } from './metrics.js'
 
 /**
  * 7 MiB: a review carries the object twice (object and oldObject), the API server accepts objects up
@@ -26,24 +29,48 @@ export const REQUEST_TIMEOUT_MS = 35_000
 export const HEADERS_TIMEOUT_MS = 10_000
 export const KEEP_ALIVE_TIMEOUT_MS = 95_000
 
-export interface AppOptions {
+/** What /readyz reports, on the HTTPS port and on the operations port alike. */
+export interface Readiness {
+  /** Readiness beyond "the server answers" (false from the moment shutdown begins). */
+  readonly ready?: () => boolean
+  /** Details shown by /readyz (the policy in force, a failed reload). */
+  readonly status?: () => Record<string, unknown>
+}
+
+export interface AppOptions extends Readiness {
   readonly logger: Logger
   /** The policy in force; read once per request, so a reload never changes a request half-way. */
   readonly policy: () => Policy
   /** Cluster facts decisions may use (namespace labels); none by default. */
   readonly context?: AdmitContext
-  /** TLS options; omitted only in tests that use inject(). */
-  readonly https?: SecureContextOptions & { minVersion?: 'TLSv1.2' | 'TLSv1.3' }
-  /** Readiness beyond "the server answers" (e.g. false while shutting down). */
-  readonly ready?: () => boolean
-  /** Details shown by /readyz (the policy in force, a failed reload). */
-  readonly status?: () => Record<string, unknown>
+  /** TLS options (server/tls-reload.ts builds them); omitted only in tests that use inject(). */
+  readonly https?: TlsOptions
+  /** Where decisions and refused requests are counted; none by default. */
+  readonly metrics?: AdmissionMetrics
 }
 
 interface StatusBody { kind: 'Status'; apiVersion: 'v1'; status: 'Failure'; code: number; reason: string; message: string }
 
 const statusBody = (code: number, reason: string, message: string): StatusBody =>
   ({ kind: 'Status', apiVersion: 'v1', status: 'Failure', code, reason, message })
+
+/** The /readyz answer: 503 once not ready (shutdown begun), else 200 with the status details. */
+export function readiness(r: Readiness): { code: number; body: unknown } {
+  if (r.ready && !r.ready()) return { code: 503, body: statusBody(503, 'ServiceUnavailable', 'not ready: shutting down') }
+  return { code: 200, body: { status: 'ok', ...r.status?.() } }
+}
+
+/** `{[key]: rules violated in mode}` for the decision log line, or nothing when there are none. */
+function rulesInMode(summary: ModedSummary, mode: Mode, key: string): Record<string, string[]> | undefined {
+  if (!summary.modes.includes(mode)) return undefined
+  return { [key]: summary.rules.filter((_, i) => summary.modes[i] === mode) }
+}
+
+const WEBHOOK_OF_URL: Readonly<Record<string, Webhook>> = { '/validate': 'validate', '/mutate': 'mutate' }
+
+/** The Kubernetes reason of an HTTP error answer, as counted in metrics. */
+const errorReason = (code: number): RequestErrorReason =>
+  code === 413 ? 'RequestEntityTooLarge' : code === 504 ? 'Timeout' : code >= 500 ? 'InternalError' : 'BadRequest'
 
 /** Maps Fastify's own errors (body size, content type) to a clear message; never a stack trace. */
 function httpError(err: FastifyError | WebhookError): StatusBody {
@@ -72,6 +99,10 @@ export function buildApp(options: AppOptions): FastifyInstance {
     keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
+    // While draining on shutdown, requests on open keep-alive connections are answered, not refused
+    // with 503 (a 503 is a call failure: the validating webhook would deny). Fastify adds
+    // `Connection: close` to those answers, so clients move to another replica.
+    return503OnClosing: false,
   }
   // The HTTPS and HTTP factories return differently typed instances; the routes below use neither's specifics.
   const app = (options.https
@@ -94,17 +125,50 @@ export function buildApp(options: AppOptions): FastifyInstance {
     const body = httpError(err)
     if (body.code >= 500) req.log.error({ err }, 'request failed')
     else req.log.warn({ code: body.code, reason: body.message, url: req.url }, 'request refused')
+    countError(req.routeOptions.url, body.code)
     void reply.code(body.code).send(body)
   })
   app.setNotFoundHandler((req, reply) => {
     void reply.code(404).send(statusBody(404, 'NotFound', `no route ${req.method} ${req.url.split('?')[0]}`))
   })
 
-  const review = (webhook: Webhook) => async (req: { body: unknown }) => {
-    const started = process.hrtime.bigint()
+  const countError = (url: string | undefined, code: number): void => {
+    const webhook = url === undefined ? undefined : WEBHOOK_OF_URL[url]
+    if (webhook !== undefined) options.metrics?.requestError(webhook, errorReason(code))
+  }
+
+  // The API server's deadline: `?timeout=5s` (a Go duration, rounded up to whole seconds) is how long it
+  // waits for this answer. The decision itself is synchronous and takes milliseconds, so the only wait
+  // is for the body to arrive, before the uid is known: if it has not come shortly before the deadline,
+  // answer 504 with a Status (and close the connection). The API server then applies the webhook's
+  // failurePolicy (Fail: the request is denied; Ignore: it proceeds unmutated) at once instead of
+  // timing out, and says so in its message.
+  const answerTimeout = (webhook: Webhook, reply: FastifyReply, timeoutMs: number, budgetMs: number): void => {
+    logger.warn({ webhook, timeoutMs, budgetMs }, 'no review before the deadline; answered 504')
+    options.metrics?.requestError(webhook, 'Timeout')
+    const message = `ephemeral-guard: no complete review within ${budgetMs} ms of the API server's timeout of ${timeoutMs} ms; the webhook's failurePolicy applies`
+    void reply.code(504).header('connection', 'close').send(statusBody(504, 'Timeout', message))
+  }
+  const deadline = (webhook: Webhook) => (req: FastifyRequest, reply: FastifyReply, done: () => void): void => {
+    const timeoutMs = parseGoDuration((req.query as Record<string, string | undefined>)['timeout'])
+    if (timeoutMs !== undefined) {
+      const budgetMs = answerWithinMs(timeoutMs, REQUEST_TIMEOUT_MS)
+      // Cleared when the response closes, which it always does (answered, or the client went away).
+      const timer = setTimeout(() => { if (!reply.sent) answerTimeout(webhook, reply, timeoutMs, budgetMs) }, budgetMs)
+      reply.raw.once('close', () => clearTimeout(timer))
+    }
+    done()
+  }
+
+  const review = (webhook: Webhook) => async (req: { body: unknown }, reply: FastifyReply) => {
     const decoded = decodeReview(req.body)
     const { review: answer, summary } = admit(decoded, webhook, options.policy(), context)
     const r = decoded.request
+    const durationMs = reply.elapsedTime // since the request arrived: body upload and parsing included
+    // Shutting down: answer, then close the connection, so the client's next request opens a new one
+    // (through the Service, to a ready replica) instead of racing our listener's close.
+    if (options.ready !== undefined && !options.ready()) void reply.header('connection', 'close')
+    options.metrics?.decision(webhook, summary, durationMs / 1e3)
     logger.info({
       uid: r.uid,
       namespace: r.namespace,
@@ -113,19 +177,21 @@ export function buildApp(options: AppOptions): FastifyInstance {
       webhook,
       decision: summary.outcome,
       rules: summary.rules,
+      ...rulesInMode(summary, 'warn', 'warned'),
+      ...rulesInMode(summary, 'audit', 'audited'),
       dryRun: r.dryRun === true,
-      durationMs: Number(process.hrtime.bigint() - started) / 1e6,
+      durationMs,
       ...(summary.note ? { note: summary.note } : {}),
     }, 'admission decision')
     return answer
   }
-  app.post('/validate', review('validate'))
-  app.post('/mutate', review('mutate'))
+  app.post('/validate', { onRequest: deadline('validate') }, review('validate'))
+  app.post('/mutate', { onRequest: deadline('mutate') }, review('mutate'))
 
   app.get('/healthz', async () => ({ status: 'ok' }))
   app.get('/readyz', async (_req, reply) => {
-    if (options.ready && !options.ready()) return reply.code(503).send(statusBody(503, 'ServiceUnavailable', 'not ready'))
-    return { status: 'ok', ...options.status?.() }
+    const { code, body } = readiness(options)
+    return reply.code(code).send(body)
   })
   return app
 }

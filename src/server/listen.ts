@@ -1,54 +1,121 @@
-// Starts the webhook: TLS settings, listen, signal handling. The only process-level glue besides main.ts.
-import { readFileSync } from 'node:fs'
+// Starts the webhook: TLS from files (reloaded on change), the HTTPS listener, the operations port
+// (metrics and probes), and the graceful shutdown sequence. The only process-level glue besides
+// main.ts and cli/serve.ts, which wires flags and signals to it.
+import { setTimeout as sleep } from 'node:timers/promises'
 import type { FastifyInstance } from 'fastify'
 import type { Logger } from 'pino'
 import type { AdmitContext } from '../admission/handler.js'
 import type { Policy } from '../policy.js'
 import { buildApp } from './app.js'
+import type { Metrics } from './metrics.js'
+import { startOpsServer, type OpsServer } from './ops-server.js'
+import { CertificateReloader, DEFAULT_TLS_RELOAD_INTERVAL_MS, loadTlsMaterial, serverTlsOptions, type SecureContextTarget, type TlsFiles, type TlsMaterial } from './tls-reload.js'
 
-/**
- * TLS 1.2 as the floor (the API server's Go client speaks 1.3 too) with forward-secret AEAD suites
- * only; TLS 1.3 suites are all AEAD and left at Node's defaults.
- */
-export const TLS_MIN_VERSION = 'TLSv1.2'
-export const TLS12_CIPHERS = [
-  'ECDHE-ECDSA-AES128-GCM-SHA256',
-  'ECDHE-RSA-AES128-GCM-SHA256',
-  'ECDHE-ECDSA-AES256-GCM-SHA384',
-  'ECDHE-RSA-AES256-GCM-SHA384',
-  'ECDHE-ECDSA-CHACHA20-POLY1305',
-  'ECDHE-RSA-CHACHA20-POLY1305',
-].join(':')
+export { TLS12_CIPHERS, TLS_MIN_VERSION } from './tls-reload.js'
 
 export interface ServeOptions {
   readonly host: string
   readonly port: number
-  readonly certFile: string
-  readonly keyFile: string
+  readonly tls: TlsFiles
+  /** Milliseconds between re-reads of the certificate files; 0 never re-reads. Default 10 s. */
+  readonly tlsReloadIntervalMs?: number
   /** The policy in force, read once per request. */
   readonly policy: () => Policy
   readonly context?: AdmitContext
   readonly status?: () => Record<string, unknown>
   readonly logger: Logger
+  /** Counts decisions, certificate reloads; also served on the operations port. */
+  readonly metrics?: Metrics
+  /** The plain-HTTP operations port: GET /metrics (with metrics), /healthz, /readyz. */
+  readonly ops?: { readonly host: string; readonly port: number }
 }
 
-export async function startServer(o: ServeOptions): Promise<FastifyInstance> {
+export interface ShutdownOptions {
+  /** How long to keep answering after readiness fails, while endpoints drop this replica. */
+  readonly delayMs: number
+  /** How long in-flight requests may take once the listener is closed; then connections are cut. */
+  readonly drainTimeoutMs: number
+  /** Aborting it ends the delay early (a second signal). */
+  readonly hurry?: AbortSignal
+}
+
+export interface ShutdownReport {
+  /** True if connections were still open at the drain timeout and had to be cut. */
+  readonly forced: boolean
+}
+
+export interface RunningServer {
+  readonly app: FastifyInstance
+  readonly certificates: CertificateReloader
+  readonly ops?: OpsServer
+  /** False from the moment shutdown begins. */
+  readonly ready: () => boolean
+  /**
+   * The shutdown sequence: readiness fails at once (both ports); requests are still answered for
+   * delayMs, each with `Connection: close` so clients reconnect elsewhere; then the listener closes,
+   * idle connections are closed, in-flight requests finish (cut after drainTimeoutMs), and the
+   * operations port closes last.
+   */
+  shutdown(o: ShutdownOptions): Promise<ShutdownReport>
+}
+
+/** Certificate facts into metrics, at start and on every reload. */
+function recordCertificate(metrics: Metrics, m: TlsMaterial): void {
+  metrics.certificateInUse('serving', m.certificate.notAfter)
+  if (m.clientCaNotAfter) metrics.certificateInUse('client-ca', m.clientCaNotAfter)
+}
+
+export async function startServer(o: ServeOptions): Promise<RunningServer> {
+  const material = loadTlsMaterial(o.tls) // throws TlsMaterialError: serve refuses to start
   let shuttingDown = false
+  const ready = (): boolean => !shuttingDown
   const app = buildApp({
     logger: o.logger,
     policy: o.policy,
     ...(o.context ? { context: o.context } : {}),
     ...(o.status ? { status: o.status } : {}),
-    ready: () => !shuttingDown,
-    https: {
-      cert: readFileSync(o.certFile),
-      key: readFileSync(o.keyFile),
-      minVersion: TLS_MIN_VERSION,
-      ciphers: TLS12_CIPHERS,
-      honorCipherOrder: true,
-    },
+    ...(o.metrics ? { metrics: o.metrics } : {}),
+    ready,
+    https: serverTlsOptions(material),
   })
-  app.addHook('onClose', async () => { shuttingDown = true })
+  const certificates = new CertificateReloader(app.server as unknown as SecureContextTarget, o.tls, material, o.logger)
+  const { metrics } = o
+  if (metrics) {
+    recordCertificate(metrics, material)
+    certificates.onReload((e) => {
+      metrics.certificateReload(e.result)
+      if (e.result === 'success') recordCertificate(metrics, e.material)
+    })
+  }
   await app.listen({ host: o.host, port: o.port })
-  return app
+  let ops: OpsServer | undefined
+  try {
+    if (o.ops) ops = await startOpsServer({ ...o.ops, ...(metrics ? { metrics } : {}), logger: o.logger, ready, ...(o.status ? { status: o.status } : {}) })
+  } catch (e) {
+    await app.close()
+    throw e
+  }
+  const interval = o.tlsReloadIntervalMs ?? DEFAULT_TLS_RELOAD_INTERVAL_MS
+  if (interval > 0) certificates.start(interval)
+
+  const shutdown = async (s: ShutdownOptions): Promise<ShutdownReport> => {
+    shuttingDown = true
+    const started = Date.now()
+    o.logger.info({ delayMs: s.delayMs, drainTimeoutMs: s.drainTimeoutMs }, 'shutting down: not ready; still answering during the delay')
+    await sleep(s.delayMs, undefined, s.hurry ? { signal: s.hurry } : {}).catch(() => undefined)
+    certificates.stop()
+    o.logger.info({ afterMs: Date.now() - started }, 'closing the listener; draining in-flight requests')
+    let forced = false
+    const cut = setTimeout(() => {
+      forced = true
+      o.logger.warn({ drainTimeoutMs: s.drainTimeoutMs }, 'drain timeout: closing the connections still open')
+      app.server.closeAllConnections()
+    }, s.drainTimeoutMs)
+    await app.close()
+    clearTimeout(cut)
+    await ops?.close()
+    o.logger.info({ afterMs: Date.now() - started, forced }, 'stopped')
+    return { forced }
+  }
+  return { app, certificates, ...(ops ? { ops } : {}), ready, shutdown }
 }

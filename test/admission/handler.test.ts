@@ -49,7 +49,7 @@ t.test('a denial lists every violation in one stable message', async (t) => {
   t.equal(single.review.response?.status?.message,
     'spec.ephemeralContainers[0].securityContext.privileged: Forbidden: privileged debug containers are not allowed (rule no-privileged)',
     'one violation is not bracketed')
-  t.same(single.summary, { outcome: 'denied', rules: ['no-privileged'] })
+  t.same(single.summary, { outcome: 'denied', rules: ['no-privileged'], modes: ['enforce'] })
 })
 
 t.test('existing ephemeral containers are never re-judged', async (t) => {

@@ -8,6 +8,10 @@ import { X509Certificate } from 'node:crypto'
 import type { AdmissionReview } from '../../src/kube/types.js'
 import { debugContainer, profileContainer, review } from '../support/reviews.js'
 import { call } from '../support/server.js'
+import { startServe } from './serve-process.js'
+
+// Child processes on a shared 2-core machine: each start of the bin takes a second or more.
+t.setTimeout(120_000)
 
 const BIN = new URL('../../dist/main.js', import.meta.url).pathname
 const run = (args: string[], input?: string) => spawnSync(process.execPath, [BIN, ...args], { input, encoding: 'utf8', timeout: 20_000 })
@@ -66,7 +70,7 @@ t.test('usage errors exit 2 with a hint', async (t) => {
 
 t.test('serve --dev-certs: creates a CA and a localhost certificate, serves, stops on SIGTERM', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'eg-dev-'))
-  const child = spawn(process.execPath, [BIN, 'serve', '--host', '127.0.0.1', '--port', '0', '--dev-certs', dir], { stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = spawn(process.execPath, [BIN, 'serve', '--host', '127.0.0.1', '--port', '0', '--metrics-port', '0', '--shutdown-delay', '0', '--dev-certs', dir], { stdio: ['ignore', 'pipe', 'pipe'] })
   t.teardown(() => { child.kill('SIGKILL') })
   let out = ''
   const port = await new Promise<number>((resolve, reject) => {
@@ -86,9 +90,13 @@ t.test('serve --dev-certs: creates a CA and a localhost certificate, serves, sto
   t.equal((await call({ url: `https://localhost:${port}`, ca: readFileSync(join(dir, 'ca.crt'), 'utf8') }, 'GET', '/healthz')).status, 200)
   const code = await new Promise<number | null>((resolve) => { child.on('exit', resolve); child.kill('SIGTERM') })
   t.equal(code, 0, 'clean exit on SIGTERM')
-  // A second start reuses the certificates.
-  const again = spawnSync(process.execPath, [BIN, 'serve', '--host', '127.0.0.1', '--port', '0', '--dev-certs', dir], { encoding: 'utf8', timeout: 3000, killSignal: 'SIGTERM' })
-  t.match(again.stdout, /using development certificates/)
+  // A second start reuses the certificates. (Not spawnSync with a timeout: it stops reading the
+  // child's stdout when the timeout fires, and a child still logging its shutdown then blocks.)
+  const again = await startServe(['--dev-certs', dir, '--shutdown-delay', '0'])
+  t.teardown(() => { again.child.kill('SIGKILL') })
+  t.ok(again.logs.some((r) => r.msg === 'using development certificates'))
+  again.child.kill('SIGTERM')
+  t.equal(await again.exited, 0)
 })
 
 t.test('policy check and policy schema', async (t) => {
@@ -122,7 +130,7 @@ t.test('review and serve with --policy', async (t) => {
   const refused = run(['review', '--policy', bad], body)
   t.equal(refused.status, 2)
   t.match(refused.stderr, /invalid policy/)
-  const serve = spawnSync(process.execPath, [BIN, 'serve', '--dev-certs', mkdtempSync(join(tmpdir(), 'eg-dev-')), '--port', '0', '--policy', bad], { encoding: 'utf8', timeout: 10_000 })
+  const serve = spawnSync(process.execPath, [BIN, 'serve', '--dev-certs', mkdtempSync(join(tmpdir(), 'eg-dev-')), '--port', '0', '--metrics-port', '0', '--policy', bad], { encoding: 'utf8', timeout: 10_000 })
   t.equal(serve.status, 2, 'serve refuses to start on an invalid policy')
   t.match(serve.stderr, /\(document\): must have required property 'apiVersion'/)
 })

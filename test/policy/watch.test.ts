@@ -57,6 +57,27 @@ t.test('check(): unchanged, reloaded, invalid keeps the last good, read failures
   t.notOk(w.status().reloadError, 'the file is back with the same content')
 })
 
+t.test('onReload: listeners hear each logged reload attempt, with the policy then in force', async (t) => {
+  const { file, publish } = configMapDir()
+  const w = PolicyWatcher.open(file, createLogger({ destination: logSink().stream }))
+  const events: Array<{ result: string; policy: string }> = []
+  w.onReload((e) => events.push({ result: e.result, policy: e.policy.name }))
+  w.check()
+  publish(policyText('second', false))
+  w.check()
+  publish(INVALID)
+  w.check()
+  w.check()
+  rmSync(file)
+  w.check()
+  w.check()
+  t.same(events, [
+    { result: 'success', policy: 'second' },
+    { result: 'failure', policy: 'second' },
+    { result: 'failure', policy: 'second' },
+  ], 'unchanged content is silent; a bad version and a read failure are heard once each')
+})
+
 t.test('reload under concurrent requests: no failed request, each decided by one whole policy', async (t) => {
   const { file, publish } = configMapDir()
   const w = PolicyWatcher.open(file, createLogger({ destination: logSink().stream }))

@@ -1,29 +1,141 @@
-import t from 'tap'
-import { mkdtempSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+// startServer as serve runs it: certificates from files, the operations port, and the shutdown sequence.
+import t, { type Test } from 'tap'
+import { Agent } from 'node:https'
 import { connect } from 'node:tls'
 import { createLogger } from '../../src/log.js'
 import { defaultPolicy } from '../../src/policy.js'
 import { startServer } from '../../src/server/listen.js'
-import { call, logSink, testCertificates } from '../support/server.js'
+import { Metrics } from '../../src/server/metrics.js'
+import type { AdmissionReview } from '../../src/kube/types.js'
+import { profileContainer, review } from '../support/reviews.js'
+import { logSink, testCertificates } from '../support/server.js'
+import { httpCall, httpsCall, secretVolume, sleep } from './helpers.js'
 
-t.test('startServer: HTTPS from certificate files, TLS 1.2 clients served, closes cleanly', async (t) => {
+const body = JSON.stringify(review({ added: [profileContainer('general')] }))
+
+async function start(t: Test, o: { ops?: boolean } = {}) {
   const certs = await testCertificates()
-  const dir = mkdtempSync(join(tmpdir(), 'eg-listen-'))
-  writeFileSync(join(dir, 'tls.crt'), certs.cert)
-  writeFileSync(join(dir, 'tls.key'), certs.key)
+  const volume = secretVolume({ 'tls.crt': certs.cert, 'tls.key': certs.key })
   const sink = logSink()
-  const app = await startServer({ host: '127.0.0.1', port: 0, certFile: join(dir, 'tls.crt'), keyFile: join(dir, 'tls.key'), policy: () => defaultPolicy, logger: createLogger({ destination: sink.stream }) })
-  const address = app.server.address()
+  const server = await startServer({
+    host: '127.0.0.1', port: 0, tls: { certFile: volume.path('tls.crt'), keyFile: volume.path('tls.key') },
+    policy: () => defaultPolicy, logger: createLogger({ destination: sink.stream }),
+    metrics: new Metrics({ version: 'test', processMetrics: false }),
+    ...(o.ops === false ? {} : { ops: { host: '127.0.0.1', port: 0 } }),
+    status: () => ({ policy: { name: defaultPolicy.name } }),
+  })
+  const address = server.app.server.address()
   if (address === null || typeof address === 'string') throw new Error('no port')
-  const server = { url: `https://127.0.0.1:${address.port}`, ca: certs.caCert }
-  t.equal((await call(server, 'GET', '/readyz')).status, 200)
+  return {
+    server, port: address.port, url: `https://127.0.0.1:${address.port}`, ca: certs.caCert, logs: sink.records,
+    opsUrl: server.ops ? `http://127.0.0.1:${server.ops.address.port}` : '',
+  }
+}
+
+/**
+ * A POST /validate whose body arrives in two parts, `gapMs` apart, on a connection of its own;
+ * resolves with the raw HTTP answer.
+ */
+function slowReview(port: number, ca: string, gapMs: number, onFirstPart?: () => void): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const s = connect({ host: '127.0.0.1', port, ca, servername: 'localhost' }, () => {
+      s.write(`POST /validate HTTP/1.1\r\nHost: localhost\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body.slice(0, 100)}`)
+      onFirstPart?.()
+      const rest = setTimeout(() => s.write(body.slice(100)), gapMs)
+      s.on('close', () => clearTimeout(rest))
+    })
+    let answer = ''
+    s.on('data', (c: Buffer) => { answer += c.toString() })
+    s.on('end', () => resolve(answer))
+    s.on('close', () => resolve(answer))
+    s.on('error', reject)
+  })
+}
+
+t.test('HTTPS from certificate files; TLS 1.2 clients served; probes and metrics on the operations port', async (t) => {
+  const { server, port, url, ca, opsUrl } = await start(t)
+  t.teardown(() => server.shutdown({ delayMs: 0, drainTimeoutMs: 1000 }))
+  t.equal((await httpsCall(`${url}/readyz`, { ca })).status, 200)
   const protocol = await new Promise<string | null>((resolve, reject) => {
-    const s = connect({ host: '127.0.0.1', port: address.port, ca: certs.caCert, servername: 'localhost', maxVersion: 'TLSv1.2' }, () => { resolve(s.getProtocol()); s.end() })
+    const s = connect({ host: '127.0.0.1', port, ca, servername: 'localhost', maxVersion: 'TLSv1.2' }, () => { resolve(s.getProtocol()); s.end() })
     s.on('error', reject)
   })
   t.equal(protocol, 'TLSv1.2', 'TLS 1.2 clients are served')
-  await app.close()
-  t.equal(app.server.listening, false)
+  t.equal((await httpCall(`${opsUrl}/healthz`)).status, 200)
+  t.match(JSON.parse((await httpCall(`${opsUrl}/readyz`)).body), { status: 'ok', policy: { name: 'default' } })
+  t.match((await httpCall(`${opsUrl}/metrics`)).body, /ephemeral_guard_build_info\{version="test"/)
+})
+
+t.test('an operations port already in use: startServer fails and closes the HTTPS listener', async (t) => {
+  const first = await start(t)
+  t.teardown(() => first.server.shutdown({ delayMs: 0, drainTimeoutMs: 1000 }))
+  const certs = await testCertificates()
+  const volume = secretVolume({ 'tls.crt': certs.cert, 'tls.key': certs.key })
+  await t.rejects(startServer({
+    host: '127.0.0.1', port: 0, tls: { certFile: volume.path('tls.crt'), keyFile: volume.path('tls.key') },
+    policy: () => defaultPolicy, logger: createLogger({ destination: logSink().stream }),
+    ops: { host: '127.0.0.1', port: first.server.ops!.address.port },
+  }), { code: 'EADDRINUSE' })
+})
+
+t.test('shutdown: not ready at once, answers during the delay with Connection: close, drains in-flight requests', async (t) => {
+  const { server, port, url, ca, opsUrl, logs } = await start(t)
+  const agent = new Agent({ keepAlive: true, maxSockets: 1 })
+  t.teardown(() => agent.destroy())
+  const warm = await httpsCall(`${url}/validate`, { ca, agent, method: 'POST', body })
+  t.equal(warm.headers['connection'], 'keep-alive')
+
+  const started = Date.now()
+  const done = server.shutdown({ delayMs: 800, drainTimeoutMs: 5000 })
+  t.equal(server.ready(), false)
+  t.equal((await httpCall(`${opsUrl}/readyz`)).status, 503, 'readiness fails at once on the operations port')
+  t.match(JSON.parse((await httpCall(`${opsUrl}/readyz`)).body), { code: 503, reason: 'ServiceUnavailable', message: 'not ready: shutting down' })
+  t.equal((await httpsCall(`${url}/readyz`, { ca, agent: false })).status, 503, 'and on the HTTPS port')
+  t.equal((await httpCall(`${opsUrl}/healthz`)).status, 200, 'liveness holds: the kubelet must not restart us')
+
+  const during = await httpsCall(`${url}/validate`, { ca, agent, method: 'POST', body })
+  t.equal(during.status, 200, 'a request on the open keep-alive connection is answered during the delay')
+  t.ok(during.reused)
+  t.equal(during.headers['connection'], 'close', 'with Connection: close, so the client reconnects elsewhere')
+  t.equal((await httpsCall(`${url}/validate`, { ca, agent: false, method: 'POST', body })).status, 200, 'a new connection during the delay is answered')
+
+  // A request whose body is still arriving when the listener closes must be answered.
+  let firstPartAt = 0
+  const inFlight = slowReview(port, ca, 700, () => { firstPartAt = Date.now() - started })
+  await sleep(900 - (Date.now() - started)) // now past the delay: the listener is closed
+  await t.rejects(httpsCall(`${url}/healthz`, { ca, agent: false }), { code: 'ECONNREFUSED' }, 'no new connections after the delay')
+  const answer = await inFlight
+  t.ok(firstPartAt < 800, 'the slow request started during the delay')
+  t.match(answer, /^HTTP\/1\.1 200 OK/, 'the in-flight request is answered')
+  t.match(answer, /connection: close/i)
+  t.equal((JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4)) as AdmissionReview).response?.allowed, true)
+  t.same(await done, { forced: false })
+  const elapsed = Date.now() - started
+  t.ok(elapsed >= 800 && elapsed < 3000, `stopped ${elapsed} ms after the signal`)
+  await t.rejects(httpCall(`${opsUrl}/healthz`), { code: 'ECONNREFUSED' }, 'the operations port closes last')
+  t.same(logs.filter((r) => ['shutting down: not ready; still answering during the delay', 'closing the listener; draining in-flight requests', 'stopped'].includes(r.msg ?? '')).map((r) => r.msg),
+    ['shutting down: not ready; still answering during the delay', 'closing the listener; draining in-flight requests', 'stopped'])
+})
+
+t.test('shutdown: a request that never completes is cut at the drain timeout', async (t) => {
+  const { server, port, ca, logs } = await start(t, { ops: false })
+  const stalled = slowReview(port, ca, 60_000)
+  await sleep(100)
+  const started = Date.now()
+  t.same(await server.shutdown({ delayMs: 0, drainTimeoutMs: 300 }), { forced: true })
+  const elapsed = Date.now() - started
+  t.ok(elapsed >= 300 && elapsed < 2000, `stopped ${elapsed} ms after the signal`)
+  t.equal(await stalled, '', 'the stalled connection was closed without an answer')
+  t.match(logs.find((r) => r.msg === 'drain timeout: closing the connections still open'), { level: 'warn', drainTimeoutMs: 300 })
+})
+
+t.test('shutdown: a second signal (hurry) skips the rest of the delay', async (t) => {
+  const { server } = await start(t)
+  const hurry = new AbortController()
+  const started = Date.now()
+  const done = server.shutdown({ delayMs: 30_000, drainTimeoutMs: 1000, hurry: hurry.signal })
+  await sleep(100)
+  hurry.abort()
+  await done
+  t.ok(Date.now() - started < 2000, 'stopped without waiting out the delay')
 })

@@ -54,7 +54,7 @@ export async function startWebhookServer(dir: string, extraArgs: readonly string
   writeFileSync(certFile, certs.cert)
   writeFileSync(keyFile, certs.key, { mode: 0o600 })
 
-  const service = startService(process.execPath, [join(REPO_ROOT, 'dist/main.js'), 'serve', '--host', '127.0.0.1', '--port', '0', '--tls-cert', certFile, '--tls-key', keyFile, ...extraArgs], {
+  const service = startService(process.execPath, [join(REPO_ROOT, 'dist/main.js'), 'serve', '--host', '127.0.0.1', '--port', '0', '--metrics-host', '127.0.0.1', '--metrics-port', '0', '--shutdown-delay', '0', '--tls-cert', certFile, '--tls-key', keyFile, ...extraArgs], {
     maxSeconds: SERVER_MAX_SECONDS,
     cwd: REPO_ROOT,
     env: { ...process.env, LOG_LEVEL: 'info' },

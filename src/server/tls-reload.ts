@@ -1,0 +1,235 @@
+// The serving certificate (and the optional client CA), read from files and reloaded when their content
+// changes, without a restart and without touching established connections.
+//
+// Kubernetes updates a mounted Secret by swapping the ..data symlink, so inotify on the file path and
+// mtimes are unreliable; like controller-runtime's certwatcher, the files are re-read on a timer and
+// their content compared. A changed pair is checked in full (parses, key matches certificate, Node
+// accepts the whole secure context) before it is swapped in; a bad one keeps the current pair serving.
+import { readFileSync } from 'node:fs'
+import { createPrivateKey, X509Certificate } from 'node:crypto'
+import { createSecureContext, type SecureContextOptions, type TlsOptions } from 'node:tls'
+import type { Logger } from 'pino'
+import type { ReloadResult } from './metrics.js'
+
+/**
+ * TLS 1.2 as the floor (the API server's Go client speaks 1.3 too) with forward-secret AEAD suites
+ * only; TLS 1.3 suites are all AEAD and left at Node's defaults.
+ */
+export const TLS_MIN_VERSION = 'TLSv1.2'
+export const TLS12_CIPHERS = [
+  'ECDHE-ECDSA-AES128-GCM-SHA256',
+  'ECDHE-RSA-AES128-GCM-SHA256',
+  'ECDHE-ECDSA-AES256-GCM-SHA384',
+  'ECDHE-RSA-AES256-GCM-SHA384',
+  'ECDHE-ECDSA-CHACHA20-POLY1305',
+  'ECDHE-RSA-CHACHA20-POLY1305',
+].join(':')
+
+/** How often the files are re-read by default; controller-runtime's certwatcher uses the same 10 s. */
+export const DEFAULT_TLS_RELOAD_INTERVAL_MS = 10_000
+
+export interface TlsFiles {
+  readonly certFile: string
+  readonly keyFile: string
+  /** PEM bundle of CAs whose client certificates may call the webhook; absent = no client certificates asked. */
+  readonly clientCaFile?: string
+}
+
+/** One consistent, checked set of TLS files. */
+export interface TlsMaterial {
+  readonly cert: Buffer
+  readonly key: Buffer
+  readonly clientCa?: Buffer
+  /** The leaf (first) certificate of cert. */
+  readonly certificate: { readonly serialNumber: string; readonly subject: string; readonly notAfter: Date }
+  /** The earliest notAfter among the client CA certificates. */
+  readonly clientCaNotAfter?: Date
+}
+
+export class TlsMaterialError extends Error {
+  override readonly name = 'TlsMaterialError'
+}
+
+/**
+ * Everything setSecureContext needs. Node's Server#setSecureContext resets every option it is not
+ * given (minVersion, ciphers, ca, ...) to Node's defaults, so every load and reload passes this whole
+ * set, built in this one place.
+ */
+export function secureContextOptions(m: TlsMaterial): SecureContextOptions {
+  return {
+    cert: m.cert,
+    key: m.key,
+    minVersion: TLS_MIN_VERSION,
+    ciphers: TLS12_CIPHERS,
+    honorCipherOrder: true,
+    ...(m.clientCa ? { ca: m.clientCa } : {}),
+  }
+}
+
+/** The options the HTTPS server is created with: the secure context plus client-certificate policy. */
+export function serverTlsOptions(m: TlsMaterial): TlsOptions {
+  return {
+    ...secureContextOptions(m),
+    // With a client CA, a client without a certificate signed by it fails the handshake.
+    ...(m.clientCa ? { requestCert: true, rejectUnauthorized: true } : {}),
+  }
+}
+
+const PEM_CERTIFICATE = '-----BEGIN CERTIFICATE-----'
+
+/** Splits a PEM bundle into its certificates (a plain scan, no regular expression). */
+function pemCertificates(text: string): string[] {
+  const out: string[] = []
+  let at = text.indexOf(PEM_CERTIFICATE)
+  while (at !== -1) {
+    const next = text.indexOf(PEM_CERTIFICATE, at + PEM_CERTIFICATE.length)
+    out.push(text.slice(at, next === -1 ? undefined : next))
+    at = next
+  }
+  return out
+}
+
+function read(file: string, what: string): Buffer {
+  try {
+    return readFileSync(file)
+  } catch (e) {
+    throw new TlsMaterialError(`cannot read the ${what} ${file}: ${(e as Error).message}`)
+  }
+}
+
+/** Reads the files once, without checking them. */
+function readFiles(files: TlsFiles): { cert: Buffer; key: Buffer; clientCa?: Buffer } {
+  return {
+    cert: read(files.certFile, 'certificate'),
+    key: read(files.keyFile, 'private key'),
+    ...(files.clientCaFile !== undefined ? { clientCa: read(files.clientCaFile, 'client CA') } : {}),
+  }
+}
+
+/** Checks raw file contents: throws TlsMaterialError saying what is wrong, never a half-usable pair. */
+export function checkTlsMaterial(raw: { cert: Buffer; key: Buffer; clientCa?: Buffer }, files: TlsFiles): TlsMaterial {
+  let leaf: X509Certificate
+  try {
+    leaf = new X509Certificate(raw.cert)
+  } catch {
+    throw new TlsMaterialError(`${files.certFile} holds no PEM certificate`)
+  }
+  let key
+  try {
+    key = createPrivateKey(raw.key)
+  } catch {
+    throw new TlsMaterialError(`${files.keyFile} holds no PEM private key`)
+  }
+  if (!leaf.checkPrivateKey(key)) throw new TlsMaterialError(`the private key in ${files.keyFile} does not match the certificate in ${files.certFile}`)
+  let clientCaNotAfter: Date | undefined
+  if (raw.clientCa !== undefined) {
+    const cas = pemCertificates(raw.clientCa.toString('utf8'))
+    try {
+      for (const pem of cas) {
+        const notAfter = new Date(new X509Certificate(pem).validTo)
+        if (clientCaNotAfter === undefined || notAfter < clientCaNotAfter) clientCaNotAfter = notAfter
+      }
+    } catch {
+      throw new TlsMaterialError(`${files.clientCaFile} holds a certificate that does not parse`)
+    }
+    if (clientCaNotAfter === undefined) throw new TlsMaterialError(`${files.clientCaFile} holds no PEM certificate`)
+  }
+  const material: TlsMaterial = {
+    ...raw,
+    certificate: { serialNumber: leaf.serialNumber, subject: leaf.subject, notAfter: new Date(leaf.validTo) },
+    ...(clientCaNotAfter ? { clientCaNotAfter } : {}),
+  }
+  try {
+    createSecureContext(secureContextOptions(material)) // what setSecureContext will do; it must not throw there
+  } catch (e) {
+    throw new TlsMaterialError(`the certificate files cannot be used: ${(e as Error).message}`)
+  }
+  return material
+}
+
+/** Reads and checks the files; throws TlsMaterialError (serve then refuses to start). */
+export const loadTlsMaterial = (files: TlsFiles): TlsMaterial => checkTlsMaterial(readFiles(files), files)
+
+const sameContent = (a: { cert: Buffer; key: Buffer; clientCa?: Buffer }, b: { cert: Buffer; key: Buffer; clientCa?: Buffer }): boolean =>
+  a.cert.equals(b.cert) && a.key.equals(b.key) && (a.clientCa === undefined ? b.clientCa === undefined : b.clientCa !== undefined && a.clientCa.equals(b.clientCa))
+
+/** A TLS server, as far as reloading is concerned (node:tls and node:https servers both are). */
+export interface SecureContextTarget {
+  setSecureContext(options: SecureContextOptions): void
+}
+
+export type CertificateListener = (event: { readonly result: ReloadResult; readonly material: TlsMaterial; readonly error?: string }) => void
+
+/**
+ * Re-reads the files on a timer and swaps the server's secure context when their content changes.
+ * Established connections keep the context they were made with; new handshakes get the new one.
+ */
+export class CertificateReloader {
+  private current: TlsMaterial
+  /** The last content seen (good or bad), so a bad version is reported once, not every poll. */
+  private lastSeen: { cert: Buffer; key: Buffer; clientCa?: Buffer }
+  private lastReadError: string | undefined
+  private timer: NodeJS.Timeout | undefined
+  private readonly listeners: CertificateListener[] = []
+
+  constructor(private readonly target: SecureContextTarget, private readonly files: TlsFiles, initial: TlsMaterial, private readonly logger: Logger) {
+    this.current = initial
+    this.lastSeen = initial
+  }
+
+  /** The material in use. */
+  get material(): TlsMaterial {
+    return this.current
+  }
+
+  /** Called after every reload attempt on changed content. */
+  onReload(listener: CertificateListener): void {
+    this.listeners.push(listener)
+  }
+
+  /** Reads the files once; swaps in a changed, valid set. Returns what happened. */
+  check(): 'unchanged' | 'reloaded' | 'invalid' {
+    let raw
+    try {
+      raw = readFiles(this.files)
+    } catch (e) {
+      // A swap in progress or a partial write can hide a file briefly: keep serving, report once.
+      const message = (e as Error).message
+      if (message !== this.lastReadError) this.fail(message)
+      this.lastReadError = message
+      return 'invalid'
+    }
+    this.lastReadError = undefined
+    if (sameContent(raw, this.lastSeen)) return 'unchanged'
+    this.lastSeen = raw
+    let next: TlsMaterial
+    try {
+      next = checkTlsMaterial(raw, this.files)
+      this.target.setSecureContext(secureContextOptions(next))
+    } catch (e) {
+      this.fail((e as Error).message)
+      return 'invalid'
+    }
+    this.current = next
+    const { serialNumber, notAfter } = next.certificate
+    this.logger.info({ certFile: this.files.certFile, serialNumber, notAfter: notAfter.toISOString() }, 'certificate reloaded; new connections use it')
+    for (const l of this.listeners) l({ result: 'success', material: next })
+    return 'reloaded'
+  }
+
+  private fail(error: string): void {
+    const { serialNumber, notAfter } = this.current.certificate
+    this.logger.error({ error, certFile: this.files.certFile, keyFile: this.files.keyFile, serving: { serialNumber, notAfter: notAfter.toISOString() } },
+      'certificate reload failed; the current certificate keeps serving')
+    for (const l of this.listeners) l({ result: 'failure', material: this.current, error })
+  }
+
+  start(intervalMs: number): void {
+    this.timer = setInterval(() => this.check(), intervalMs)
+    this.timer.unref()
+  }
+
+  stop(): void {
+    clearInterval(this.timer)
+  }
+}
