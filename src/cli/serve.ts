@@ -94,6 +94,10 @@ export async function serve(args: string[]): Promise<void> {
   if (certFile === undefined || keyFile === undefined) throw new UsageError('serve needs --tls-cert and --tls-key (or --dev-certs DIR for development)')
   const clientCaFile = values['client-ca']
   const context = await createAdmitContext({ logger, ...(values.kubeconfig !== undefined ? { kubeconfig: values.kubeconfig } : {}) })
+  const policyStatus = status
+  // /readyz shows the namespace cache too; it stays ready while the cache syncs or retries, since
+  // only the Pod Security fit of the (failurePolicy Ignore) mutating webhook depends on it.
+  if (context.namespaceCache) status = () => ({ ...policyStatus(), namespaceCache: context.namespaceCache!() })
   const server = await startServer({
     host: values.host,
     port,
@@ -130,6 +134,7 @@ export async function serve(args: string[]): Promise<void> {
     stopping = true
     logger.info({ signal }, 'shutting down')
     watcher?.stop()
+    void context.stop()
     server.shutdown({ delayMs, drainTimeoutMs, hurry: hurry.signal }).then(
       () => process.exit(0),
       (err: unknown) => {

@@ -11,7 +11,7 @@ import { profileContainer, type Profile } from '../support/reviews.js'
 import { ephemeralContainers, ephemeralContainersPath, freshNamespace, kubectlOk, withEphemeralContainers, type Cluster } from './support/cluster.js'
 import { poll } from './support/process.js'
 import { fileEnvironment } from './support/setup.js'
-import { decisions, MUTATING_WEBHOOK } from './support/webhook.js'
+import { decisions, getReadyz, MUTATING_WEBHOOK } from './support/webhook.js'
 
 const POLICY = `apiVersion: ephemeral-guard.dev/v1alpha1
 kind: EphemeralContainerPolicy
@@ -92,6 +92,9 @@ t.test('the namespace cache is synced from the real API server at start', async 
   t.equal(started?.['synced'], true, 'synced before serving')
   t.ok(Number(started?.['namespaces']) >= 4, 'it listed the namespaces there were (default, kube-system, kube-public, kube-node-lease, ...)')
   t.equal(started?.['server'], e().cluster.info.server, 'from the API server of --kubeconfig')
+  const ready = await getReadyz(e().webhook)
+  t.equal(ready.status, 200)
+  t.match(ready.body['namespaceCache'], { synced: true, watching: true }, '/readyz shows the namespace cache')
 })
 
 t.test('a label added and changed later reaches the cache through the watch', async (t) => {

@@ -3,7 +3,6 @@
 // `subjects`, exemptions, warn and audit modes, server-side dry run, and reloading the file while
 // the server runs. The reload test rewrites the shared policy file, so it runs last.
 import { mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs'
-import { request } from 'node:https'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import t from 'tap'
@@ -14,7 +13,7 @@ import { createTargetPod, ephemeralContainers, ephemeralContainersPath, freshNam
 import { poll } from './support/process.js'
 import { applyClusterRole, bindRole, kubectlAs, type Requester } from './support/rbac.js'
 import { fileEnvironment } from './support/setup.js'
-import { COMPLIANT, decisions, VALIDATING_WEBHOOK, type LogRecord } from './support/webhook.js'
+import { COMPLIANT, decisions, getReadyz, VALIDATING_WEBHOOK, type LogRecord } from './support/webhook.js'
 
 const POLICY: PolicyDocument = {
   apiVersion: 'ephemeral-guard.dev/v1alpha1',
@@ -231,18 +230,7 @@ t.test('server-side dry run of a policy rule: same decision per requester, nothi
   ], 'both webhooks judged each dry run for its requester')
 })
 
-/** GET /readyz of the webhook server, verified against its CA. */
-const readyz = (): Promise<{ status: number; body: JsonObject }> => new Promise((resolve, reject) => {
-  const { url, caPem } = e().webhook
-  const req = request(`${url}/readyz`, { ca: caPem, timeout: 5000 }, (res) => {
-    let text = ''
-    res.on('data', (c: Buffer) => { text += c.toString('utf8') })
-    res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) as JsonObject }))
-  })
-  req.on('timeout', () => req.destroy(new Error('GET /readyz: no answer in 5 s')))
-  req.on('error', reject)
-  req.end()
-})
+const readyz = (): Promise<{ status: number; body: JsonObject }> => getReadyz(e().webhook)
 
 t.test('the policy file is reloaded while the server runs; an invalid rewrite keeps the last good policy', async (t) => {
   const { webhook } = e()

@@ -142,3 +142,15 @@ export const decisions = (server: Pick<WebhookServer, 'logs'>, namespace: string
     const found = server.logs.filter((r) => r.msg === 'admission decision' && r['namespace'] === namespace)
     return found.length >= count ? found : undefined
   }, { timeoutMs: 5000, intervalMs: 50 })
+
+/** GET /readyz of a webhook server, verified against its CA. */
+export const getReadyz = (webhook: Pick<WebhookServer, 'url' | 'caPem'>): Promise<{ status: number; body: JsonObject }> => new Promise((resolve, reject) => {
+  const req = request(`${webhook.url}/readyz`, { ca: webhook.caPem, timeout: 5000 }, (res) => {
+    let text = ''
+    res.on('data', (c: Buffer) => { text += c.toString('utf8') })
+    res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) as JsonObject }))
+  })
+  req.on('timeout', () => req.destroy(new Error('GET /readyz: no answer in 5 s')))
+  req.on('error', reject)
+  req.end()
+})
