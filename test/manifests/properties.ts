@@ -150,9 +150,10 @@ export function installProblems(objects: readonly K8sObject[], certificates: Cer
     const metrics = container.ports?.find((p) => p.name === 'metrics')
     if (https?.containerPort !== Number(flag(args, 'port') ?? 8443)) problem('port "https" must be the serve --port')
     if (metrics === undefined || metrics.containerPort !== Number(flag(args, 'metrics-port'))) problem('port "metrics" must be the serve --metrics-port')
+    // Probes on the operations port: with --client-ca the HTTPS port refuses the kubelet.
     for (const [kind, path] of [['readinessProbe', '/readyz'], ['livenessProbe', '/healthz']] as const) {
       const probe = container[kind]?.httpGet
-      if (probe?.path !== path || probe.scheme !== 'HTTPS' || (probe.port !== 'https' && probe.port !== https?.containerPort)) problem(`${kind} must GET ${path} over HTTPS on the serve port`)
+      if (probe?.path !== path || (probe.scheme ?? 'HTTP') !== 'HTTP' || (probe.port !== 'metrics' && probe.port !== metrics?.containerPort)) problem(`${kind} must GET ${path} over HTTP on the metrics port`)
     }
     const { requests, limits } = container.resources ?? {}
     if (!requests?.['cpu'] || !requests['memory']) problem('CPU and memory requests must be set')
