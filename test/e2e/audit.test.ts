@@ -3,7 +3,7 @@
 // no kubelet), the default policy and a candidate one, every output, PolicyReports validated by the
 // wgpolicyk8s.io CRDs, and a 10,000-pod scale run with the audit process's memory measured.
 import { spawn } from 'node:child_process'
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { readFileSync, writeFileSync } from 'node:fs'
 import { Agent, request } from 'node:https'
 import { join } from 'node:path'
 import { setFlagsFromString } from 'node:v8'
@@ -14,27 +14,17 @@ import { createKubeApi, forEachPage } from '../../src/audit/kube-api.js'
 import { runAudit } from '../../src/audit/run.js'
 import type { JsonObject } from '../../src/kube/types.js'
 import { DEFAULT_POLICY_FILE, loadPolicyFile } from '../../src/policy/load.js'
-import { createNamespace, E2E_DIR, kubectlOk, REPO_ROOT, startCluster, suffix, type Cluster } from './support/cluster.js'
+import { createNamespace, E2E_DIR, kubectlOk, REPO_ROOT } from './support/cluster.js'
+import { fileCluster } from './support/setup.js'
 import { poll, run, sleep, type RunResult } from './support/process.js'
 
-const dataDir = join(E2E_DIR, '.data', `audit-${suffix()}`)
-let cluster: Cluster | undefined
+const { dataDir, cluster: c } = fileCluster(t, 'audit')
 let crdDir = ''
-const c = (): Cluster => {
-  if (cluster === undefined) throw new Error('setup failed')
-  return cluster
-}
 
 t.before(async () => {
-  mkdirSync(dataDir, { recursive: true })
-  cluster = await startCluster(join(dataDir, 'cluster'))
   const crds = await run('bash', [join(E2E_DIR, 'policyreport-crds.sh')], { timeoutMs: 10 * 60_000 })
   if (crds.code !== 0) throw new Error(`policyreport-crds.sh failed:\n${crds.stderr}`)
   crdDir = crds.stdout.trim().split('\n').pop()!
-})
-t.teardown(async () => {
-  await cluster?.stop()
-  if (process.env['E2E_KEEP_DATA'] !== '1') rmSync(dataDir, { recursive: true, force: true })
 })
 
 const MAIN = join(REPO_ROOT, 'dist/main.js')
@@ -376,9 +366,12 @@ t.test(`scale: ${SCALE_NAMESPACES * PODS_PER_NAMESPACE} pods audited in under 30
   // amount on top of the single-namespace run: pages are dropped as soon as they are judged.
   t.equal(capped.code, 1, 'audit -A with an 80 MB heap completes (exit 1: the privileged debug containers)')
   t.same(capped.doc['summary'], large.doc['summary'], 'and finds the same')
-  // Uncapped, V8 lets the heap grow lazily with the garbage a longer run makes (reported, not judged);
-  // capped, ten times the pods fit in the resident memory of one namespace's audit.
-  t.ok(capped.peakRssMb < small.peakRssMb + 20, `peak RSS ${capped.peakRssMb.toFixed(0)} MB for 10,003 pods (80 MB heap cap) vs ${small.peakRssMb.toFixed(0)} MB for 1,000 (< +20 MB)`)
+  // Uncapped, V8 lets the heap grow lazily with the garbage a longer run makes (reported, not judged).
+  // Capped, ten times the pods stay below one namespace's audit plus what holding the listed pods
+  // would cost (the control below: 40 MB or more). Resident memory also moves with the machine's load
+  // (sockets, TLS buffers, GC timing: +13 to +21 MB seen while other e2e files ran), so the precise
+  // flatness check is the live heap per page further down.
+  t.ok(capped.peakRssMb < small.peakRssMb + 40, `peak RSS ${capped.peakRssMb.toFixed(0)} MB for 10,003 pods (80 MB heap cap) vs ${small.peakRssMb.toFixed(0)} MB for 1,000 (< +40 MB)`)
 
   // The same audit in this process, the live heap measured after each page with a full GC: it may
   // grow only by the findings (about 1,000 small records), not by the pods. As a control, the same

@@ -2,29 +2,17 @@
 // ValidatingAdmissionPolicies with and without the pods/ephemeralcontainers subresource (URLs nobody
 // listens on, failurePolicy Ignore, namespace selectors that match nothing, harmless CEL, so nothing
 // else is disturbed), and ephemeral-guard's own installation, healthy and then broken piece by piece.
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import t from 'tap'
 import { stringify } from 'yaml'
 import { generateCertificates } from '../../src/certs/generate.js'
 import type { JsonObject } from '../../src/kube/types.js'
-import { E2E_DIR, kubectlOk, REPO_ROOT, startCluster, suffix, type Cluster } from './support/cluster.js'
+import { kubectlOk, REPO_ROOT } from './support/cluster.js'
+import { fileCluster } from './support/setup.js'
 import { run, type RunResult } from './support/process.js'
 
-const dataDir = join(E2E_DIR, '.data', `doctor-${suffix()}`)
-let cluster: Cluster | undefined
-const c = (): Cluster => {
-  if (cluster === undefined) throw new Error('setup failed')
-  return cluster
-}
-t.before(async () => {
-  mkdirSync(dataDir, { recursive: true })
-  cluster = await startCluster(join(dataDir, 'cluster'))
-})
-t.teardown(async () => {
-  await cluster?.stop()
-  if (process.env['E2E_KEEP_DATA'] !== '1') rmSync(dataDir, { recursive: true, force: true })
-})
+const { dataDir, cluster: c } = fileCluster(t, 'doctor')
 
 const MAIN = join(REPO_ROOT, 'dist/main.js')
 const MANIFEST = join(REPO_ROOT, 'manifests/base/webhooks.yaml')

@@ -16,23 +16,13 @@ import { join } from 'node:path'
 import { parseAllDocuments } from 'yaml'
 import type { JsonObject } from '../../src/kube/types.js'
 import { installProblems, NAMESPACE, type Certificates, type K8sObject } from '../manifests/properties.js'
-import { createTargetPod, E2E_DIR, ephemeralContainers, ephemeralContainersPath, freshNamespace, kubectlOk, REPO_ROOT, startCluster, suffix, withEphemeralContainers, type Cluster } from './support/cluster.js'
+import { createTargetPod, ephemeralContainers, ephemeralContainersPath, freshNamespace, kubectlOk, REPO_ROOT, suffix, withEphemeralContainers } from './support/cluster.js'
+import { fileCluster } from './support/setup.js'
 import { poll, run } from './support/process.js'
 import { COMPLIANT, CONFIGURATION_NAME, VALIDATING_WEBHOOK } from './support/webhook.js'
 
 const DEFAULT_POLICY = readFileSync(join(REPO_ROOT, 'policies/default.yaml'), 'utf8')
-const dataDir = join(E2E_DIR, '.data', suffix())
-mkdirSync(dataDir, { recursive: true })
-let started: Cluster | undefined
-t.before(async () => { started = await startCluster(join(dataDir, 'cluster')) })
-t.teardown(async () => {
-  await started?.stop()
-  if (process.env['E2E_KEEP_DATA'] !== '1') rmSync(dataDir, { recursive: true, force: true })
-})
-const cluster = (): Cluster => {
-  if (started === undefined) throw new Error('the cluster did not start')
-  return started
-}
+const { dataDir, cluster } = fileCluster(t, 'manifests')
 
 // A copy of manifests/ per test: `certs` writes into the self-managed overlay, never into the repository.
 function manifestsCopy(): string {

@@ -65,3 +65,25 @@ export function fileEnvironment(t: { before(fn: () => Promise<void>): void; tear
     return env
   }
 }
+
+/**
+ * A cluster without a webhook server, for a whole test file: started in t.before, stopped and its
+ * data directory deleted (kept when E2E_KEEP_DATA=1) in t.teardown. `dataDir` exists at once.
+ */
+export function fileCluster(t: { before(fn: () => Promise<void>): void; teardown(fn: () => Promise<void>): void }, prefix: string): { dataDir: string; cluster: () => Cluster } {
+  const dataDir = join(E2E_DIR, '.data', `${prefix}-${suffix()}`)
+  mkdirSync(dataDir, { recursive: true })
+  let started: Cluster | undefined
+  t.before(async () => { started = await startCluster(join(dataDir, 'cluster')) })
+  t.teardown(async () => {
+    await started?.stop()
+    if (process.env['E2E_KEEP_DATA'] !== '1') rmSync(dataDir, { recursive: true, force: true })
+  })
+  return {
+    dataDir,
+    cluster: () => {
+      if (started === undefined) throw new Error('the cluster did not start')
+      return started
+    },
+  }
+}
