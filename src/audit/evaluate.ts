@@ -1,11 +1,12 @@
 // The dry run of a policy against ephemeral containers that already exist: each one is judged as if
 // it were being added now, with the same input the webhook builds (toPodView, diffEphemeralContainers,
-// CheckInput, policy.checks, orderViolations), where the old pod is the pod without that container.
+// CheckInput, and handler.ts evaluate()), where the old pod is the pod without that container.
 // Pure: the clock and the policy arrive as arguments.
+import { evaluate } from '../admission/handler.js'
 import { diffEphemeralContainers } from '../admission/new-containers.js'
 import { toPodView } from '../admission/pod-view.js'
-import { formatViolation, orderViolations } from '../admission/violations.js'
-import type { CheckInput, Mode, Requester, Violation } from '../checks/types.js'
+import { formatViolation } from '../admission/violations.js'
+import type { CheckInput, Mode, Requester } from '../checks/types.js'
 import type { JsonObject, JsonValue } from '../kube/types.js'
 import type { CompiledRuleView, Policy } from '../policy/types.js'
 
@@ -178,15 +179,8 @@ export function auditPod(item: JsonObject, policy: AuditPolicy, options: AuditOp
       const oldPod = toPodView(without, 'oldObject')
       const { added, removed, changed } = diffEphemeralContainers(podView, oldPod)
       const input: CheckInput = { pod: podView, oldPod, added, removed, changed, requester }
-      const found: Violation[] = []
-      const modes = new Map<Violation, Mode>()
-      for (const check of policy.policy.checks) {
-        for (const v of check.run(input)) {
-          found.push(v)
-          modes.set(v, check.mode)
-        }
-      }
-      const violations = orderViolations(found).map((v) => ({ rule: v.rule, mode: modes.get(v)!, message: formatViolation(v) }))
+      const judged = evaluate(policy.policy, input) // the webhook's own evaluation
+      const violations = judged.violations.map((v) => ({ rule: v.rule, mode: judged.modeOf(v)!, message: formatViolation(v) }))
       return { ...base, verdict: verdictOf(violations), violations, notes: unappliedRules(policy.rules, requestedBy) }
     } catch (e) {
       // Fails closed: what cannot be evaluated is reported as an error, never as a pass.
