@@ -2,7 +2,7 @@
 // PolicyReports (one per namespace) for Policy Reporter and friends. Pure: the time arrives as an argument.
 import { stringify } from 'yaml'
 import type { JsonObject } from '../kube/types.js'
-import { formatAge } from './duration.js'
+import { formatAge } from '../duration.js'
 import type { AuditFinding, Verdict } from './evaluate.js'
 
 export interface AuditScope {

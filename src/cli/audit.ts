@@ -1,6 +1,6 @@
 // `audit`: what debug containers exist, who added them, and what a policy would say of them.
 import { parseArgs } from 'node:util'
-import { parseDuration } from '../audit/duration.js'
+import { parseDuration } from '../duration.js'
 import { exitCodeOf, formatJson, formatPolicyReports, formatTable, formatYaml, policyReports } from '../audit/report.js'
 import { DEFAULT_POLICY_FILE, loadPolicyFile, PolicyError, type LoadedPolicy } from '../policy/load.js'
 import { UsageError } from './usage.js'

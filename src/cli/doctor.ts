@@ -1,7 +1,7 @@
 // `doctor`: is any webhook or admission policy blind to kubectl debug, and is ephemeral-guard installed as recommended?
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
-import { parseDuration } from '../audit/duration.js'
+import { parseDuration } from '../duration.js'
 import { doctorExitCode, formatFinding } from '../doctor/findings.js'
 import { PACKAGE_ROOT } from '../paths.js'
 import { UsageError } from './usage.js'

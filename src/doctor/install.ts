@@ -6,7 +6,7 @@ import { X509Certificate } from 'node:crypto'
 import { isDeepStrictEqual } from 'node:util'
 import type { JsonObject, JsonValue } from '../kube/types.js'
 import { parsePolicy, PolicyError } from '../policy/load.js'
-import { formatAge } from '../audit/duration.js'
+import { formatAge } from '../duration.js'
 import type { DoctorFinding } from './findings.js'
 
 export interface InstallNames {

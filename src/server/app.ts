@@ -150,7 +150,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
     void reply.code(504).header('connection', 'close').send(statusBody(504, 'Timeout', message))
   }
   const deadline = (webhook: Webhook) => (req: FastifyRequest, reply: FastifyReply, done: () => void): void => {
-    const timeoutMs = parseGoDuration((req.query as Record<string, string | undefined>)['timeout'])
+    const timeoutMs = parseGoDuration((req.query as Record<string, unknown>)['timeout'])
     if (timeoutMs !== undefined) {
       const budgetMs = answerWithinMs(timeoutMs, REQUEST_TIMEOUT_MS)
       // Cleared when the response closes, which it always does (answered, or the client went away).

@@ -1,5 +1,5 @@
 import t from 'tap'
-import { formatAge, parseDuration } from '../../src/audit/duration.js'
+import { formatAge, parseDuration } from '../../src/duration.js'
 
 t.test('parses Go durations into milliseconds', async (t) => {
   const cases: Array<[string, number]> = [

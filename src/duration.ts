@@ -1,5 +1,7 @@
 // Go's time.ParseDuration syntax ("24h", "1h30m", "1.5h", "90s", "300ms"), parsed by hand: a
 // sequence of decimal numbers, each with a unit. No regular expression is built from the input.
+// One parser for command-line flags (audit --older-than, doctor --expiry-warning) and for the API
+// server's ?timeout= (server/deadline.ts, once per request): messages are built only on failure.
 
 const UNIT_MS: Readonly<Record<string, number>> = {
   ns: 1e-6,
@@ -24,12 +26,14 @@ const isDigit = (c: string | undefined): boolean => c !== undefined && c >= '0' 
  * Milliseconds in a Go duration string, or a message saying what is wrong. Signs are refused (an
  * age is never negative); "0" alone is accepted, as in Go.
  */
+const invalid = (text: string, why: string): string =>
+  `invalid duration ${JSON.stringify(text.length > MAX_LENGTH ? `${text.slice(0, MAX_LENGTH)}…` : text)}: ${why}`
+
 export function parseDuration(text: string): number | string {
-  const bad = `invalid duration ${JSON.stringify(text.length > MAX_LENGTH ? `${text.slice(0, MAX_LENGTH)}…` : text)}: `
-  if (text.length > MAX_LENGTH) return `${bad}longer than ${MAX_LENGTH} characters`
-  if (text === '') return `${bad}empty (use e.g. 24h, 90m or 1h30m)`
+  if (text.length > MAX_LENGTH) return invalid(text, `longer than ${MAX_LENGTH} characters`)
+  if (text === '') return invalid(text, 'empty (use e.g. 24h, 90m or 1h30m)')
   if (text === '0') return 0
-  if (text[0] === '-' || text[0] === '+') return `${bad}must not have a sign`
+  if (text[0] === '-' || text[0] === '+') return invalid(text, 'must not have a sign')
   let total = 0
   let i = 0
   while (i < text.length) {
@@ -43,13 +47,14 @@ export function parseDuration(text: string): number | string {
       while (isDigit(text[i])) i++
       fraction = text.slice(fractionStart, i)
     }
-    if (whole === '' && fraction === '') return `${bad}expected a number at position ${start + 1}`
-    const unit = UNITS.find((u) => text.startsWith(u, i))
-    if (unit === undefined) return `${bad}missing or unknown unit after ${JSON.stringify(text.slice(start, i))} (units: ns, us, ms, s, m, h)`
+    if (whole === '' && fraction === '') return invalid(text, `expected a number at position ${start + 1}`)
+    let unit: string | undefined
+    for (const u of UNITS) if (text.startsWith(u, i)) { unit = u; break }
+    if (unit === undefined) return invalid(text, `missing or unknown unit after ${JSON.stringify(text.slice(start, i))} (units: ns, us, ms, s, m, h)`)
     i += unit.length
     total += Number(`${whole || '0'}.${fraction || '0'}`) * UNIT_MS[unit]!
   }
-  if (!Number.isFinite(total) || total > Number.MAX_SAFE_INTEGER) return `${bad}too large`
+  if (!Number.isFinite(total) || total > Number.MAX_SAFE_INTEGER) return invalid(text, 'too large')
   return total
 }
 
