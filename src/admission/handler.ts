@@ -19,6 +19,8 @@ export interface DecisionSummary {
   readonly outcome: Outcome
   /** Rules (check ids or policy rule names) violated, in message order, without repeats. */
   readonly rules: readonly string[]
+  /** modes[i] is the mode of the check that found rules[i]. */
+  readonly modes: readonly Mode[]
   /** Why a request was skipped, exempt or errored. */
   readonly note?: string
 }
@@ -34,17 +36,10 @@ export interface AdmitContext {
   readonly now?: () => Date
 }
 
-/** A summary with the mode of each violated rule: modes[i] is the mode of rules[i]. */
-export type ModedSummary = DecisionSummary & { readonly modes: readonly Mode[] }
-
 export interface Decision {
   readonly review: AdmissionReview
-  readonly summary: ModedSummary
+  readonly summary: DecisionSummary
 }
-
-/** The mode of each rule, from the policy's checks (Kubernetes' own checks always enforce). */
-const modesOf = (policy: Policy, rules: readonly string[]): Mode[] =>
-  rules.map((rule) => policy.checks.find((c) => c.id === rule)?.mode ?? 'enforce')
 
 /** True for what `kubectl debug` sends: UPDATE of the core pods/ephemeralcontainers subresource. */
 export const isEphemeralContainersUpdate = (r: AdmissionRequest): boolean =>
@@ -93,26 +88,32 @@ export function evaluate(policy: Policy, input: CheckInput): { violations: Viola
 function verdictFor(request: AdmissionRequest, webhook: Webhook, policy: Policy, context: AdmitContext): { verdict: Verdict; summary: DecisionSummary } {
   if (!isEphemeralContainersUpdate(request)) {
     const what = `${request.operation} ${request.resource.resource}${request.subResource ? `/${request.subResource}` : ''}`
-    return { verdict: allowed(), summary: { outcome: 'skipped', rules: [], note: `not an UPDATE of pods/ephemeralcontainers: ${what}` } }
+    return { verdict: allowed(), summary: { outcome: 'skipped', rules: [], modes: [], note: `not an UPDATE of pods/ephemeralcontainers: ${what}` } }
   }
   const pod = toPodView(request.object, 'object')
   const oldPod = toPodView(request.oldObject, 'oldObject')
   const requester = requesterOf(request, pod.namespace)
   const exempt = policy.exemption(requester)
-  if (exempt !== undefined) return { verdict: allowed(), summary: { outcome: 'exempt', rules: [], note: exempt } }
+  if (exempt !== undefined) return { verdict: allowed(), summary: { outcome: 'exempt', rules: [], modes: [], note: exempt } }
 
   const { added, removed, changed } = diffEphemeralContainers(pod, oldPod)
   const input = { pod, oldPod, added, removed, changed, requester }
   const { violations, modeOf } = evaluate(policy, input)
   const inMode = (mode: Mode) => violations.filter((v) => modeOf(v) === mode)
   const enforced = inMode('enforce')
-  const rules = [...new Set(violations.map((v) => v.rule))]
+  const rules: string[] = []
+  const modes: Mode[] = []
+  for (const v of violations) {
+    if (rules.includes(v.rule)) continue
+    rules.push(v.rule)
+    modes.push(modeOf(v)!)
+  }
 
   if (webhook === 'mutate') {
     // Denial is the validating webhook's job; here violations no mutation fixes become warnings.
     const enforcedIn = (i: CheckInput): Violation[] => { const r = evaluate(policy, i); return r.violations.filter((v) => r.modeOf(v) === 'enforce') }
     const verdict = mutationVerdict(input, policy, context, enforced, enforcedIn)
-    return { verdict, summary: { outcome: verdict.patch ? 'patched' : 'allowed', rules } }
+    return { verdict, summary: { outcome: verdict.patch ? 'patched' : 'allowed', rules, modes } }
   }
   const warnings = inMode('warn').map(formatViolation)
   const audit = auditAnnotations(inMode('audit'))
@@ -122,7 +123,7 @@ function verdictFor(request: AdmissionRequest, webhook: Webhook, policy: Policy,
     ...(warnings.length > 0 ? { warnings: boundedWarnings(warnings) } : {}),
     ...(audit ? { auditAnnotations: audit } : {}),
   }
-  return { verdict, summary: { outcome: enforced.length > 0 ? 'denied' : 'allowed', rules } }
+  return { verdict, summary: { outcome: enforced.length > 0 ? 'denied' : 'allowed', rules, modes } }
 }
 
 /**
@@ -133,7 +134,7 @@ export function admit(review: DecodedReview, webhook: Webhook, policy: Policy, c
   const { apiVersion, request } = review
   try {
     const { verdict, summary } = verdictFor(request, webhook, policy, context)
-    return { review: complete(apiVersion, request.uid, verdict), summary: { ...summary, modes: modesOf(policy, summary.rules) } }
+    return { review: complete(apiVersion, request.uid, verdict), summary }
   } catch (cause) {
     const err = cause instanceof WebhookError ? cause : new InternalError('internal error while deciding; the request is refused', { cause })
     return { review: complete(apiVersion, request.uid, errored(err)), summary: { outcome: 'errored', rules: [], modes: [], note: err.message } }

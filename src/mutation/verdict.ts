@@ -5,14 +5,14 @@ import type { AdmitContext } from '../admission/handler.js'
 import { patched, type Verdict } from '../admission/respond.js'
 import { formatViolation } from '../admission/violations.js'
 import type { CheckInput, Violation } from '../checks/types.js'
-import type { Mutations, Policy } from '../policy/types.js'
-import { DEFAULT_PULL_POLICY } from './pull-policy.js'
+import type { Policy } from '../policy/types.js'
+import { compileMutations } from '../policy/compile.js'
 import { mutate } from './mutate.js'
 import { enforcePolicyOf } from './pod-security.js'
 import { envValue, REQUESTED_AT, rfc3339, type Provenance } from './provenance.js'
 
-/** The mutations of a policy that names none: today's pull policy, nothing else. */
-const DEFAULT_MUTATIONS: Mutations = Object.freeze({ pullPolicy: DEFAULT_PULL_POLICY, registryMirrors: new Map(), provenance: false })
+/** The mutations of a policy that names none (a Policy built in code): as for `mutations: {}`. */
+const DEFAULT_MUTATIONS = compileMutations()
 
 export function mutationVerdict(
   input: CheckInput,

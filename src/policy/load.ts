@@ -112,7 +112,8 @@ export function parsePolicy(text: string, source: string): LoadedPolicy {
   })
   if (compileProblems.length > 0) throw new PolicyError(source, compileProblems)
   const hash = createHash('sha256').update(text).digest('hex').slice(0, 12)
-  const { policy, rules } = compilePolicy(policyDoc, hash, createPolicyAjv())
+  // The same Ajv: it caches by schema object, so the custom schemas compiled above are not compiled again.
+  const { policy, rules } = compilePolicy(policyDoc, hash, ajv)
   return { policy, rules, source }
 }
 

@@ -5,7 +5,7 @@ import type { Logger } from 'pino'
 import type { TlsOptions } from 'node:tls'
 import { decodeReview } from '../admission/decode.js'
 import { WebhookError } from '../admission/errors.js'
-import { admit, type AdmitContext, type ModedSummary, type Webhook } from '../admission/handler.js'
+import { admit, type AdmitContext, type DecisionSummary, type Webhook } from '../admission/handler.js'
 import type { Mode } from '../checks/types.js'
 import { parseJson } from '../admission/parse.js'
 import type { Policy } from '../policy.js'
@@ -61,7 +61,7 @@ export function readiness(r: Readiness): { code: number; body: unknown } {
 }
 
 /** `{[key]: rules violated in mode}` for the decision log line, or nothing when there are none. */
-function rulesInMode(summary: ModedSummary, mode: Mode, key: string): Record<string, string[]> | undefined {
+function rulesInMode(summary: DecisionSummary, mode: Mode, key: string): Record<string, string[]> | undefined {
   if (!summary.modes.includes(mode)) return undefined
   return { [key]: summary.rules.filter((_, i) => summary.modes[i] === mode) }
 }

@@ -3,7 +3,7 @@
 // Hot path: label children are created once and reused; a decision costs a few counter increments and
 // one histogram observation, nothing else.
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client'
-import type { ModedSummary, Outcome, Webhook } from '../admission/handler.js'
+import type { DecisionSummary, Outcome, Webhook } from '../admission/handler.js'
 import type { Mode } from '../checks/types.js'
 
 export const METRIC_PREFIX = 'ephemeral_guard_'
@@ -29,7 +29,7 @@ export type ReloadResult = 'success' | 'failure'
 /** What the admission routes report; the app depends on this, not on prom-client. */
 export interface AdmissionMetrics {
   /** One answered review: its outcome, every violated rule with its mode, and the time taken. */
-  decision(webhook: Webhook, summary: ModedSummary, seconds: number): void
+  decision(webhook: Webhook, summary: DecisionSummary, seconds: number): void
   /** A request answered with an HTTP error status (no AdmissionReview). */
   requestError(webhook: Webhook, reason: RequestErrorReason): void
 }
@@ -132,7 +132,7 @@ export class Metrics implements AdmissionMetrics {
     if (options.processMetrics !== false) collectDefaultMetrics({ register: this.registry })
   }
 
-  decision(webhook: Webhook, summary: ModedSummary, seconds: number): void {
+  decision(webhook: Webhook, summary: DecisionSummary, seconds: number): void {
     this.decisions[webhook]![summary.outcome]!.inc()
     this.latency[webhook]!.observe(seconds)
     const { rules, modes } = summary
