@@ -8,14 +8,9 @@ import { toPodView } from '../admission/pod-view.js'
 import { formatViolation } from '../admission/violations.js'
 import type { CheckInput, Mode, Requester } from '../checks/types.js'
 import type { JsonObject, JsonValue } from '../kube/types.js'
+// The names the mutating webhook writes (policy `provenance`).
+import { POLICY, REQUESTED_AT, REQUESTED_BY } from '../mutation/provenance.js'
 import type { CompiledRuleView, Policy } from '../policy/types.js'
-
-/** Environment variables the mutating webhook adds to each new container (policy `provenance`). */
-export const PROVENANCE_ENV = {
-  requestedBy: 'EPHEMERAL_GUARD_REQUESTED_BY',
-  requestedAt: 'EPHEMERAL_GUARD_REQUESTED_AT',
-  policy: 'EPHEMERAL_GUARD_POLICY',
-} as const
 
 /** deny: an enforce rule is violated (the webhook would refuse it); warn/audit: only rules in that mode are. */
 export type Verdict = 'deny' | 'warn' | 'audit' | 'pass' | 'exempt' | 'error'
@@ -147,10 +142,10 @@ export function auditPod(item: JsonObject, policy: AuditPolicy, options: AuditOp
   return list.map((entry, index): AuditFinding => {
     const container = isObject(entry) ? entry : {}
     const name = str(container['name']) ?? ''
-    const requestedBy = envValue(container, PROVENANCE_ENV.requestedBy) || undefined
-    const requestedAtText = envValue(container, PROVENANCE_ENV.requestedAt)
+    const requestedBy = envValue(container, REQUESTED_BY) || undefined
+    const requestedAtText = envValue(container, REQUESTED_AT)
     const requestedAt = rfc3339(requestedAtText)
-    const admittedUnder = envValue(container, PROVENANCE_ENV.policy) || undefined
+    const admittedUnder = envValue(container, POLICY) || undefined
     const status = statusOf(item, name)
     const startedAt = rfc3339(status.startedAt)
     const [sinceMs, ageSource]: [number | undefined, AgeSource] =

@@ -38,7 +38,7 @@ t.test('reports provenance, state and age', async (t) => {
   const [sys, gen, net] = auditPod(POD, DEFAULT, { now: NOW, olderThanMs: 24 * H })
   t.same([sys!.requestedBy, gen!.requestedBy, net!.requestedBy], [undefined, 'alice', 'bob'], 'requester from EPHEMERAL_GUARD_REQUESTED_BY')
   t.same([sys!.requestedAt, gen!.requestedAt, net!.requestedAt], [undefined, '2026-11-20T10:00:00Z', '2026-11-26T09:30:00Z'])
-  t.same([sys!.admittedUnder, net!.admittedUnder], [undefined, 'default (4f375725b52d)'], 'EPHEMERAL_GUARD_POLICY')
+  t.same([sys!.admittedUnder, net!.admittedUnder], [undefined, 'default@4f375725b52d'], 'EPHEMERAL_GUARD_POLICY')
   t.same([sys!.state, gen!.state, net!.state], ['running', 'terminated', 'waiting'], 'from status.ephemeralContainerStatuses')
   t.same([sys!.stateDetail, gen!.stateDetail, net!.stateDetail], [undefined, 'Completed, exit 0', 'ImagePullBackOff'])
   t.same([sys!.ageSource, gen!.ageSource, net!.ageSource], ['started-at', 'requested-at', 'requested-at'], 'REQUESTED_AT first, then the status\' startedAt')

@@ -138,7 +138,7 @@ t.test('PolicyReports: one per namespace, a result per violated rule, pass/skip/
     timestamp: { seconds: Math.floor(NOW.getTime() / 1000), nanos: 0 },
     resources: [{ apiVersion: 'v1', kind: 'Pod', name: 'cart', namespace: 'shop', uid: 'uid-cart' }],
     message: 'netdbg: spec.ephemeralContainers[2].securityContext.capabilities.add[0]: Forbidden: capability "NET_ADMIN" is not allowed; allowed: SYS_PTRACE (rule allowed-capabilities); spec.ephemeralContainers[2].securityContext.capabilities.add[1]: Forbidden: capability "NET_RAW" is not allowed; allowed: SYS_PTRACE (rule allowed-capabilities)',
-    properties: { container: 'netdbg', image: 'registry.example.com/tools/netshoot:v0.13', requester: 'bob', state: 'waiting', since: '2026-11-26T09:30:00.000Z', sinceSource: 'requested-at', admittedUnder: 'default (4f375725b52d)', mode: 'enforce' },
+    properties: { container: 'netdbg', image: 'registry.example.com/tools/netshoot:v0.13', requester: 'bob', state: 'waiting', since: '2026-11-26T09:30:00.000Z', sinceSource: 'requested-at', admittedUnder: 'default@4f375725b52d', mode: 'enforce' },
   })
   t.match(results[2]!['message'], 'ephemeral containers can never be removed: recycle the pod')
   t.equal((results[6]!['properties'] as JsonObject)['requester'], 'unknown')

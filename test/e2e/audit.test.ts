@@ -44,7 +44,7 @@ const iso = (msAgo: number): string => new Date(Date.now() - msAgo).toISOString(
 const H = 3_600_000
 
 const provenance = (user: string, msAgo: number): string[] => [
-  `--env=EPHEMERAL_GUARD_REQUESTED_BY=${user}`, `--env=EPHEMERAL_GUARD_REQUESTED_AT=${iso(msAgo)}`, '--env=EPHEMERAL_GUARD_POLICY=default (4f375725b52d)',
+  `--env=EPHEMERAL_GUARD_REQUESTED_BY=${user}`, `--env=EPHEMERAL_GUARD_REQUESTED_AT=${iso(msAgo)}`, '--env=EPHEMERAL_GUARD_POLICY=default@4f375725b52d',
 ]
 
 async function pod(ns: string, name: string): Promise<void> {
@@ -117,7 +117,7 @@ t.test('default policy, -A, JSON: who added what, when, its state, and the verdi
   t.same((f['net']!['violations'] as JsonObject[]).map((v) => v['rule']), ['allowed-capabilities', 'allowed-capabilities'])
   t.match((f['net']!['violations'] as JsonObject[])[0]!['message'], 'spec.ephemeralContainers[2].securityContext.capabilities.add[0]: Forbidden: capability "NET_ADMIN" is not allowed')
   t.same([f['sysdbg']!['requestedBy'], f['gen']!['requestedBy'], f['net']!['requestedBy'], f['rdbg']!['requestedBy']], [undefined, 'alice', 'bob', 'alice'])
-  t.equal(f['net']!['admittedUnder'], 'default (4f375725b52d)')
+  t.equal(f['net']!['admittedUnder'], 'default@4f375725b52d')
   t.same([f['sysdbg']!['state'], f['gen']!['state'], f['net']!['state'], f['rdbg']!['state']], ['running', 'terminated', 'waiting', 'unknown'])
   t.same([f['gen']!['stateDetail'], f['net']!['stateDetail']], ['Completed, exit 0', 'ImagePullBackOff'])
   t.same([f['sysdbg']!['ageSource'], f['gen']!['ageSource'], f['rdbg']!['ageSource']], ['started-at', 'requested-at', 'requested-at'])
