@@ -1,10 +1,10 @@
 #!/usr/bin/env node
 // The command line: dispatches to src/cli/*; the only place that reads process.argv.
-import { readFileSync } from 'node:fs'
 import { policyCommand } from './cli/policy.js'
 import { review } from './cli/review.js'
 import { serve } from './cli/serve.js'
 import { UsageError } from './cli/usage.js'
+import { packageVersion } from './paths.js'
 
 const HELP = `ephemeral-guard: admission webhook for Kubernetes ephemeral (debug) containers
 
@@ -58,17 +58,12 @@ audit    Lists the cluster's ephemeral containers with who added them, their sta
          (or a container is older than --older-than), 2 error.
 doctor   Finds webhooks and admission policies that inspect pods but cannot see kubectl debug,
          and checks ephemeral-guard's own installation. One line per finding with the fix.
-         Exit 0 no finding, 1 findings, 2 error.
+         Exit 0 no error or warning, 1 any, 2 the cluster cannot be asked.
 
 Without --policy, the built-in default policy (policies/default.yaml) applies: no privileged
 containers, no privilege escalation, no added capability except SYS_PTRACE, and image references
 that parse.
 `
-
-function version(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
-  return pkg.version
-}
 
 async function main(argv: string[]): Promise<number | undefined> {
   const [command, ...rest] = argv
@@ -80,7 +75,7 @@ async function main(argv: string[]): Promise<number | undefined> {
       process.stdout.write(HELP)
       return 0
     case '--version':
-      process.stdout.write(`${version()}\n`)
+      process.stdout.write(`${packageVersion()}\n`)
       return 0
     case 'serve':
       await serve(rest)

@@ -4,7 +4,7 @@
 // @peculiar/x509 resolves its ASN.1 helpers through tsyringe, which needs the Reflect metadata API.
 import 'reflect-metadata'
 import { webcrypto } from 'node:crypto'
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import * as x509 from '@peculiar/x509'
 
@@ -129,5 +129,3 @@ export async function ensureDevCertificates(dir: string): Promise<DevCertificate
   writeFileSync(files.certFile, b.cert)
   return { ...files, created: true }
 }
-
-export const readPem = (file: string): string => readFileSync(file, 'utf8')

@@ -1,10 +1,8 @@
 // `serve`: the HTTPS webhook, with the policy and certificates watched, metrics and probes on the
 // operations port, and the graceful shutdown sequence on SIGTERM/SIGINT.
-import { readFileSync } from 'node:fs'
-import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { createLogger } from '../log.js'
-import { PACKAGE_ROOT } from '../paths.js'
+import { packageVersion } from '../paths.js'
 import { defaultPolicy, type Policy } from '../policy.js'
 import { PolicyWatcher } from '../policy/watch.js'
 import { startServer } from '../server/listen.js'
@@ -35,9 +33,6 @@ function parseSeconds(flag: string, value: string): number {
   return Math.round(seconds * 1000)
 }
 
-function packageVersion(): string {
-  return (JSON.parse(readFileSync(join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string }).version
-}
 
 export async function serve(args: string[]): Promise<void> {
   const { values } = parseArgs({
@@ -73,7 +68,7 @@ export async function serve(args: string[]): Promise<void> {
     const w = PolicyWatcher.open(file, logger)
     w.onReload((e) => {
       metrics.policyReload(e.result)
-      metrics.policyInForce(e.policy)
+      if (e.result === 'success') metrics.policyInForce(e.policy) // a failure keeps the policy in force
     })
     w.start(POLICY_POLL_MS)
     policy = w.current

@@ -51,7 +51,7 @@ export interface AppOptions extends Readiness {
 
 interface StatusBody { kind: 'Status'; apiVersion: 'v1'; status: 'Failure'; code: number; reason: string; message: string }
 
-const statusBody = (code: number, reason: string, message: string): StatusBody =>
+export const statusBody = (code: number, reason: string, message: string): StatusBody =>
   ({ kind: 'Status', apiVersion: 'v1', status: 'Failure', code, reason, message })
 
 /** The /readyz answer: 503 once not ready (shutdown begun), else 200 with the status details. */

@@ -5,7 +5,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { Logger } from 'pino'
-import { readiness, type Readiness } from './app.js'
+import { readiness, statusBody, type Readiness } from './app.js'
 import type { Metrics } from './metrics.js'
 
 export interface OpsServerOptions extends Readiness {
@@ -36,7 +36,7 @@ export async function startOpsServer(o: OpsServerOptions): Promise<OpsServer> {
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const path = (req.url ?? '/').split('?')[0]
     if (req.method !== 'GET' && req.method !== 'HEAD') {
-      json(res, 405, { kind: 'Status', apiVersion: 'v1', status: 'Failure', code: 405, reason: 'MethodNotAllowed', message: `${req.method} is not allowed` })
+      json(res, 405, statusBody(405, 'MethodNotAllowed', `${req.method} is not allowed`))
       return
     }
     switch (path) {
@@ -55,12 +55,12 @@ export async function startOpsServer(o: OpsServerOptions): Promise<OpsServer> {
         return
       }
     }
-    json(res, 404, { kind: 'Status', apiVersion: 'v1', status: 'Failure', code: 404, reason: 'NotFound', message: `no route GET ${path}` })
+    json(res, 404, statusBody(404, 'NotFound', `no route GET ${path}`))
   }
   const server = createServer((req, res) => {
     handle(req, res).catch((err: unknown) => {
       o.logger.error({ err }, 'operations request failed')
-      if (!res.headersSent) json(res, 500, { kind: 'Status', apiVersion: 'v1', status: 'Failure', code: 500, reason: 'InternalError', message: 'internal error' })
+      if (!res.headersSent) json(res, 500, statusBody(500, 'InternalError', 'internal error'))
     })
   })
   server.requestTimeout = OPS_REQUEST_TIMEOUT_MS
