@@ -1,4 +1,5 @@
 import type { JsonObject, JsonValue } from '../kube/types.js'
+import { isJsonObject } from '../kube/types.js'
 import { MIRROR_POD_ANNOTATION } from '../kube/types.js'
 import { UnevaluableObjectError } from './errors.js'
 
@@ -29,12 +30,11 @@ export interface PodView {
   readonly spec: JsonObject | undefined
 }
 
-const isObject = (v: JsonValue | undefined): v is JsonObject => typeof v === 'object' && v !== null && !Array.isArray(v)
 
 /** Checks a map of strings in place; the object is used as is, not copied. */
 function stringMap(v: JsonValue | undefined, which: string, path: string): Readonly<Record<string, string>> {
   if (v === undefined || v === null) return EMPTY
-  if (!isObject(v)) throw new UnevaluableObjectError(`request.${which}.${path} must be an object`)
+  if (!isJsonObject(v)) throw new UnevaluableObjectError(`request.${which}.${path} must be an object`)
   for (const k in v) if (typeof v[k] !== 'string') throw new UnevaluableObjectError(`request.${which}.${path}.${k} must be a string`)
   return v as Record<string, string>
 }
@@ -50,17 +50,17 @@ function list(v: JsonValue | undefined, which: string, path: string): readonly J
 
 function names(v: JsonValue | undefined, which: string, path: string): ReadonlySet<string> {
   const out = new Set<string>()
-  for (const c of list(v, which, path)) if (isObject(c) && typeof c['name'] === 'string') out.add(c['name'])
+  for (const c of list(v, which, path)) if (isJsonObject(c) && typeof c['name'] === 'string') out.add(c['name'])
   return out
 }
 
 // Error messages are built only when thrown: this runs twice per request.
 /** Narrows request.object or request.oldObject; throws UnevaluableObjectError when it cannot. */
 export function toPodView(object: JsonValue | undefined, which: 'object' | 'oldObject'): PodView {
-  if (!isObject(object)) throw new UnevaluableObjectError(`request.${which} must be a Pod or EphemeralContainers object`)
+  if (!isJsonObject(object)) throw new UnevaluableObjectError(`request.${which} must be a Pod or EphemeralContainers object`)
   const kind = object['kind']
   const metadata = object['metadata'] ?? EMPTY_OBJECT
-  if (!isObject(metadata)) throw new UnevaluableObjectError(`request.${which}.metadata must be an object`)
+  if (!isJsonObject(metadata)) throw new UnevaluableObjectError(`request.${which}.metadata must be an object`)
   const annotations = stringMap(metadata['annotations'], which, 'metadata.annotations')
   const labels = stringMap(metadata['labels'], which, 'metadata.labels')
   const name = typeof metadata['name'] === 'string' ? metadata['name'] : ''
@@ -68,7 +68,7 @@ export function toPodView(object: JsonValue | undefined, which: 'object' | 'oldO
   const isMirrorPod = Object.hasOwn(annotations, MIRROR_POD_ANNOTATION)
   if (kind === 'Pod') {
     const spec = object['spec']
-    if (!isObject(spec)) throw new UnevaluableObjectError(`request.${which}.spec must be an object`)
+    if (!isJsonObject(spec)) throw new UnevaluableObjectError(`request.${which}.spec must be an object`)
     return {
       shape: 'Pod', name, namespace, labels, annotations, isMirrorPod, metadata, spec,
       containerNames: names(spec['containers'], which, 'spec.containers'),
@@ -94,4 +94,4 @@ export function toPodView(object: JsonValue | undefined, which: 'object' | 'oldO
 }
 
 export const containerName = (entry: JsonValue): string | undefined =>
-  isObject(entry) && typeof entry['name'] === 'string' ? entry['name'] : undefined
+  isJsonObject(entry) && typeof entry['name'] === 'string' ? entry['name'] : undefined

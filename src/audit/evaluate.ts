@@ -8,6 +8,7 @@ import { toPodView } from '../admission/pod-view.js'
 import { formatViolation } from '../admission/violations.js'
 import type { CheckInput, Mode, Requester } from '../checks/types.js'
 import type { JsonObject, JsonValue } from '../kube/types.js'
+import { isJsonObject } from '../kube/types.js'
 // The names the mutating webhook writes (policy `provenance`).
 import { POLICY, REQUESTED_AT, REQUESTED_BY } from '../mutation/provenance.js'
 import type { CompiledRuleView, Policy } from '../policy/types.js'
@@ -68,7 +69,6 @@ export interface AuditOptions {
   readonly olderThanMs?: number
 }
 
-const isObject = (v: JsonValue | undefined): v is JsonObject => typeof v === 'object' && v !== null && !Array.isArray(v)
 const str = (v: JsonValue | undefined): string | undefined => (typeof v === 'string' ? v : undefined)
 
 /** RFC 3339 date-time (the API's metav1.Time and what the mutating webhook writes); parsed without building a regex from input. */
@@ -81,7 +81,7 @@ function rfc3339(value: string | undefined): number | undefined {
 function envValue(container: JsonObject, name: string): string | undefined {
   const env = container['env']
   if (!Array.isArray(env)) return undefined
-  for (const e of env) if (isObject(e) && e['name'] === name) return str(e['value'])
+  for (const e of env) if (isJsonObject(e) && e['name'] === name) return str(e['value'])
   return undefined
 }
 
@@ -90,13 +90,13 @@ interface StatusFacts { state: ContainerState; detail?: string; startedAt?: stri
 /** State from status.ephemeralContainerStatuses; a container the kubelet has not reported yet is `unknown`. */
 function statusOf(pod: JsonObject, name: string): StatusFacts {
   const status = pod['status']
-  const list = isObject(status) ? status['ephemeralContainerStatuses'] : undefined
-  const entry = Array.isArray(list) ? list.find((s) => isObject(s) && s['name'] === name) : undefined
-  const state = isObject(entry) ? entry['state'] : undefined
-  if (!isObject(state)) return { state: 'unknown' }
+  const list = isJsonObject(status) ? status['ephemeralContainerStatuses'] : undefined
+  const entry = Array.isArray(list) ? list.find((s) => isJsonObject(s) && s['name'] === name) : undefined
+  const state = isJsonObject(entry) ? entry['state'] : undefined
+  if (!isJsonObject(state)) return { state: 'unknown' }
   for (const key of ['running', 'terminated', 'waiting'] as const) {
     const s = state[key]
-    if (!isObject(s)) continue
+    if (!isJsonObject(s)) continue
     const reason = str(s['reason'])
     const exit = typeof s['exitCode'] === 'number' ? `exit ${s['exitCode']}` : undefined
     const detail = [reason, exit].filter((x) => x !== undefined).join(', ')
@@ -128,8 +128,8 @@ function verdictOf(found: ReadonlyArray<{ mode: Mode }>): Verdict {
 
 /** Judges one pod's ephemeral containers; a pod without any gives no findings. Never throws. */
 export function auditPod(item: JsonObject, policy: AuditPolicy, options: AuditOptions): AuditFinding[] {
-  const metadata = isObject(item['metadata']) ? item['metadata'] : {}
-  const spec = isObject(item['spec']) ? item['spec'] : {}
+  const metadata = isJsonObject(item['metadata']) ? item['metadata'] : {}
+  const spec = isJsonObject(item['spec']) ? item['spec'] : {}
   const list = Array.isArray(spec['ephemeralContainers']) ? spec['ephemeralContainers'] : []
   if (list.length === 0) return []
   const namespace = str(metadata['namespace']) ?? ''
@@ -140,7 +140,7 @@ export function auditPod(item: JsonObject, policy: AuditPolicy, options: AuditOp
   const pod: JsonObject = { ...item, apiVersion: 'v1', kind: 'Pod' }
 
   return list.map((entry, index): AuditFinding => {
-    const container = isObject(entry) ? entry : {}
+    const container = isJsonObject(entry) ? entry : {}
     const name = str(container['name']) ?? ''
     const requestedBy = envValue(container, REQUESTED_BY) || undefined
     const requestedAtText = envValue(container, REQUESTED_AT)

@@ -5,7 +5,7 @@
 import { request as httpsRequest, type RequestOptions } from 'node:https'
 import { request as httpRequest } from 'node:http'
 import { KubeConfig } from '@kubernetes/client-node'
-import type { JsonObject, JsonValue } from '../kube/types.js'
+import { isJsonObject, type JsonObject, type JsonValue } from '../kube/types.js'
 
 /** The cluster could not be asked, or refused: exit 2 with this one-line message. */
 export class ClusterError extends Error {
@@ -135,10 +135,10 @@ export async function forEachPage(api: Pick<KubeApi, 'get'>, path: string, limit
   do {
     const sep = path.includes('?') ? '&' : '?'
     const page = await api.get(`${path}${sep}limit=${limit}${token ? `&continue=${encodeURIComponent(token)}` : ''}`)
-    const items = Array.isArray(page['items']) ? page['items'].filter((i): i is JsonObject => typeof i === 'object' && i !== null && !Array.isArray(i)) : []
+    const items = Array.isArray(page['items']) ? page['items'].filter(isJsonObject) : []
     onPage(items)
     const meta = page['metadata']
-    const next = typeof meta === 'object' && meta !== null && !Array.isArray(meta) ? meta['continue'] : undefined
+    const next = isJsonObject(meta) ? meta['continue'] : undefined
     token = typeof next === 'string' && next !== '' ? next : undefined
   } while (token !== undefined)
 }

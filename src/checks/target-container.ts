@@ -2,11 +2,11 @@
 // never an ephemeral one (validation.go, validateEphemeralContainers: `Not found`). The legacy
 // EphemeralContainers object does not carry the pod's containers, so there the API server's own
 // validation is the only judge.
-import type { JsonValue } from '../kube/types.js'
+import { isJsonObject, type JsonValue } from '../kube/types.js'
 import type { Check, Violation } from './types.js'
 
 const targetOf = (v: JsonValue): unknown =>
-  typeof v === 'object' && v !== null && !Array.isArray(v) ? v['targetContainerName'] : undefined
+  isJsonObject(v) ? v['targetContainerName'] : undefined
 
 export const targetContainer: Check = {
   id: 'target-container',

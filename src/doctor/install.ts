@@ -5,6 +5,7 @@
 import { X509Certificate } from 'node:crypto'
 import { isDeepStrictEqual } from 'node:util'
 import type { JsonObject, JsonValue } from '../kube/types.js'
+import { isJsonObject } from '../kube/types.js'
 import { parsePolicy, PolicyError } from '../policy/load.js'
 import { formatAge } from '../duration.js'
 import type { DoctorFinding } from './findings.js'
@@ -36,8 +37,7 @@ export interface InstallFacts {
   readonly expiryWarningMs: number
 }
 
-const isObject = (v: JsonValue | undefined): v is JsonObject => typeof v === 'object' && v !== null && !Array.isArray(v)
-const obj = (v: JsonValue | undefined): JsonObject => (isObject(v) ? v : {})
+const obj = (v: JsonValue | undefined): JsonObject => (isJsonObject(v) ? v : {})
 const nameOf = (o: JsonObject): string => String(obj(o['metadata'])['name'] ?? '')
 
 /** The PEM certificates in a text, in order; blocks that do not parse are skipped and counted. */
@@ -88,8 +88,8 @@ function webhookChecks(facts: InstallFacts, found: DoctorFinding[]): LiveWebhook
       found.push({ level: 'error', subject, message: `not found: ${kind === 'ValidatingWebhookConfiguration' ? 'nothing checks debug containers' : 'debug containers are not mutated'}`, fix: apply })
       continue
     }
-    const wanted = Array.isArray(doc['webhooks']) ? doc['webhooks'].filter(isObject) : []
-    const got = Array.isArray(config['webhooks']) ? config['webhooks'].filter(isObject) : []
+    const wanted = Array.isArray(doc['webhooks']) ? doc['webhooks'].filter(isJsonObject) : []
+    const got = Array.isArray(config['webhooks']) ? config['webhooks'].filter(isJsonObject) : []
     let differences = 0
     for (const want of wanted) {
       const at = `${subject} (webhook ${String(want['name'])})`
@@ -138,14 +138,14 @@ function serviceChecks(facts: InstallFacts, live: readonly LiveWebhook[], found:
     found.push({ level: 'error', subject, message: 'not found: the API server cannot call the webhook', fix: `install the Service, or pass --namespace/--service with the names you used` })
     return
   }
-  const ports = (Array.isArray(obj(facts.service['spec'])['ports']) ? obj(facts.service['spec'])['ports'] as JsonValue[] : []).filter(isObject)
+  const ports = (Array.isArray(obj(facts.service['spec'])['ports']) ? obj(facts.service['spec'])['ports'] as JsonValue[] : []).filter(isJsonObject)
   const wantedPorts = new Set(live.map((l) => Number(obj(obj(l.webhook['clientConfig'])['service'])['port'] ?? 443)).filter((p) => !Number.isNaN(p)))
   const missing = [...wantedPorts].filter((p) => !ports.some((sp) => sp['port'] === p))
   if (missing.length > 0) found.push({ level: 'error', subject, message: `has no port ${missing.join(', ')}, which the webhooks call`, fix: `add port ${missing.join(', ')} to the Service` })
   else found.push({ level: 'ok', subject, message: `exists with port ${[...wantedPorts].join(', ') || ports.map((p) => String(p['port'])).join(', ')}` })
   let ready = 0
   for (const slice of facts.endpointSlices) {
-    for (const e of (Array.isArray(slice['endpoints']) ? slice['endpoints'] : []).filter(isObject)) {
+    for (const e of (Array.isArray(slice['endpoints']) ? slice['endpoints'] : []).filter(isJsonObject)) {
       const addresses = Array.isArray(e['addresses']) ? e['addresses'].length : 0
       // EndpointConditions.ready: nil means ready.
       if (addresses > 0 && obj(e['conditions'])['ready'] !== false) ready++
@@ -234,8 +234,8 @@ export function installationFindings(facts: InstallFacts): DoctorFinding[] {
  */
 export function policyConfigMapOf(deployment: JsonObject): { name: string; key: string } | undefined {
   const spec = obj(obj(obj(deployment['spec'])['template'])['spec'])
-  const volumes = Array.isArray(spec['volumes']) ? spec['volumes'].filter(isObject) : []
-  for (const container of Array.isArray(spec['containers']) ? spec['containers'].filter(isObject) : []) {
+  const volumes = Array.isArray(spec['volumes']) ? spec['volumes'].filter(isJsonObject) : []
+  for (const container of Array.isArray(spec['containers']) ? spec['containers'].filter(isJsonObject) : []) {
     const args = Array.isArray(container['args']) ? container['args'] : []
     let file: string | undefined
     args.forEach((a, i) => {
@@ -244,7 +244,7 @@ export function policyConfigMapOf(deployment: JsonObject): { name: string; key: 
       else if (a === '--policy' && typeof args[i + 1] === 'string') file = args[i + 1] as string
     })
     if (file === undefined) continue
-    for (const mount of Array.isArray(container['volumeMounts']) ? container['volumeMounts'].filter(isObject) : []) {
+    for (const mount of Array.isArray(container['volumeMounts']) ? container['volumeMounts'].filter(isJsonObject) : []) {
       const path = typeof mount['mountPath'] === 'string' ? mount['mountPath'].replace(/\/+$/, '') : undefined
       if (path === undefined || !file.startsWith(`${path}/`) || mount['subPath'] !== undefined) continue
       const volume = volumes.find((v) => v['name'] === mount['name'])

@@ -4,7 +4,7 @@
 // only when group, version, operation, resource AND subresource all match; `pods` has no subresource,
 // `*` is every resource without subresources, `*/*` everything, `pods/*` every pod subresource,
 // `*/ephemeralcontainers` that subresource of any resource. Pure.
-import type { JsonObject, JsonValue } from '../kube/types.js'
+import { isJsonObject, type JsonObject, type JsonValue } from '../kube/types.js'
 import type { DoctorFinding } from './findings.js'
 
 /** RuleWithOperations / NamedRuleWithOperations (admissionregistration.k8s.io/v1), the fields read. */
@@ -33,7 +33,7 @@ export const coversSubresource = (r: Rule): boolean =>
 export const seesKubectlDebug = (r: Rule): boolean => coversSubresource(r) && has(r.operations, 'UPDATE', '*')
 
 const asRules = (v: JsonValue | undefined): Rule[] =>
-  Array.isArray(v) ? v.filter((r): r is JsonObject => typeof r === 'object' && r !== null && !Array.isArray(r)) as Rule[] : []
+  Array.isArray(v) ? v.filter(isJsonObject) as Rule[] : []
 
 const FIX_ADD = 'add "pods/ephemeralcontainers" (with operation UPDATE) to the resources of the rule that matches pods, in the same apiGroups [""]'
 
@@ -57,13 +57,13 @@ export function blindness(rules: readonly Rule[], excluded: readonly Rule[] = []
 
 const nameOf = (o: JsonObject): string => {
   const m = o['metadata']
-  return typeof m === 'object' && m !== null && !Array.isArray(m) && typeof m['name'] === 'string' ? m['name'] : '(unnamed)'
+  return isJsonObject(m) && typeof m['name'] === 'string' ? m['name'] : '(unnamed)'
 }
 
 const objectAt = (o: JsonValue | undefined, key: string): JsonObject | undefined => {
-  if (typeof o !== 'object' || o === null || Array.isArray(o)) return undefined
+  if (!isJsonObject(o)) return undefined
   const v = o[key]
-  return typeof v === 'object' && v !== null && !Array.isArray(v) ? v : undefined
+  return isJsonObject(v) ? v : undefined
 }
 
 /** Every webhook of these configurations that inspects pods but is blind to kubectl debug. */

@@ -67,3 +67,6 @@ export interface AdmissionReview {
 
 /** The annotation the kubelet sets on the API mirror of a static pod (kubernetes.io/config.mirror). */
 export const MIRROR_POD_ANNOTATION = 'kubernetes.io/config.mirror'
+
+/** A JSON object: not null, not an array. */
+export const isJsonObject = (v: JsonValue | undefined): v is JsonObject => typeof v === 'object' && v !== null && !Array.isArray(v)

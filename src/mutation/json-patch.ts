@@ -2,7 +2,7 @@
 // under the ephemeral container list (pod strategy PrepareForUpdate), so every path a mutation builds
 // starts with /spec/ephemeralContainers/<i> or /ephemeralContainers/<i>.
 import { isDeepStrictEqual } from 'node:util'
-import type { JsonObject, JsonValue } from '../kube/types.js'
+import { isJsonObject, type JsonObject, type JsonValue } from '../kube/types.js'
 
 export type JsonPatchOperation =
   | { readonly op: 'add'; readonly path: string; readonly value: JsonValue }
@@ -18,7 +18,7 @@ export const pointer = (base: string, ...tokens: readonly (string | number)[]): 
 export const setMember = (path: string, present: boolean, value: JsonValue): JsonPatchOperation =>
   present ? { op: 'replace', path, value } : { op: 'add', path, value }
 
-export const isJsonObject = (v: JsonValue | undefined): v is JsonObject => typeof v === 'object' && v !== null && !Array.isArray(v)
+export { isJsonObject }
 
 /**
  * The fewest operations (at this granularity) that turn `before` into `after` at `path`: nothing where
