@@ -2,13 +2,13 @@
 // probes on --metrics-port, policy and certificate reloads seen in metrics, --client-ca, usage errors.
 import t from 'tap'
 import { spawnSync } from 'node:child_process'
-import { mkdirSync, mkdtempSync, readFileSync, renameSync, symlinkSync, writeFileSync } from 'node:fs'
+import { readFileSync } from 'node:fs'
 import { createServer } from 'node:net'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { generateCertificates } from '../../src/certs/generate.js'
 import type { AdmissionReview } from '../../src/kube/types.js'
 import { profileContainer, review } from '../support/reviews.js'
+import { policyText, policyVolume } from '../support/volume.js'
 import { testCertificates } from '../support/server.js'
 import { httpCall, httpsCall, scrape, secretVolume, serialOf, valueOf } from '../server/helpers.js'
 import { BIN, eventually, startServe } from './serve-process.js'
@@ -16,24 +16,7 @@ import { BIN, eventually, startServe } from './serve-process.js'
 // Child processes on a shared 2-core machine: each start of the bin takes a second or more.
 t.setTimeout(180_000)
 
-const policyText = (name: string, allowPrivileged: boolean): string =>
-  `apiVersion: ephemeral-guard.dev/v1alpha1\nkind: EphemeralContainerPolicy\nmetadata: {name: ${name}}\nspec:\n  rules:\n  - name: privileged\n    securityContext: {allowPrivileged: ${allowPrivileged}}\n`
 
-/** A ConfigMap-style folder: policy.yaml -> ..data/policy.yaml, ..data swapped on publish. */
-function policyVolume(text: string): { file: string; publish: (text: string) => void } {
-  const dir = mkdtempSync(join(tmpdir(), 'eg-cm-'))
-  let version = 0
-  const publish = (next: string): void => {
-    const v = `..v${++version}`
-    mkdirSync(join(dir, v))
-    writeFileSync(join(dir, v, 'policy.yaml'), next)
-    symlinkSync(v, join(dir, '..tmp'))
-    renameSync(join(dir, '..tmp'), join(dir, '..data'))
-  }
-  publish(text)
-  symlinkSync('..data/policy.yaml', join(dir, 'policy.yaml'))
-  return { file: join(dir, 'policy.yaml'), publish }
-}
 
 const version = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version
 const sysadmin = JSON.stringify(review({ added: [profileContainer('sysadmin')] }))

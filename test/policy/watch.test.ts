@@ -1,35 +1,17 @@
 import t from 'tap'
-import { mkdirSync, mkdtempSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { rmSync, symlinkSync } from 'node:fs'
 import { createLogger } from '../../src/log.js'
 import { PolicyWatcher } from '../../src/policy/watch.js'
 import type { AdmissionReview } from '../../src/kube/types.js'
 import { profileContainer, review } from '../support/reviews.js'
+import { policyText, policyVolume } from '../support/volume.js'
 import { call, logSink, startTestServer } from '../support/server.js'
 
-const policyText = (name: string, allowPrivileged: boolean): string =>
-  `apiVersion: ephemeral-guard.dev/v1alpha1\nkind: EphemeralContainerPolicy\nmetadata: {name: ${name}}\nspec:\n  rules:\n  - name: privileged\n    securityContext: {allowPrivileged: ${allowPrivileged}}\n`
 const INVALID = 'apiVersion: ephemeral-guard.dev/v1alpha1\nkind: EphemeralContainerPolicy\nmetadata: {name: broken}\nspec: {rules: [{name: r, imagez: {}}]}\n'
 
-/** A folder laid out as the kubelet mounts a ConfigMap: policy.yaml -> ..data/policy.yaml, ..data -> ..<version>. */
-function configMapDir(): { file: string; publish: (text: string) => void } {
-  const dir = mkdtempSync(join(tmpdir(), 'eg-cm-'))
-  let version = 0
-  const publish = (text: string): void => {
-    const next = `..v${++version}`
-    mkdirSync(join(dir, next))
-    writeFileSync(join(dir, next, 'policy.yaml'), text)
-    symlinkSync(next, join(dir, '..data_tmp'))
-    renameSync(join(dir, '..data_tmp'), join(dir, '..data')) // atomic swap, as the kubelet does
-  }
-  publish(policyText('first', true))
-  symlinkSync('..data/policy.yaml', join(dir, 'policy.yaml'))
-  return { file: join(dir, 'policy.yaml'), publish }
-}
 
 t.test('check(): unchanged, reloaded, invalid keeps the last good, read failures', async (t) => {
-  const { file, publish } = configMapDir()
+  const { file, publish } = policyVolume(policyText('first', true))
   const sink = logSink()
   const w = PolicyWatcher.open(file, createLogger({ destination: sink.stream }))
   t.equal(w.check(), 'unchanged')
@@ -58,7 +40,7 @@ t.test('check(): unchanged, reloaded, invalid keeps the last good, read failures
 })
 
 t.test('onReload: listeners hear each logged reload attempt, with the policy then in force', async (t) => {
-  const { file, publish } = configMapDir()
+  const { file, publish } = policyVolume(policyText('first', true))
   const w = PolicyWatcher.open(file, createLogger({ destination: logSink().stream }))
   const events: Array<{ result: string; policy: string }> = []
   w.onReload((e) => events.push({ result: e.result, policy: e.policy.name }))
@@ -79,7 +61,7 @@ t.test('onReload: listeners hear each logged reload attempt, with the policy the
 })
 
 t.test('reload under concurrent requests: no failed request, each decided by one whole policy', async (t) => {
-  const { file, publish } = configMapDir()
+  const { file, publish } = policyVolume(policyText('first', true))
   const w = PolicyWatcher.open(file, createLogger({ destination: logSink().stream }))
   w.start(5)
   t.teardown(() => w.stop())
@@ -105,7 +87,7 @@ t.test('reload under concurrent requests: no failed request, each decided by one
 })
 
 t.test('/readyz shows a failed reload and stays ready', async (t) => {
-  const { file, publish } = configMapDir()
+  const { file, publish } = policyVolume(policyText('first', true))
   const w = PolicyWatcher.open(file, createLogger({ destination: logSink().stream }))
   const server = await startTestServer({ policy: w.current, status: () => ({ policy: w.status() }) })
   t.teardown(() => server.app.close())
@@ -119,7 +101,7 @@ t.test('/readyz shows a failed reload and stays ready', async (t) => {
 t.test('open(): a missing or invalid file is a policy error, so serve refuses to start', async (t) => {
   const logger = createLogger({ destination: logSink().stream })
   t.throws(() => PolicyWatcher.open('/nonexistent/policy.yaml', logger), { name: 'PolicyError', problems: [/cannot read/] })
-  const { file, publish } = configMapDir()
+  const { file, publish } = policyVolume(policyText('first', true))
   publish(INVALID)
   t.throws(() => PolicyWatcher.open(file, logger), { name: 'PolicyError', problems: ['spec.rules[0].imagez: unknown field'] })
 })

@@ -3,9 +3,6 @@
 import { request as httpRequest } from 'node:http'
 import { request as httpsRequest, type Agent } from 'node:https'
 import { X509Certificate } from 'node:crypto'
-import { mkdirSync, mkdtempSync, renameSync, symlinkSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import type { TLSSocket } from 'node:tls'
 import { webcrypto } from 'node:crypto'
 import * as x509 from '@peculiar/x509'
@@ -85,24 +82,7 @@ export async function scrape(opsUrl: string): Promise<Sample[]> {
   return parsePrometheus(res.body)
 }
 
-/**
- * A folder laid out as the kubelet mounts a Secret: tls.crt -> ..data/tls.crt, ..data -> ..vN; publish()
- * writes a new version and swaps ..data atomically, as the kubelet does. Extra files (ca.crt) too.
- */
-export function secretVolume(files: Record<string, string>): { dir: string; path: (name: string) => string; publish: (files: Record<string, string>) => void } {
-  const dir = mkdtempSync(join(tmpdir(), 'eg-secret-'))
-  let version = 0
-  const publish = (next: Record<string, string>): void => {
-    const name = `..v${++version}`
-    mkdirSync(join(dir, name))
-    for (const [file, text] of Object.entries(next)) writeFileSync(join(dir, name, file), text)
-    symlinkSync(name, join(dir, '..data_tmp'))
-    renameSync(join(dir, '..data_tmp'), join(dir, '..data'))
-  }
-  publish(files)
-  for (const file of Object.keys(files)) symlinkSync(join('..data', file), join(dir, file))
-  return { dir, path: (name) => join(dir, name), publish }
-}
+export { secretVolume } from '../support/volume.js'
 
 export const serialOf = (pem: string): string => new X509Certificate(pem).serialNumber.toUpperCase()
 
