@@ -3,6 +3,7 @@
 // Service and its ready endpoints, the caBundle against the serving certificate, the certificate's
 // expiry and names, and the policy ConfigMap. Pure: objects and the clock arrive as arguments.
 import { X509Certificate } from 'node:crypto'
+import { pemCertificates } from '../certs/pem.js'
 import { isDeepStrictEqual } from 'node:util'
 import type { JsonObject, JsonValue } from '../kube/types.js'
 import { isJsonObject } from '../kube/types.js'
@@ -40,25 +41,6 @@ export interface InstallFacts {
 const obj = (v: JsonValue | undefined): JsonObject => (isJsonObject(v) ? v : {})
 const nameOf = (o: JsonObject): string => String(obj(o['metadata'])['name'] ?? '')
 
-/** The PEM certificates in a text, in order; blocks that do not parse are skipped and counted. */
-export function pemCertificates(text: string): { certs: X509Certificate[]; bad: number } {
-  const BEGIN = '-----BEGIN CERTIFICATE-----'
-  const END = '-----END CERTIFICATE-----'
-  const certs: X509Certificate[] = []
-  let bad = 0
-  let at = text.indexOf(BEGIN)
-  while (at !== -1) {
-    const end = text.indexOf(END, at)
-    if (end === -1) { bad++; break }
-    try {
-      certs.push(new X509Certificate(text.slice(at, end + END.length)))
-    } catch {
-      bad++
-    }
-    at = text.indexOf(BEGIN, end)
-  }
-  return { certs, bad }
-}
 
 // X509Certificate#checkIssued(other): "this certificate was issued by other" (names and key ids);
 // verify() then checks the signature, returning false for a key that did not sign it.

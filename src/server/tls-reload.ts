@@ -10,6 +10,7 @@ import { createPrivateKey, X509Certificate } from 'node:crypto'
 import { createSecureContext, type SecureContextOptions, type TlsOptions } from 'node:tls'
 import type { Logger } from 'pino'
 import type { ReloadResult } from './metrics.js'
+import { pemCertificates } from '../certs/pem.js'
 
 /**
  * TLS 1.2 as the floor (the API server's Go client speaks 1.3 too) with forward-secret AEAD suites
@@ -75,19 +76,6 @@ export function serverTlsOptions(m: TlsMaterial): TlsOptions {
   }
 }
 
-const PEM_CERTIFICATE = '-----BEGIN CERTIFICATE-----'
-
-/** Splits a PEM bundle into its certificates (a plain scan, no regular expression). */
-function pemCertificates(text: string): string[] {
-  const out: string[] = []
-  let at = text.indexOf(PEM_CERTIFICATE)
-  while (at !== -1) {
-    const next = text.indexOf(PEM_CERTIFICATE, at + PEM_CERTIFICATE.length)
-    out.push(text.slice(at, next === -1 ? undefined : next))
-    at = next
-  }
-  return out
-}
 
 function read(file: string, what: string): Buffer {
   try {
@@ -123,14 +111,11 @@ export function checkTlsMaterial(raw: { cert: Buffer; key: Buffer; clientCa?: Bu
   if (!leaf.checkPrivateKey(key)) throw new TlsMaterialError(`the private key in ${files.keyFile} does not match the certificate in ${files.certFile}`)
   let clientCaNotAfter: Date | undefined
   if (raw.clientCa !== undefined) {
-    const cas = pemCertificates(raw.clientCa.toString('utf8'))
-    try {
-      for (const pem of cas) {
-        const notAfter = new Date(new X509Certificate(pem).validTo)
-        if (clientCaNotAfter === undefined || notAfter < clientCaNotAfter) clientCaNotAfter = notAfter
-      }
-    } catch {
-      throw new TlsMaterialError(`${files.clientCaFile} holds a certificate that does not parse`)
+    const { certs, bad } = pemCertificates(raw.clientCa.toString('utf8'))
+    if (bad > 0) throw new TlsMaterialError(`${files.clientCaFile} holds a certificate that does not parse`)
+    for (const ca of certs) {
+      const notAfter = new Date(ca.validTo)
+      if (clientCaNotAfter === undefined || notAfter < clientCaNotAfter) clientCaNotAfter = notAfter
     }
     if (clientCaNotAfter === undefined) throw new TlsMaterialError(`${files.clientCaFile} holds no PEM certificate`)
   }
