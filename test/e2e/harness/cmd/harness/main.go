@@ -19,6 +19,9 @@
 // (k8s.io/apiserver/pkg/server.SetupSignalContext panics when called twice),
 // so this program installs none of its own; a second signal exits at once.
 //
+// Loopback only: every listener is on 127.0.0.1, and the apiserver reaches webhook Services
+// through EndpointSlices (--enable-aggregator-routing), never through a ClusterIP (see args).
+//
 // There is no kube-controller-manager, scheduler or kubelet: pods stay
 // Pending, namespaces never finish terminating, and no namespace gets a
 // "default" ServiceAccount automatically. The ServiceAccount admission plugin
@@ -215,7 +218,19 @@ func run() int {
 		"--service-account-issuer=https://kubernetes.default.svc",
 		"--service-account-key-file=" + files.saKey,
 		"--service-account-signing-key-file=" + files.saKey,
+		// ClusterIPs are allocated from this range, but nothing here may ever dial one: the suite
+		// sends traffic only to loopback, and 10.0.0.0/24 is off this machine.
 		"--service-cluster-ip-range=10.0.0.0/24",
+		// Resolve Services that webhooks (and CRD conversion webhooks, APIServices) name through
+		// their EndpointSlices, not their ClusterIP (kube-apiserver buildServiceResolver:
+		// NewEndpointServiceResolver instead of NewClusterIPServiceResolver). Without a ready
+		// endpoint the call then fails before any dial, with `no endpoints available for service
+		// "NAME"`; the ClusterIP resolver would open a TCP connection to 10.0.0.x. EndpointSlices
+		// cannot hold loopback addresses, so the suite never gives such a Service a ready
+		// endpoint (test/e2e/support/network-guard.ts checks it); webhooks that must answer are
+		// registered with clientConfig.url https://127.0.0.1:PORT. The e2e suite also runs in a
+		// loopback-only network namespace (scripts/loopback.sh), where any other dial fails.
+		"--enable-aggregator-routing=true",
 		"--authorization-mode=RBAC",
 		// Without it `kubectl debug --profile=sysadmin` (privileged) is rejected.
 		"--allow-privileged=true",
