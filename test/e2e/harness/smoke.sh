@@ -1,12 +1,18 @@
 #!/usr/bin/env bash
 # Smoke test of the e2e harness: builds (if needed), starts the harness in a
 # temp dir, adds an ephemeral container with `kubectl debug` (no -i/-t), checks
-# spec.ephemeralContainers and the audit log, then stops it with SIGTERM.
+# spec.ephemeralContainers and the audit log, then stops it with SIGTERM. Runs inside
+# scripts/loopback.sh (loopback-only network namespace) once built.
 # Usage: test/e2e/harness/smoke.sh     (KEEP=1 keeps the temp dir)
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-bin="$("$here/../build.sh" | tail -n1)"
+# Build outside (Go modules need the proxy), then run the rest in a loopback-only network namespace.
+if [ -z "${SMOKE_BIN:-}" ]; then
+  bin="$("$here/../build.sh" | tail -n1)"
+  exec bash "$here/../../../scripts/loopback.sh" env SMOKE_BIN="$bin" bash "${BASH_SOURCE[0]}" "$@"
+fi
+bin="$SMOKE_BIN"
 tmp="$(mktemp -d "${TMPDIR:-/tmp}/ephemeral-guard-smoke.XXXXXX")"
 data="$tmp/data"
 pid=""
