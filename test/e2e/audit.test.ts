@@ -17,6 +17,10 @@ import { DEFAULT_POLICY_FILE, loadPolicyFile } from '../../src/policy/load.js'
 import { createNamespace, E2E_DIR, kubectlOk, REPO_ROOT } from './support/cluster.js'
 import { fileCluster } from './support/setup.js'
 import { poll, run, sleep, type RunResult } from './support/process.js'
+import { guardNetwork } from './support/network-guard.js'
+
+// Loopback only: fails this file on any socket or Service that could reach off this machine.
+guardNetwork(t)
 
 const { dataDir, cluster: c } = fileCluster(t, 'audit')
 let crdDir = ''

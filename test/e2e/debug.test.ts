@@ -9,6 +9,10 @@ import {
 import { poll } from './support/process.js'
 import { fileEnvironment } from './support/setup.js'
 import { COMPLIANT, CONFIGURATION_NAME, decisions, MUTATING_WEBHOOK, SYSADMIN, VALIDATING_WEBHOOK, type LogRecord } from './support/webhook.js'
+import { guardNetwork } from './support/network-guard.js'
+
+// Loopback only: fails this file on any socket or Service that could reach off this machine.
+guardNetwork(t)
 
 const e = fileEnvironment(t)
 

@@ -11,6 +11,10 @@ import type { JsonObject } from '../../src/kube/types.js'
 import { kubectlOk, REPO_ROOT } from './support/cluster.js'
 import { fileCluster } from './support/setup.js'
 import { run, type RunResult } from './support/process.js'
+import { guardNetwork } from './support/network-guard.js'
+
+// Loopback only: fails this file on any socket or Service that could reach off this machine.
+guardNetwork(t)
 
 const { dataDir, cluster: c } = fileCluster(t, 'doctor')
 

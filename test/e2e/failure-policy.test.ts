@@ -7,6 +7,10 @@ import { createTargetPod, ephemeralContainers, ephemeralContainersPath, freshNam
 import { poll } from './support/process.js'
 import { fileEnvironment } from './support/setup.js'
 import { COMPLIANT, CONFIGURATION_NAME, MUTATING_WEBHOOK, VALIDATING_WEBHOOK } from './support/webhook.js'
+import { guardNetwork } from './support/network-guard.js'
+
+// Loopback only: fails this file on any socket or Service that could reach off this machine.
+guardNetwork(t)
 
 const e = fileEnvironment(t)
 

@@ -18,6 +18,10 @@ import { storedPod } from '../support/reviews.js'
 import { createNamespace, createTargetPod, ephemeralContainers, ephemeralContainersPath, freshNamespace, withEphemeralContainers, type Cluster } from './support/cluster.js'
 import { setup, type Env } from './support/setup.js'
 import { decisions, SYSADMIN, VALIDATING_WEBHOOK } from './support/webhook.js'
+import { guardNetwork } from './support/network-guard.js'
+
+// Loopback only: fails this file on any socket or Service that could reach off this machine.
+guardNetwork(t)
 
 const NS = 'ephemeral-guard'
 

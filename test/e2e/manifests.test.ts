@@ -20,6 +20,10 @@ import { createTargetPod, ephemeralContainers, ephemeralContainersPath, freshNam
 import { fileCluster } from './support/setup.js'
 import { poll, run } from './support/process.js'
 import { COMPLIANT, CONFIGURATION_NAME, VALIDATING_WEBHOOK } from './support/webhook.js'
+import { guardNetwork } from './support/network-guard.js'
+
+// Loopback only: fails this file on any socket or Service that could reach off this machine.
+guardNetwork(t)
 
 const DEFAULT_POLICY = readFileSync(join(REPO_ROOT, 'policies/default.yaml'), 'utf8')
 const { dataDir, cluster } = fileCluster(t, 'manifests')

@@ -12,6 +12,10 @@ import { ephemeralContainers, ephemeralContainersPath, freshNamespace, kubectlOk
 import { poll } from './support/process.js'
 import { fileEnvironment } from './support/setup.js'
 import { decisions, getReadyz, MUTATING_WEBHOOK } from './support/webhook.js'
+import { guardNetwork } from './support/network-guard.js'
+
+// Loopback only: fails this file on any socket or Service that could reach off this machine.
+guardNetwork(t)
 
 const POLICY = `apiVersion: ephemeral-guard.dev/v1alpha1
 kind: EphemeralContainerPolicy

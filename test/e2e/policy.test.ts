@@ -14,6 +14,10 @@ import { poll } from './support/process.js'
 import { applyClusterRole, bindRole, kubectlAs, type Requester } from './support/rbac.js'
 import { fileEnvironment } from './support/setup.js'
 import { COMPLIANT, decisions, getReadyz, VALIDATING_WEBHOOK, type LogRecord } from './support/webhook.js'
+import { guardNetwork } from './support/network-guard.js'
+
+// Loopback only: fails this file on any socket or Service that could reach off this machine.
+guardNetwork(t)
 
 const POLICY: PolicyDocument = {
   apiVersion: 'ephemeral-guard.dev/v1alpha1',

@@ -6,6 +6,7 @@ import { request } from 'node:https'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { JsonObject, JsonValue } from '../../../src/kube/types.js'
+import { activeGuard, trackCluster, trackProcess, untrackProcess } from './network-guard.js'
 import { poll, run, startService, type RunResult, type Service } from './process.js'
 
 export const E2E_DIR = fileURLToPath(new URL('..', import.meta.url))
@@ -60,6 +61,7 @@ export async function binaries(): Promise<string> {
 }
 
 export async function startCluster(dataDir: string): Promise<Cluster> {
+  if (activeGuard() === undefined) throw new Error('no network guard: call guardNetwork(t) (test/e2e/support/network-guard.ts) at the top of this e2e file')
   const binDir = await binaries()
   const harness: Service = startService(join(binDir, 'harness'), ['--data-dir', dataDir], { maxSeconds: HARNESS_MAX_SECONDS })
   let died = false
@@ -77,8 +79,10 @@ export async function startCluster(dataDir: string): Promise<Cluster> {
   const info = JSON.parse(readFileSync(readyFile, 'utf8')) as ReadyInfo
   const tls = { ca: readFileSync(info.caFile), cert: readFileSync(info.clientCertFile), key: readFileSync(info.clientKeyFile) }
   const kubectlBin = join(binDir, 'kubectl')
+  trackProcess(info.pid, 'harness')
+  void harness.exited.then(() => untrackProcess(info.pid))
 
-  return {
+  const cluster: Cluster = {
     info,
     binDir,
     kubectl: (args, o = {}) => run(kubectlBin, ['--kubeconfig', info.kubeconfig, '--request-timeout=30s', ...args], { timeoutMs: 60_000, ...(o.input === undefined ? {} : { input: o.input }) }),
@@ -111,8 +115,14 @@ export async function startCluster(dataDir: string): Promise<Cluster> {
       if (!existsSync(info.auditLog)) return []
       return readFileSync(info.auditLog, 'utf8').split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l) as JsonObject)
     },
-    stop: () => harness.stop(),
+    stop: () => {
+      untrack()
+      return harness.stop()
+    },
   }
+  // The network guard checks, while it runs, that no Service the API server calls has a ready endpoint.
+  const untrack = trackCluster(cluster)
+  return cluster
 }
 
 /** A short random suffix for names (DNS-1123 label characters). */

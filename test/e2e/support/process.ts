@@ -1,6 +1,8 @@
 // Child processes for the e2e suite: one-shot commands with a deadline, and long-running servers
 // (the harness, ephemeral-guard) that stop by themselves whatever happens to the test process.
 import { spawn } from 'node:child_process'
+import { basename } from 'node:path'
+import { trackProcess, untrackProcess } from './network-guard.js'
 
 export interface RunResult {
   readonly code: number | null
@@ -57,6 +59,9 @@ export interface Service {
 export function startService(command: string, args: readonly string[], o: { maxSeconds: number; cwd?: string; env?: NodeJS.ProcessEnv }): Service {
   const child = spawn('sh', ['-c', GUARD, 'guard', `${o.maxSeconds}`, command, ...args], { cwd: o.cwd, env: o.env, stdio: ['pipe', 'pipe', 'pipe'] })
   if (child.pid === undefined) throw new Error(`cannot start ${command}`)
+  // Its sockets, and those of everything below it, are checked by the network guard.
+  const pid = child.pid
+  trackProcess(pid, basename(command))
   let out = ''
   let err = ''
   let partial = ''
@@ -72,7 +77,10 @@ export function startService(command: string, args: readonly string[], o: { maxS
   child.stderr.on('data', (c: Buffer) => { err += c.toString('utf8') })
   child.stdin.on('error', () => {})
   const exited = new Promise<number>((resolve) => {
-    child.on('close', (code, signal) => resolve(code ?? 128 + (signal === null ? 0 : signalNumber(signal))))
+    child.on('close', (code, signal) => {
+      untrackProcess(pid)
+      resolve(code ?? 128 + (signal === null ? 0 : signalNumber(signal)))
+    })
   })
   return {
     pid: child.pid,

@@ -1,9 +1,11 @@
+// Every e2e file calls guardNetwork(t) (./network-guard.ts) before these; startCluster refuses otherwise.
 // One environment per test file: a data directory under test/e2e/.data/<random>/, a real API server,
 // ephemeral-guard serving over TLS, and the manifest's webhook configurations pointing at it.
 import { mkdirSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import type { JsonObject } from '../../../src/kube/types.js'
 import { createTargetPod, E2E_DIR, freshNamespace, startCluster, suffix, type Cluster } from './cluster.js'
+import { networkCheckpoint } from './network-guard.js'
 import { registerWebhooks, startWebhookServer, waitForWebhooks, type WebhookServer } from './webhook.js'
 
 export interface Env {
@@ -30,6 +32,8 @@ export async function setup(options: SetupOptions = {}): Promise<Env> {
   let cluster: Cluster | undefined
   let webhook: WebhookServer | undefined
   const teardown = async (): Promise<void> => {
+    // A last look at sockets and Services while everything still runs.
+    await networkCheckpoint()
     const codes = await Promise.all([webhook?.stop(), cluster?.stop()])
     if (process.env['E2E_KEEP_DATA'] === '1') console.error(`# e2e: kept ${dataDir} (exit codes ${JSON.stringify(codes)})`)
     else rmSync(dataDir, { recursive: true, force: true })
@@ -76,6 +80,7 @@ export function fileCluster(t: { before(fn: () => Promise<void>): void; teardown
   let started: Cluster | undefined
   t.before(async () => { started = await startCluster(join(dataDir, 'cluster')) })
   t.teardown(async () => {
+    await networkCheckpoint()
     await started?.stop()
     if (process.env['E2E_KEEP_DATA'] !== '1') rmSync(dataDir, { recursive: true, force: true })
   })
