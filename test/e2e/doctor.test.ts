@@ -1,7 +1,9 @@
 // `ephemeral-guard doctor` against a real kube-apiserver: admission webhooks and
-// ValidatingAdmissionPolicies with and without the pods/ephemeralcontainers subresource (URLs nobody
-// listens on, failurePolicy Ignore, namespace selectors that match nothing, harmless CEL, so nothing
-// else is disturbed), and ephemeral-guard's own installation, healthy and then broken piece by piece.
+// ValidatingAdmissionPolicies with and without the pods/ephemeralcontainers subresource (a loopback
+// URL nobody listens on, failurePolicy Ignore, namespace selectors that match nothing, harmless CEL, so
+// nothing else is disturbed), and ephemeral-guard's own installation, healthy and then broken piece by
+// piece. Its Service never has a ready endpoint while a webhook configuration names it (see
+// endpointSlice below): nothing here may make the API server dial off this machine.
 import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import t from 'tap'
@@ -45,48 +47,69 @@ t.test('nothing installed: each missing piece, one line with its fix; exit 1', a
   t.match(r.stdout, /5 problems found; checked 0 validating and 0 mutating webhook configurations, 0 validating admission policies and 0 bindings\.\n$/)
 })
 
+// The EndpointSlice the endpoint controller would write for a replica (no controller-manager here).
+// EndpointSlices cannot hold loopback addresses, so its endpoint is ready only while no webhook
+// configuration names the Service: with one registered, the API server would dial 10.0.0.5 on the
+// next call (--enable-aggregator-routing), and the network guard fails the file.
+const endpointSlice = (ready: boolean): JsonObject => ({
+  apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice', metadata: { name: `${NS}-abc12`, namespace: NS, labels: { 'kubernetes.io/service-name': NS } },
+  addressType: 'IPv4', ports: [{ name: 'https', port: 8443, protocol: 'TCP' }], endpoints: [{ addresses: ['10.0.0.5'], conditions: { ready } }],
+})
+
 let caPem = ''
-async function installHealthy(): Promise<void> {
+/** Everything but the webhook configurations, with a ready endpoint behind the Service. */
+async function installWithoutWebhooks(): Promise<void> {
   const certs = await generateCertificates({ caName: 'doctor e2e CA', dnsNames: [`${NS}.${NS}.svc`, `${NS}.${NS}.svc.cluster.local`] })
   caPem = certs.caCert
   await kubectlOk(c(), ['create', 'namespace', NS])
-  const webhooks = readFileSync(MANIFEST, 'utf8')
-  // The manifest as the install overlays would leave it: only caBundle added.
-  const withCa = webhooks.replace(/(\n {6}service:\n(?: {8}.*\n)+)/g, `$1      caBundle: ${b64(caPem)}\n`)
-  t.ok(withCa.split('caBundle:').length === 3, 'caBundle added to both webhooks')
-  await kubectlOk(c(), ['apply', '-f', '-'], { input: withCa })
   await apply([
     { apiVersion: 'v1', kind: 'Service', metadata: { name: NS, namespace: NS }, spec: { selector: { app: NS }, ports: [{ name: 'https', port: 443, targetPort: 8443 }] } },
-    // No controller-manager here: the EndpointSlice the endpoint controller would write for a ready replica.
-    {
-      apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice', metadata: { name: `${NS}-abc12`, namespace: NS, labels: { 'kubernetes.io/service-name': NS } },
-      addressType: 'IPv4', ports: [{ name: 'https', port: 8443, protocol: 'TCP' }], endpoints: [{ addresses: ['10.0.0.5'], conditions: { ready: true } }],
-    },
+    endpointSlice(true),
     { apiVersion: 'v1', kind: 'Secret', type: 'kubernetes.io/tls', metadata: { name: `${NS}-tls`, namespace: NS }, data: { 'tls.crt': b64(certs.cert), 'tls.key': b64(certs.key), 'ca.crt': b64(certs.caCert) } },
     { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `${NS}-policy`, namespace: NS }, data: { 'policy.yaml': readFileSync(join(REPO_ROOT, 'policies/default.yaml'), 'utf8') } },
   ])
 }
 
-t.test('installed as recommended: no problems, exit 0', async (t) => {
-  await installHealthy()
+/** The endpoint not ready first, then the webhook configurations as the install overlays leave them (only caBundle added). */
+async function registerWebhooks(): Promise<void> {
+  await apply([endpointSlice(false)])
+  const withCa = readFileSync(MANIFEST, 'utf8').replace(/(\n {6}service:\n(?: {8}.*\n)+)/g, `$1      caBundle: ${b64(caPem)}\n`)
+  t.ok(withCa.split('caBundle:').length === 3, 'caBundle added to both webhooks')
+  await kubectlOk(c(), ['apply', '-f', '-'], { input: withCa })
+}
+
+const okLines = (r: RunResult): string[] => r.stdout.split('\n').filter((l) => l.startsWith('ok'))
+  .map((l) => l.replace(/valid until \S+/, 'valid until X').replace(/\([0-9a-f]{12}\)/, '(HASH)').replace(/ in \/\S+webhooks\.yaml/, ' in webhooks.yaml'))
+
+t.test('a ready endpoint behind the Service is counted (no webhook configuration names the Service yet)', async (t) => {
+  await installWithoutWebhooks()
   const r = await doctor()
-  t.equal(r.code, 0, { stdout: r.stdout, stderr: r.stderr })
-  t.same(problemLines(r), [])
-  const ok = r.stdout.split('\n').filter((l) => l.startsWith('ok'))
-  t.same(ok.map((l) => l.replace(/valid until \S+/, 'valid until X').replace(/\([0-9a-f]{12}\)/, '(HASH)').replace(/ in \/\S+webhooks\.yaml/, ' in webhooks.yaml')), [
+  t.equal(r.code, 1, { stdout: r.stdout, stderr: r.stderr })
+  t.same(problemLines(r).map((l) => l.split(': not found')[0]), ['ERROR   validatingwebhookconfiguration/ephemeral-guard', 'ERROR   mutatingwebhookconfiguration/ephemeral-guard'], 'only the configurations are missing')
+  t.same(okLines(r).filter((l) => l.includes(' service/')), [
+    'ok      service/ephemeral-guard -n ephemeral-guard: exists with port 443',
+    'ok      service/ephemeral-guard -n ephemeral-guard: 1 ready endpoint',
+  ])
+})
+
+t.test('installed as recommended, the endpoint not ready: every check ok but the endpoints, exit 1', async (t) => {
+  await registerWebhooks()
+  const r = await doctor()
+  t.equal(r.code, 1, { stdout: r.stdout, stderr: r.stderr })
+  t.same(problemLines(r).map((l) => l.split('. Fix: ')[0]), ['ERROR   service/ephemeral-guard -n ephemeral-guard: no ready endpoints (EndpointSlices): no replica can answer; validating requests fail'])
+  t.same(okLines(r), [
     'ok      validatingwebhookconfiguration/ephemeral-guard: present and as recommended in webhooks.yaml',
     'ok      mutatingwebhookconfiguration/ephemeral-guard: present and as recommended in webhooks.yaml',
     'ok      service/ephemeral-guard -n ephemeral-guard: exists with port 443',
-    'ok      service/ephemeral-guard -n ephemeral-guard: 1 ready endpoint',
     'ok      secret/ephemeral-guard-tls -n ephemeral-guard: serving certificate valid until X',
     'ok      validatingwebhookconfiguration/ephemeral-guard (webhook validate.ephemeral-guard.dev): caBundle verifies the serving certificate',
     'ok      mutatingwebhookconfiguration/ephemeral-guard (webhook mutate.ephemeral-guard.dev): caBundle verifies the serving certificate',
     'ok      configmap/ephemeral-guard-policy -n ephemeral-guard: policy default (HASH) loads: 4 rules; compare the hash with the webhook\'s /readyz',
   ])
-  t.match(r.stdout, /\nNo problems found; checked 1 validating and 1 mutating webhook configurations, 0 validating admission policies and 0 bindings\.\n$/)
+  t.match(r.stdout, /\n1 problem found; checked 1 validating and 1 mutating webhook configurations, 0 validating admission policies and 0 bindings\.\n$/)
   const j = await doctor(['-o', 'json'])
-  t.equal(j.code, 0)
-  t.match(JSON.parse(j.stdout), { problems: 0, findings: Array(8).fill({ level: 'ok' }) })
+  t.equal(j.code, 1)
+  t.match(JSON.parse(j.stdout), { problems: 1, findings: [...Array(3).fill({ level: 'ok' }), { level: 'error' }, ...Array(4).fill({ level: 'ok' })] })
 })
 
 // Webhooks that nobody serves and that match no namespace: they are only read, never called.
@@ -133,14 +156,15 @@ t.test('webhooks and admission policies that cannot see kubectl debug are named,
     'ERROR   validatingadmissionpolicy/pods-only-policy',
     'ERROR   validatingadmissionpolicybinding/narrowing-binding (policy sees-policy)',
     'WARNING validatingadmissionpolicy/unbound-policy',
-  ], 'exactly the blind ones; sees-debug, everything, deploy.example.com and sees-binding are fine')
+    'ERROR   service/ephemeral-guard -n ephemeral-guard',
+  ], 'exactly the blind ones (and our endpoint, not ready); sees-debug, everything, deploy.example.com and sees-binding are fine')
   t.equal(lines[0], 'ERROR   validatingwebhookconfiguration/pods-only (webhook pods.example.com): matches pods but not pods/ephemeralcontainers (a rule for pods never matches a subresource): kubectl debug bypasses it. Fix: add "pods/ephemeralcontainers" (with operation UPDATE) to the resources of the rule that matches pods, in the same apiGroups [""]')
   t.match(lines[1], 'matches * but not pods/ephemeralcontainers')
   t.match(lines[2], 'matches pods/ephemeralcontainers, but not for UPDATE, the only operation kubectl debug uses')
   t.match(lines[3], '(bound by pods-only-binding). Fix: add "pods/ephemeralcontainers" (with operation UPDATE) to the resources of spec.matchConstraints.resourceRules')
   t.match(lines[4], 'its matchResources.resourceRules leave out UPDATE of pods/ephemeralcontainers')
   t.match(lines[5], 'inspects pods for CREATE only and never pods/ephemeralcontainers; adding an ephemeral container is an UPDATE of that subresource: kubectl debug bypasses it (not bound yet)')
-  t.match(r.stdout, /6 problems found; checked 5 validating and 2 mutating webhook configurations, 3 validating admission policies and 3 bindings\.\n$/)
+  t.match(r.stdout, /7 problems found; checked 5 validating and 2 mutating webhook configurations, 3 validating admission policies and 3 bindings\.\n$/)
 })
 
 t.test('a broken installation: each fault found, one line with its fix', async (t) => {
@@ -154,7 +178,6 @@ t.test('a broken installation: each fault found, one line with its fix', async (
   // A serving certificate that expired, from another CA than the caBundle's.
   const expired = await generateCertificates({ caName: 'other CA', dnsNames: [`${NS}.${NS}.svc`], days: 0 })
   await kubectlOk(c(), ['-n', NS, 'patch', 'secret', `${NS}-tls`, '--type=merge', '-p', JSON.stringify({ data: { 'tls.crt': b64(expired.cert), 'tls.key': b64(expired.key) } })])
-  await kubectlOk(c(), ['-n', NS, 'patch', 'endpointslice', `${NS}-abc12`, '--type=json', '-p', JSON.stringify([{ op: 'replace', path: '/endpoints/0/conditions/ready', value: false }])])
   const broken = readFileSync(join(REPO_ROOT, 'policies/default.yaml'), 'utf8').replace('allowPrivileged: false', 'allowPrivileged: nope')
   await kubectlOk(c(), ['-n', NS, 'create', 'configmap', `${NS}-policy`, '--from-literal', `policy.yaml=${broken}`, '--dry-run=client', '-o', 'yaml'])
     .then((yaml) => kubectlOk(c(), ['replace', '-f', '-'], { input: yaml }))
