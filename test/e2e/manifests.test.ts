@@ -4,7 +4,8 @@
 // runs for real: `ephemeral-guard certs`, `kubectl apply -k`, verify, renew, uninstall.
 //
 // What this cannot prove: the harness has no nodes, scheduler or controller-manager, so no
-// Deployment creates pods and nothing serves behind the Service. The pod the Deployment would
+// Deployment creates pods and nothing serves behind the Service: a call through it fails with the
+// API server's `no endpoints available`, before any dial (see the harness). The pod the Deployment would
 // create is checked by creating it from the template (admission: Pod Security "restricted",
 // priority class, service account), and the image is checked statically (test/manifests).
 // cert-manager is not available offline: its two kinds are registered as test-only CRDs that
@@ -159,19 +160,24 @@ t.test('README self-managed install: certs, apply -k, verify, exclusion of its o
   t.not(refused.code, 0)
   t.match(refused.stderr, /violates PodSecurity "restricted:latest"/, 'the namespace enforces restricted')
 
-  // The registration is live. Nothing serves behind the Service (no nodes), so in any other
-  // namespace the validating webhook fails closed; its own namespace is excluded.
+  // The registration is live. Nothing serves behind the Service (no nodes, so no ready endpoint): in
+  // any other namespace the validating webhook fails closed; its own namespace is excluded. The
+  // harness resolves the Service through its EndpointSlices (--enable-aggregator-routing), so the API
+  // server fails the call without dialing anything, never the Service's ClusterIP (off this machine).
   const ns = await freshNamespace(cluster(), 'guarded')
   await createTargetPod(cluster(), ns)
+  const noEndpoints = `failed calling webhook "${VALIDATING_WEBHOOK}": failed to call webhook: Post "https://ephemeral-guard.ephemeral-guard.svc:443/validate?timeout=5s": no endpoints available for service "ephemeral-guard"`
   let last = ''
-  await poll('the API server to call the validating webhook through the Service', async () => {
+  const status = await poll('the API server to call the validating webhook through the Service', async () => {
     const r = await cluster().api('PUT', `${ephemeralContainersPath(ns, 'target')}?dryRun=All`, await withEphemeralContainers(cluster(), ns, 'target', [COMPLIANT]))
     last = `${r.status} ${String(r.body['message'])}`
-    return String(r.body['message']).includes(`failed calling webhook "${VALIDATING_WEBHOOK}"`) ? true : undefined
+    return String(r.body['message']).includes(`failed calling webhook "${VALIDATING_WEBHOOK}"`) ? r : undefined
   }, { timeoutMs: 60_000, intervalMs: 500, last: () => last })
+  t.equal(status.status, 500)
+  t.equal(status.body['message'], `Internal error occurred: ${noEndpoints}`, 'the API server\'s own error: no endpoints, nothing dialed')
   const debugged = await cluster().kubectl(['-n', ns, 'debug', 'pod/target', '--image=busybox:1.36', '--profile=general', '-c', 'blocked'])
   t.not(debugged.code, 0, 'kubectl debug is refused while no replica answers')
-  t.match(debugged.stderr, new RegExp(`failed calling webhook "${VALIDATING_WEBHOOK.replace(/\./g, '\\.')}": failed to call webhook: Post "https://ephemeral-guard\\.ephemeral-guard\\.svc:443/validate\\?timeout=5s"`), 'called through the Service with timeoutSeconds 5')
+  t.equal(debugged.stderr, `Error from server (InternalError): Internal error occurred: ${noEndpoints}\n`, 'called through the Service with timeoutSeconds 5, refused for want of an endpoint')
   t.same(await ephemeralContainers(cluster(), ns, 'target'), [], 'nothing was added')
 
   await kubectlOk(cluster(), ['create', '-f', '-'], { input: JSON.stringify(templatePod(objects, 'own-replica')) })
