@@ -357,9 +357,9 @@ export class NetworkGuard {
   }
 
   summary(): string {
-    const peers = [...this.connections].sort()
+    const list = (xs: Iterable<string>): string => [...new Set(xs)].sort().join(', ') || 'none'
     return `network guard: ${this.failure() === undefined ? 'clean' : 'FAILED'}: ${this.samples} socket samples of ${this.pids.size} processes, ` +
-      `${this.clusterChecks} Service checks; listening on ${this.listening.size} loopback ports, peers seen: ${peers.join(', ') || 'none'}`
+      `${this.clusterChecks} Service checks; ${this.listening.size} listening sockets on ${list([...this.listening].map((l) => l.replace(/:\d+$/, '')))}; peers seen: ${list(this.connections)}`
   }
 }
 
