@@ -183,8 +183,8 @@ t.test('errors: one line on stderr, exit 2, never a stack trace', async (t) => {
     ['missing policy', ['-A', '--policy', '/nonexistent.yaml'], /^ephemeral-guard audit: invalid policy \/nonexistent\.yaml: \(file\): cannot read/],
     ['unknown context', ['-A', '--context', 'nope'], /^ephemeral-guard audit: context "nope" not found in the kubeconfig\n$/],
     ['missing kubeconfig', ['--kubeconfig', '/nonexistent', '-A'], /^ephemeral-guard audit: cannot load kubeconfig \/nonexistent: /],
-    ['no namespace choice', [], /^ephemeral-guard: audit needs -n NAMESPACE or -A \(all namespaces\)\nRun ephemeral-guard --help for usage\.\n$/],
-    ['bad duration', ['-A', '--older-than', '3 days'], /^ephemeral-guard: --older-than: invalid duration "3 days"/],
+    ['no namespace choice', [], /^ephemeral-guard audit: needs -n NAMESPACE or -A \(all namespaces\)\nRun ephemeral-guard audit --help for usage\.\n$/],
+    ['bad duration', ['-A', '--older-than', '3 days'], /^ephemeral-guard audit: --older-than: invalid duration "3 days"/],
     ['--apply without the CRD', ['-A', '-o', 'json', '--apply'], /^ephemeral-guard audit: the PolicyReport CRD \(wgpolicyk8s\.io\/v1alpha2\) is not installed/],
   ]
   for (const [name, args, message] of cases) {
