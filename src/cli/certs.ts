@@ -1,33 +1,24 @@
 // `certs --namespace NS --service SVC --out DIR [--days N] [--new-ca]`: certificate material and a
 // kustomize Component for manifests/overlays/self-managed (see src/certs/self-managed.ts).
-import { parseArgs } from 'node:util'
 import { CertsError, checkOptions, writeSelfManaged } from '../certs/self-managed.js'
+import { fail, flagOf, stringOf, type Io, type Parsed } from './command.js'
 import { UsageError } from './usage.js'
 
-export async function certsCommand(args: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args,
-    allowPositionals: true,
-    options: {
-      namespace: { type: 'string' },
-      service: { type: 'string' },
-      out: { type: 'string' },
-      days: { type: 'string' },
-      'new-ca': { type: 'boolean', default: false },
-    },
-  })
-  if (positionals.length > 0) throw new UsageError(`certs takes no arguments besides its flags, got ${JSON.stringify(positionals[0])}`)
-  const { namespace, service, out } = values
-  if (namespace === undefined || service === undefined || out === undefined) throw new UsageError('certs needs --namespace NS, --service SVC and --out DIR')
-  const days = values.days === undefined ? undefined : Number(values.days)
+export async function certsCommand({ values }: Parsed, io: Io): Promise<number> {
+  const namespace = stringOf(values, 'namespace')
+  const service = stringOf(values, 'service')
+  const out = stringOf(values, 'out')
+  if (namespace === undefined || service === undefined || out === undefined) throw new UsageError('needs --namespace NS, --service SVC and --out DIR')
+  const daysText = stringOf(values, 'days')
+  const days = daysText === undefined ? undefined : Number(daysText)
   try {
     checkOptions({ namespace, service, ...(days === undefined ? {} : { days }) })
   } catch (e) {
     throw e instanceof CertsError ? new UsageError(e.message) : e
   }
   try {
-    const r = await writeSelfManaged({ namespace, service, out, newCa: values['new-ca'], ...(days === undefined ? {} : { days }) })
-    process.stdout.write([
+    const r = await writeSelfManaged({ namespace, service, out, newCa: flagOf(values, 'new-ca'), ...(days === undefined ? {} : { days }) })
+    io.stdout.write([
       `${r.caCreated ? 'created a new CA' : 'kept the CA'} (valid until ${r.caNotAfter.toISOString()}); caBundle: ${r.caBundle.length} certificate${r.caBundle.length === 1 ? '' : 's'}`,
       `serving certificate for ${r.dnsNames.join(', ')}, valid until ${r.notAfter.toISOString()}`,
       ...r.files.map((f) => `wrote ${f}`),
@@ -37,7 +28,7 @@ export async function certsCommand(args: string[]): Promise<number> {
     return 0
   } catch (e) {
     if (!(e instanceof CertsError)) throw e
-    process.stderr.write(`ephemeral-guard: ${e.message}\n`)
+    fail(io, 'certs', e.message)
     return 1
   }
 }

@@ -1,57 +1,47 @@
 // `doctor`: is any webhook or admission policy blind to kubectl debug, and is ephemeral-guard installed as recommended?
 import { join } from 'node:path'
-import { parseArgs } from 'node:util'
 import { parseDuration } from '../duration.js'
 import { doctorExitCode, formatFinding } from '../doctor/findings.js'
 import { PACKAGE_ROOT } from '../paths.js'
+import { fail, stringOf, type Io, type Parsed } from './command.js'
 import { UsageError } from './usage.js'
 
 /** The recommended webhook configurations: compared with the file itself, never with a copy. */
 export const RECOMMENDED_WEBHOOKS = join(PACKAGE_ROOT, 'manifests', 'base', 'webhooks.yaml')
 
-export async function doctor(args: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args,
-    options: {
-      kubeconfig: { type: 'string' },
-      context: { type: 'string' },
-      namespace: { type: 'string', default: 'ephemeral-guard' },
-      service: { type: 'string', default: 'ephemeral-guard' },
-      secret: { type: 'string', default: 'ephemeral-guard-tls' },
-      deployment: { type: 'string', default: 'ephemeral-guard' },
-      configmap: { type: 'string' },
-      'policy-key': { type: 'string' },
-      'expiry-warning': { type: 'string', default: '720h' },
-      output: { type: 'string', short: 'o', default: 'text' },
-    },
-  })
-  if (values.output !== 'text' && values.output !== 'json') throw new UsageError(`-o must be text or json, got ${values.output}`)
-  const expiry = parseDuration(values['expiry-warning'])
+export async function doctor({ values }: Parsed, io: Io): Promise<number> {
+  const output = stringOf(values, 'output')
+  const expiryText = stringOf(values, 'expiry-warning')!
+  const kubeconfig = stringOf(values, 'kubeconfig')
+  const kubeContext = stringOf(values, 'context')
+  const configMap = stringOf(values, 'configmap')
+  const policyKey = stringOf(values, 'policy-key')
+  if (output !== 'text' && output !== 'json') throw new UsageError(`-o must be text or json, got ${output}`)
+  const expiry = parseDuration(expiryText)
   if (typeof expiry === 'string') throw new UsageError(`--expiry-warning: ${expiry}`)
   // The cluster client is loaded only once the arguments are known to be good (see main.ts).
-  const { ClusterError, createKubeApi } = await import('../audit/kube-api.js')
+  const { ClusterError, createKubeApi } = await import('../kube/api.js')
   const { runDoctor } = await import('../doctor/run.js')
   try {
-    const api = createKubeApi({ ...(values.kubeconfig ? { kubeconfig: values.kubeconfig } : {}), ...(values.context ? { context: values.context } : {}) })
+    const api = createKubeApi({ ...(kubeconfig ? { kubeconfig } : {}), ...(kubeContext ? { context: kubeContext } : {}) })
     const { findings, checked } = await runDoctor(api, {
       names: {
-        namespace: values.namespace, service: values.service, secret: values.secret,
-        ...(values.configmap !== undefined ? { configMap: values.configmap } : {}),
-        ...(values['policy-key'] !== undefined ? { policyKey: values['policy-key'] } : {}),
+        namespace: stringOf(values, 'namespace')!, service: stringOf(values, 'service')!, secret: stringOf(values, 'secret')!,
+        ...(configMap !== undefined ? { configMap } : {}),
+        ...(policyKey !== undefined ? { policyKey } : {}),
       },
-      deployment: values.deployment,
+      deployment: stringOf(values, 'deployment')!,
       manifestFile: RECOMMENDED_WEBHOOKS,
       now: () => new Date(),
       expiryWarningMs: expiry,
     })
     const problems = findings.filter((f) => f.level !== 'ok').length
-    if (values.output === 'json') process.stdout.write(`${JSON.stringify({ checked, problems, findings }, null, 2)}\n`)
-    else process.stdout.write(`${findings.map(formatFinding).join('\n')}\n${problems === 0 ? 'No problems found' : `${problems} problem${problems === 1 ? '' : 's'} found`}; checked ${checked}.\n`)
+    if (output === 'json') io.stdout.write(`${JSON.stringify({ checked, problems, findings }, null, 2)}\n`)
+    else io.stdout.write(`${findings.map(formatFinding).join('\n')}\n${problems === 0 ? 'No problems found' : `${problems} problem${problems === 1 ? '' : 's'} found`}; checked ${checked}.\n`)
     return doctorExitCode(findings)
   } catch (e) {
     if (e instanceof ClusterError) {
-      process.stderr.write(`ephemeral-guard doctor: ${e.message}\n`)
-      return 2
+      return fail(io, 'doctor', e.message)
     }
     throw e
   }

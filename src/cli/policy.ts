@@ -1,27 +1,25 @@
 // `policy check|schema FILE`.
-import { parseArgs } from 'node:util'
 import { loadPolicyFile, PolicyError, type LoadedPolicy } from '../policy/load.js'
+import type { Io, Parsed } from './command.js'
 import { UsageError } from './usage.js'
 
-export function policyCommand(args: string[]): number {
-  const [sub, ...rest] = args
-  if (sub !== 'check' && sub !== 'schema') throw new UsageError('policy takes check FILE or schema FILE')
-  const { positionals } = parseArgs({ args: rest, allowPositionals: true, options: {} })
-  if (positionals.length !== 1) throw new UsageError(`policy ${sub} takes one FILE`)
+export function policyCommand({ positionals }: Parsed, io: Io): number {
+  const [sub, ...files] = positionals
+  if (sub !== 'check' && sub !== 'schema') throw new UsageError(`takes check FILE or schema FILE${sub === undefined ? '' : `, got ${JSON.stringify(sub)}`}`)
+  if (files.length !== 1) throw new UsageError(`${sub} takes one FILE`)
   let loaded: LoadedPolicy
   try {
-    loaded = loadPolicyFile(positionals[0]!)
+    loaded = loadPolicyFile(files[0]!)
   } catch (e) {
     if (!(e instanceof PolicyError)) throw e
-    process.stderr.write(`${e.message}\n`)
+    io.stderr.write(`${e.message}\n`)
     return 1
   }
   const { policy, rules } = loaded
   if (sub === 'check') {
-    process.stdout.write(`${loaded.source}: policy ${JSON.stringify(policy.name)} (${policy.hash}) is valid: ${rules.length} rule${rules.length === 1 ? '' : 's'}\n`)
+    io.stdout.write(`${loaded.source}: policy ${JSON.stringify(policy.name)} (${policy.hash}) is valid: ${rules.length} rule${rules.length === 1 ? '' : 's'}\n`)
     return 0
   }
-  process.stdout.write(`${JSON.stringify({ policy: policy.name, hash: policy.hash, rules }, null, 2)}\n`)
+  io.stdout.write(`${JSON.stringify({ policy: policy.name, hash: policy.hash, rules }, null, 2)}\n`)
   return 0
 }
-

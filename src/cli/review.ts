@@ -1,6 +1,6 @@
 // `review`: one AdmissionReview decided offline, the same function the server uses.
 import { readFileSync } from 'node:fs'
-import { parseArgs } from 'node:util'
+import { text as readAll } from 'node:stream/consumers'
 import { decodeReview } from '../admission/decode.js'
 import { WebhookError } from '../admission/errors.js'
 import { admit, type Webhook } from '../admission/handler.js'
@@ -9,10 +9,14 @@ import { defaultPolicy } from '../policy.js'
 import { loadPolicyFile } from '../policy/load.js'
 import { parseDocument } from 'yaml'
 import type { AdmitContext } from '../admission/handler.js'
+import { fail, stringOf, type Io, type Parsed } from './command.js'
 import { UsageError } from './usage.js'
 
-function readInput(file: string | undefined): string {
-  return readFileSync(file === undefined || file === '-' ? 0 : file, 'utf8')
+/** The review's text: FILE, or standard input for `-` or no FILE (refused when it is a terminal). */
+async function readInput(file: string | undefined, io: Io): Promise<string> {
+  if (file !== undefined && file !== '-') return readFileSync(file, 'utf8')
+  if (io.stdin.isTTY === true) throw new UsageError('reads an AdmissionReview from FILE or from standard input, which is a terminal here; give FILE, or pipe the review in')
+  return readAll(io.stdin)
 }
 
 /** `k=v,k2=v2` to labels; a key without `=` is refused. */
@@ -46,50 +50,42 @@ function namespaceFileLabels(file: string): Record<string, string> {
   return labels as Record<string, string>
 }
 
-export function review(args: string[]): number {
-  const { values, positionals } = parseArgs({
-    args,
-    allowPositionals: true,
-    options: {
-      webhook: { type: 'string', default: 'validate' },
-      policy: { type: 'string' },
-      'namespace-labels': { type: 'string' },
-      namespace: { type: 'string' },
-    },
-  })
+export async function review({ values, positionals }: Parsed, io: Io): Promise<number> {
+  const webhook = stringOf(values, 'webhook')
+  const namespaceFile = stringOf(values, 'namespace')
+  const namespaceLabels = stringOf(values, 'namespace-labels')
+  const policyFile = stringOf(values, 'policy')
   // The review's namespace has these labels (the manifest's, then the flag's); without either they are unknown.
   let context: AdmitContext = {}
-  if (values.namespace !== undefined || values['namespace-labels'] !== undefined) {
+  if (namespaceFile !== undefined || namespaceLabels !== undefined) {
     const labels = {
-      ...(values.namespace === undefined ? {} : namespaceFileLabels(values.namespace)),
-      ...(values['namespace-labels'] === undefined ? {} : parseLabels(values['namespace-labels'])),
+      ...(namespaceFile === undefined ? {} : namespaceFileLabels(namespaceFile)),
+      ...(namespaceLabels === undefined ? {} : parseLabels(namespaceLabels)),
     }
     context = { namespaceLabels: () => labels }
   }
-  if (values.webhook !== 'validate' && values.webhook !== 'mutate') throw new UsageError(`--webhook must be validate or mutate, got ${values.webhook}`)
-  if (positionals.length > 1) throw new UsageError('review takes one FILE (or - for standard input)')
+  if (webhook !== 'validate' && webhook !== 'mutate') throw new UsageError(`--webhook must be validate or mutate, got ${webhook}`)
+  if (positionals.length > 1) throw new UsageError('takes one FILE (or - for standard input)')
   // An invalid --policy throws PolicyError: every problem printed, exit 2 (see the end of this file).
-  const policy = values.policy === undefined ? defaultPolicy : loadPolicyFile(values.policy).policy
+  const policy = policyFile === undefined ? defaultPolicy : loadPolicyFile(policyFile).policy
   let text: string
   try {
-    text = readInput(positionals[0])
+    text = await readInput(positionals[0], io)
   } catch (e) {
-    process.stderr.write(`ephemeral-guard: cannot read ${positionals[0] ?? 'standard input'}: ${(e as Error).message}\n`)
-    return 2
+    if (e instanceof UsageError) throw e
+    return fail(io, 'review', `cannot read ${positionals[0] ?? 'standard input'}: ${(e as Error).message}`)
   }
   let decoded
   try {
     decoded = decodeReview(parseJson(text))
   } catch (e) {
     if (!(e instanceof WebhookError)) throw e
-    process.stderr.write(`ephemeral-guard: not a usable AdmissionReview: ${e.message}\n`)
-    return 2
+    return fail(io, 'review', `not a usable AdmissionReview: ${e.message}`)
   }
-  const { review: answer, summary } = admit(decoded, values.webhook as Webhook, policy, context)
-  process.stdout.write(`${JSON.stringify(answer, null, 2)}\n`)
+  const { review: answer, summary } = admit(decoded, webhook satisfies Webhook, policy, context)
+  io.stdout.write(`${JSON.stringify(answer, null, 2)}\n`)
   if (summary.outcome === 'errored') {
-    process.stderr.write(`ephemeral-guard: cannot evaluate the request: ${summary.note ?? ''}\n`)
-    return 2
+    return fail(io, 'review', `cannot evaluate the request: ${summary.note ?? ''}`)
   }
   return answer.response?.allowed ? 0 : 1
 }

@@ -1,6 +1,5 @@
 // `serve`: the HTTPS webhook, with the policy and certificates watched, metrics and probes on the
 // operations port, and the graceful shutdown sequence on SIGTERM/SIGINT.
-import { parseArgs } from 'node:util'
 import { createLogger } from '../log.js'
 import { packageVersion } from '../paths.js'
 import { defaultPolicy, type Policy } from '../policy.js'
@@ -8,21 +7,11 @@ import { PolicyWatcher } from '../policy/watch.js'
 import { startServer } from '../server/listen.js'
 import { Metrics } from '../server/metrics.js'
 import { createAdmitContext } from '../kube/context.js'
+import { stringOf, type Io, type Parsed } from './command.js'
 import { parsePort, UsageError } from './usage.js'
 
 /** How often serve re-reads --policy. Kubelet updates a mounted ConfigMap within about a minute. */
 const POLICY_POLL_MS = 2000
-
-/** Defaults of the flags in seconds; README "Shutdown" explains the timeline they make. */
-export const SERVE_DEFAULTS = {
-  port: '8443',
-  host: '0.0.0.0',
-  metricsPort: '9090',
-  metricsHost: '0.0.0.0',
-  tlsReloadInterval: '10',
-  shutdownDelay: '10',
-  drainTimeout: '10',
-} as const
 
 /** A non-negative number of seconds (decimals allowed), in milliseconds. */
 function parseSeconds(flag: string, value: string): number {
@@ -34,33 +23,21 @@ function parseSeconds(flag: string, value: string): number {
 }
 
 
-export async function serve(args: string[]): Promise<void> {
-  const { values } = parseArgs({
-    args,
-    options: {
-      port: { type: 'string', default: SERVE_DEFAULTS.port },
-      host: { type: 'string', default: SERVE_DEFAULTS.host },
-      'tls-cert': { type: 'string' },
-      'tls-key': { type: 'string' },
-      'client-ca': { type: 'string' },
-      'tls-reload-interval': { type: 'string', default: SERVE_DEFAULTS.tlsReloadInterval },
-      'dev-certs': { type: 'string' },
-      policy: { type: 'string' },
-      kubeconfig: { type: 'string' },
-      'metrics-port': { type: 'string', default: SERVE_DEFAULTS.metricsPort },
-      'metrics-host': { type: 'string', default: SERVE_DEFAULTS.metricsHost },
-      'shutdown-delay': { type: 'string', default: SERVE_DEFAULTS.shutdownDelay },
-      'drain-timeout': { type: 'string', default: SERVE_DEFAULTS.drainTimeout },
-    },
-  })
-  const port = parsePort('--port', values.port)
-  const metricsPort = parsePort('--metrics-port', values['metrics-port'])
-  const tlsReloadIntervalMs = parseSeconds('--tls-reload-interval', values['tls-reload-interval'])
-  const delayMs = parseSeconds('--shutdown-delay', values['shutdown-delay'])
-  const drainTimeoutMs = parseSeconds('--drain-timeout', values['drain-timeout'])
-  const logger = createLogger()
+/**
+ * Starts serving and returns undefined: the process then runs until a signal ends it (the one place
+ * besides main.ts that ends the process, after the shutdown sequence).
+ */
+export async function serve({ values }: Parsed, io: Io): Promise<undefined> {
+  // Every flag with a default in the command table is present.
+  const flag = (name: string): string => stringOf(values, name)!
+  const port = parsePort('--port', flag('port'))
+  const metricsPort = parsePort('--metrics-port', flag('metrics-port'))
+  const tlsReloadIntervalMs = parseSeconds('--tls-reload-interval', flag('tls-reload-interval'))
+  const delayMs = parseSeconds('--shutdown-delay', flag('shutdown-delay'))
+  const drainTimeoutMs = parseSeconds('--drain-timeout', flag('drain-timeout'))
+  const logger = createLogger({ env: io.env })
   const metrics = new Metrics({ version: packageVersion() })
-  const file = values.policy
+  const file = stringOf(values, 'policy')
   let policy: () => Policy = () => defaultPolicy
   let status = (): Record<string, unknown> => ({ policy: { name: defaultPolicy.name, hash: defaultPolicy.hash, source: 'built-in' } })
   let watcher: PolicyWatcher | undefined
@@ -76,25 +53,27 @@ export async function serve(args: string[]): Promise<void> {
     watcher = w
   }
   metrics.policyInForce(policy())
-  let certFile = values['tls-cert']
-  let keyFile = values['tls-key']
-  if (values['dev-certs'] !== undefined && certFile === undefined && keyFile === undefined) {
+  let certFile = stringOf(values, 'tls-cert')
+  let keyFile = stringOf(values, 'tls-key')
+  const devCerts = stringOf(values, 'dev-certs')
+  if (devCerts !== undefined && certFile === undefined && keyFile === undefined) {
     const { ensureDevCertificates } = await import('../certs/generate.js') // loaded only when needed
-    const dev = await ensureDevCertificates(values['dev-certs'])
+    const dev = await ensureDevCertificates(devCerts)
     certFile = dev.certFile
     keyFile = dev.keyFile
     logger.info({ certFile, keyFile, caBundle: dev.caFile, created: dev.created },
       dev.created ? 'created development certificates; trust the CA bundle to call the webhook' : 'using development certificates')
   }
-  if (certFile === undefined || keyFile === undefined) throw new UsageError('serve needs --tls-cert and --tls-key (or --dev-certs DIR for development)')
-  const clientCaFile = values['client-ca']
-  const context = await createAdmitContext({ logger, ...(values.kubeconfig !== undefined ? { kubeconfig: values.kubeconfig } : {}) })
+  if (certFile === undefined || keyFile === undefined) throw new UsageError('needs --tls-cert and --tls-key (or --dev-certs DIR for development)')
+  const clientCaFile = stringOf(values, 'client-ca')
+  const kubeconfig = stringOf(values, 'kubeconfig')
+  const context = await createAdmitContext({ logger, env: io.env, ...(kubeconfig !== undefined ? { kubeconfig } : {}) })
   const policyStatus = status
   // /readyz shows the namespace cache too; it stays ready while the cache syncs or retries, since
   // only the Pod Security fit of the (failurePolicy Ignore) mutating webhook depends on it.
   if (context.namespaceCache) status = () => ({ ...policyStatus(), namespaceCache: context.namespaceCache!() })
   const server = await startServer({
-    host: values.host,
+    host: flag('host'),
     port,
     tls: { certFile, keyFile, ...(clientCaFile !== undefined ? { clientCaFile } : {}) },
     tlsReloadIntervalMs,
@@ -103,7 +82,7 @@ export async function serve(args: string[]): Promise<void> {
     status,
     logger,
     metrics,
-    ops: { host: values['metrics-host'], port: metricsPort },
+    ops: { host: flag('metrics-host'), port: metricsPort },
   })
   const { serialNumber, notAfter } = server.certificates.material.certificate
   logger.info({
@@ -140,4 +119,5 @@ export async function serve(args: string[]): Promise<void> {
   }
   process.on('SIGTERM', () => stop('SIGTERM'))
   process.on('SIGINT', () => stop('SIGINT'))
+  return undefined
 }

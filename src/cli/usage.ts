@@ -1,5 +1,13 @@
-// Errors that mean "the command line was wrong": main.ts prints them with a pointer to --help, exit 2.
-export class UsageError extends Error {}
+// Errors that mean "the command line was wrong": printed with a pointer to the command's --help, exit 2.
+export class UsageError extends Error {
+  override readonly name = 'UsageError'
+  /** The command whose --help the message points at; undefined for the top level. */
+  readonly command: string | undefined
+  constructor(message: string, command?: string) {
+    super(message)
+    this.command = command
+  }
+}
 
 export function parsePort(flag: string, value: string | undefined): number {
   const port = Number(value)

@@ -1,7 +1,6 @@
-// `ephemeral-guard certs`: the compiled command in a child process (as an admin runs it), and the
-// module behind it in process for the error paths.
+// `ephemeral-guard certs`: the command line in-process (what the bin runs), and the module behind it
+// for the error paths.
 import t from 'tap'
-import { spawnSync } from 'node:child_process'
 import { createPrivateKey, createPublicKey, X509Certificate } from 'node:crypto'
 import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { createServer, connect } from 'node:tls'
@@ -10,13 +9,13 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parse } from 'yaml'
 import { createCertificateAuthority } from '../../src/certs/generate.js'
+import { cli } from '../support/cli.js'
 import { CertsError, checkOptions, kustomizationComponent, serviceDnsNames, writeSelfManaged } from '../../src/certs/self-managed.js'
 
-// Ten child processes, each loading node and the CLI, on a shared CPU.
+// Key generation on a shared CPU: more than tap's default 30 s.
 t.setTimeout(180_000)
 
-const BIN = new URL('../../dist/main.js', import.meta.url).pathname
-const certs = (args: string[]) => spawnSync(process.execPath, [BIN, 'certs', ...args], { encoding: 'utf8', timeout: 30_000 })
+const certs = (args: string[]) => cli(['certs', ...args])
 const freshDir = (): string => join(mkdtempSync(join(tmpdir(), 'eg-certs-cmd-')), 'out')
 const read = (dir: string, file: string): string => readFileSync(join(dir, file), 'utf8')
 
@@ -41,7 +40,7 @@ const pems = (bundle: string): X509Certificate[] => (bundle.match(/-----BEGIN CE
 
 t.test('writes a CA, a serving certificate for the Service names and the kustomize Component', async (t) => {
   const out = freshDir()
-  const r = certs(['--namespace', 'guard-ns', '--service', 'guard-svc', '--out', out, '--days', '90'])
+  const r = await certs(['--namespace', 'guard-ns', '--service', 'guard-svc', '--out', out, '--days', '90'])
   t.equal(r.status, 0, r.stderr)
   t.match(r.stdout, /created a new CA .*caBundle: 1 certificate\n/)
   t.match(r.stdout, /serving certificate for guard-svc\.guard-ns\.svc, guard-svc, guard-svc\.guard-ns, guard-svc\.guard-ns\.svc\.cluster\.local, valid until /)
@@ -81,7 +80,7 @@ t.test('writes a CA, a serving certificate for the Service names and the kustomi
 
 t.test('a TLS client that trusts ca.crt accepts the certificate for SVC.NS.svc', async (t) => {
   const out = freshDir()
-  t.equal(certs(['--namespace', 'ephemeral-guard', '--service', 'ephemeral-guard', '--out', out]).status, 0)
+  t.equal((await certs(['--namespace', 'ephemeral-guard', '--service', 'ephemeral-guard', '--out', out])).status, 0)
   const server = createServer({ key: read(out, 'tls.key'), cert: read(out, 'tls.crt') }, (s) => s.end('ok'))
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   t.teardown(() => { server.close() })
@@ -101,7 +100,7 @@ t.test('renewal keeps the CA (so the caBundle stays); --new-ca replaces it and k
   const firstCa = read(out, 'ca.crt')
   const firstLeaf = read(out, 'tls.crt')
 
-  const renewed = certs(args)
+  const renewed = await certs(args)
   t.equal(renewed.status, 0, renewed.stderr)
   t.match(renewed.stdout, /^kept the CA /)
   t.equal(read(out, 'ca.crt'), firstCa, 'same CA')
@@ -109,7 +108,7 @@ t.test('renewal keeps the CA (so the caBundle stays); --new-ca replaces it and k
   t.not(read(out, 'tls.key'), '', 'and key')
   t.same(caBundles(out).ValidatingWebhookConfiguration, firstCa, 'caBundle unchanged')
 
-  const replaced = certs([...args, '--new-ca'])
+  const replaced = await certs([...args, '--new-ca'])
   t.equal(replaced.status, 0, replaced.stderr)
   t.match(replaced.stdout, /created a new CA .*caBundle: 2 certificates/)
   const newCa = new X509Certificate(read(out, 'ca.crt'))
@@ -126,22 +125,22 @@ t.test('renewal keeps the CA (so the caBundle stays); --new-ca replaces it and k
 t.test('refuses a serving certificate that would outlive the CA', async (t) => {
   const out = freshDir()
   await writeSelfManaged({ namespace: 'a', service: 'b', out, days: 1 })
-  const tooLong = certs(['--namespace', 'a', '--service', 'b', '--out', out, '--days', '30'])
+  const tooLong = await certs(['--namespace', 'a', '--service', 'b', '--out', out, '--days', '30'])
   t.equal(tooLong.status, 1)
-  t.match(tooLong.stderr, /^ephemeral-guard: the CA in .*ca\.crt expires .*, before a 30-day certificate would; run with --new-ca\n$/)
+  t.match(tooLong.stderr, /^ephemeral-guard certs: the CA in .*ca\.crt expires .*, before a 30-day certificate would; run with --new-ca\n$/)
   t.equal((await writeSelfManaged({ namespace: 'a', service: 'b', out, days: 30, newCa: true })).caCreated, true, '--new-ca is the way out')
 })
 
 t.test('usage errors exit 2 and name the problem', async (t) => {
   const out = freshDir()
   const cases: Array<[string[], RegExp]> = [
-    [['--service', 'b', '--out', out], /certs needs --namespace NS, --service SVC and --out DIR/],
+    [['--service', 'b', '--out', out], /^ephemeral-guard certs: needs --namespace NS, --service SVC and --out DIR/],
     [['--namespace', 'Kube_System', '--service', 'b', '--out', out], /--namespace must be a DNS-1123 label .*got "Kube_System"/],
     [['--namespace', 'a', '--service', 'b', '--out', out, '--days', 'soon'], /--days must be a whole number from 1 to 3650, got NaN/],
-    [['--namespace', 'a', '--service', 'b', '--out', out, 'extra'], /certs takes no arguments besides its flags, got "extra"/],
+    [['--namespace', 'a', '--service', 'b', '--out', out, 'extra'], /unexpected argument "extra": certs takes only flags/],
   ]
   for (const [args, message] of cases) {
-    const r = certs(args)
+    const r = await certs(args)
     t.equal(r.status, 2, args.join(' '))
     t.match(r.stderr, message)
     t.notMatch(r.stderr, /\n\s+at /, 'no stack trace')

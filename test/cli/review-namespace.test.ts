@@ -1,18 +1,15 @@
-// review --namespace-labels / --namespace: the Pod Security fit tried offline, with the compiled bin.
+// review --namespace-labels / --namespace: the Pod Security fit tried offline, through the command line in-process.
 import t from 'tap'
 
-// Several child processes on a shared CPU: more than tap's default 30 s.
-t.setTimeout(120_000)
-import { spawnSync } from 'node:child_process'
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { AdmissionReview } from '../../src/kube/types.js'
 import { profileContainer, review } from '../support/reviews.js'
+import { cli } from '../support/cli.js'
 
-const BIN = new URL('../../dist/main.js', import.meta.url).pathname
 const POLICY = new URL('../../policies/examples/mutations.yaml', import.meta.url).pathname
-const run = (args: string[], input?: string) => spawnSync(process.execPath, [BIN, ...args], { input, encoding: 'utf8', timeout: 20_000 })
+const run = (args: string[]) => cli(args)
 
 const dir = mkdtempSync(join(tmpdir(), 'eg-review-ns-'))
 const file = (name: string, text: string): string => {
@@ -28,23 +25,23 @@ const patchOf = (stdout: string): Array<{ op: string; path: string; value?: unkn
 const warningsOf = (stdout: string): string[] => (JSON.parse(stdout) as AdmissionReview).response?.warnings ?? []
 
 t.test('labels from the flag fit the container to restricted', async (t) => {
-  const r = run(['review', '--webhook', 'mutate', '--policy', POLICY, '--namespace-labels', 'pod-security.kubernetes.io/enforce=restricted, team=shop', general])
+  const r = await run(['review', '--webhook', 'mutate', '--policy', POLICY, '--namespace-labels', 'pod-security.kubernetes.io/enforce=restricted, team=shop', general])
   t.equal(r.status, 0, r.stderr)
   t.ok(patchOf(r.stdout).some((o) => o.path === '/spec/ephemeralContainers/0/securityContext/runAsNonRoot' && o.value === true), 'runAsNonRoot added')
 })
 
 t.test('labels from a Namespace manifest, YAML or JSON; the flag wins over the file', async (t) => {
   const yaml = file('ns.yaml', 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: shop\n  labels: {pod-security.kubernetes.io/enforce: baseline}\n')
-  const r = run(['review', '--webhook', 'mutate', '--policy', POLICY, '--namespace', yaml, general])
+  const r = await run(['review', '--webhook', 'mutate', '--policy', POLICY, '--namespace', yaml, general])
   t.equal(r.status, 0, r.stderr)
   t.match(warningsOf(r.stdout), [/removed "SYS_PTRACE".*"baseline:latest"/])
   const json = file('ns.json', JSON.stringify({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'shop' } }))
-  const both = run(['review', '--webhook', 'mutate', '--policy', POLICY, '--namespace', json, '--namespace-labels', 'pod-security.kubernetes.io/enforce=restricted', general])
+  const both = await run(['review', '--webhook', 'mutate', '--policy', POLICY, '--namespace', json, '--namespace-labels', 'pod-security.kubernetes.io/enforce=restricted', general])
   t.match(warningsOf(both.stdout), [/"restricted:latest"/])
 })
 
 t.test('without labels the fit is skipped, with a warning', async (t) => {
-  const r = run(['review', '--webhook', 'mutate', '--policy', POLICY, general])
+  const r = await run(['review', '--webhook', 'mutate', '--policy', POLICY, general])
   t.equal(r.status, 0)
   t.ok(warningsOf(r.stdout).includes('Pod Security fit skipped: the labels of namespace "shop" are unknown to ephemeral-guard'))
 })
@@ -58,7 +55,7 @@ t.test('bad flags are usage errors (exit 2)', async (t) => {
     [['--namespace', file('broken.yaml', 'kind: [')], /--namespace .*broken\.yaml: /],
   ]
   for (const [args, message] of cases) {
-    const r = run(['review', '--webhook', 'mutate', ...args, general])
+    const r = await run(['review', '--webhook', 'mutate', ...args, general])
     t.equal(r.status, 2, args.join(' '))
     t.match(r.stderr, message)
   }

@@ -10,7 +10,7 @@ import { setFlagsFromString } from 'node:v8'
 import { runInNewContext } from 'node:vm'
 import t from 'tap'
 import { parse as parseYaml } from 'yaml'
-import { createKubeApi, forEachPage } from '../../src/audit/kube-api.js'
+import { createKubeApi, forEachPage } from '../../src/kube/api.js'
 import { runAudit } from '../../src/audit/run.js'
 import type { JsonObject } from '../../src/kube/types.js'
 import { DEFAULT_POLICY_FILE, loadPolicyFile } from '../../src/policy/load.js'
@@ -187,8 +187,8 @@ t.test('errors: one line on stderr, exit 2, never a stack trace', async (t) => {
     ['missing policy', ['-A', '--policy', '/nonexistent.yaml'], /^ephemeral-guard audit: invalid policy \/nonexistent\.yaml: \(file\): cannot read/],
     ['unknown context', ['-A', '--context', 'nope'], /^ephemeral-guard audit: context "nope" not found in the kubeconfig\n$/],
     ['missing kubeconfig', ['--kubeconfig', '/nonexistent', '-A'], /^ephemeral-guard audit: cannot load kubeconfig \/nonexistent: /],
-    ['no namespace choice', [], /^ephemeral-guard: audit needs -n NAMESPACE or -A \(all namespaces\)\nRun ephemeral-guard --help for usage\.\n$/],
-    ['bad duration', ['-A', '--older-than', '3 days'], /^ephemeral-guard: --older-than: invalid duration "3 days"/],
+    ['no namespace choice', [], /^ephemeral-guard audit: needs -n NAMESPACE or -A \(all namespaces\)\nRun ephemeral-guard audit --help for usage\.\n$/],
+    ['bad duration', ['-A', '--older-than', '3 days'], /^ephemeral-guard audit: --older-than: invalid duration "3 days"/],
     ['--apply without the CRD', ['-A', '-o', 'json', '--apply'], /^ephemeral-guard audit: the PolicyReport CRD \(wgpolicyk8s\.io\/v1alpha2\) is not installed/],
   ]
   for (const [name, args, message] of cases) {

@@ -213,5 +213,5 @@ t.test('errors: one line, exit 2', async (t) => {
   t.equal(r.stdout, '')
   const bad = await doctor(['--expiry-warning', 'soon'])
   t.equal(bad.code, 2)
-  t.match(bad.stderr, /^ephemeral-guard: --expiry-warning: invalid duration "soon"/)
+  t.match(bad.stderr, /^ephemeral-guard doctor: --expiry-warning: invalid duration "soon"/)
 })

@@ -2,16 +2,15 @@
 // e2e suite (test/e2e/manifests.test.ts) checks the same on `kubectl kustomize` output and against a
 // real API server.
 import t from 'tap'
-import { spawnSync } from 'node:child_process'
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parse } from 'yaml'
 import { applyPatch, baseObjects, generatedData, kustomization, MANIFESTS, REPO_ROOT, yamlDocuments } from './load.js'
 import { installProblems, subPaths, type K8sObject } from './properties.js'
+import { cli } from '../support/cli.js'
 
 const DEFAULT_POLICY = readFileSync(join(REPO_ROOT, 'policies/default.yaml'), 'utf8')
-const BIN = join(REPO_ROOT, 'dist/main.js')
 
 type Pod = { containers: Array<Record<string, unknown> & { securityContext: Record<string, unknown>; resources: Record<string, Record<string, string>>; args: string[]; volumeMounts: Array<Record<string, unknown>> }>; terminationGracePeriodSeconds: number }
 type Hook = Record<string, unknown> & { rules: Array<Record<string, unknown>>; namespaceSelector: { matchExpressions: unknown[] } }
@@ -104,7 +103,7 @@ t.test('overlay self-managed: the Component written by `ephemeral-guard certs` c
   t.match(installProblems(baseObjects(), 'self-managed').join('\n'), /caBundle must be set/, 'the base alone has no caBundle')
 
   const out = join(mkdtempSync(join(tmpdir(), 'eg-overlay-')), 'certs')
-  const r = spawnSync(process.execPath, [BIN, 'certs', '--namespace', 'ephemeral-guard', '--service', 'ephemeral-guard', '--out', out], { encoding: 'utf8', timeout: 30_000 })
+  const r = await cli(['certs', '--namespace', 'ephemeral-guard', '--service', 'ephemeral-guard', '--out', out])
   t.equal(r.status, 0, r.stderr)
   const component = kustomization(out)
   t.equal(component.kind, 'Component')

@@ -1,0 +1,162 @@
+// The command table: every command's flags, help and examples, in the order `--help` lists them.
+// Only data and a lazy import per command live here, so listing help loads no implementation.
+import type { CommandSpec } from './command.js'
+
+/** serve's defaults; README "Shutdown" explains the timeline the last two make. */
+const SERVE_DEFAULTS = {
+  port: '8443',
+  host: '0.0.0.0',
+  metricsPort: '9090',
+  metricsHost: '0.0.0.0',
+  tlsReloadInterval: '10',
+  shutdownDelay: '10',
+  drainTimeout: '10',
+} as const
+
+const serve: CommandSpec = {
+  name: 'serve',
+  summary: 'run the HTTPS webhook: POST /validate, POST /mutate, GET /healthz, GET /readyz',
+  synopsis: '(--tls-cert FILE --tls-key FILE | --dev-certs DIR) [--policy FILE] [options]',
+  options: {
+    port: { type: 'string', value: 'N', default: SERVE_DEFAULTS.port, help: 'HTTPS port' },
+    host: { type: 'string', value: 'ADDR', default: SERVE_DEFAULTS.host, help: 'HTTPS address to listen on' },
+    'tls-cert': { type: 'string', value: 'FILE', help: 'serving certificate (PEM), re-read every --tls-reload-interval' },
+    'tls-key': { type: 'string', value: 'FILE', help: 'its private key (PEM)' },
+    'client-ca': { type: 'string', value: 'FILE', help: 'only clients with a certificate signed by a CA in FILE (the API server) may connect' },
+    'tls-reload-interval': { type: 'string', value: 'SECONDS', default: SERVE_DEFAULTS.tlsReloadInterval, help: 'how often the TLS files are re-read (0: never)' },
+    'dev-certs': { type: 'string', value: 'DIR', help: 'create a local CA and a localhost certificate in DIR when it holds none (development only)' },
+    policy: { type: 'string', value: 'FILE', help: 'policy file, watched (default: the built-in policy)' },
+    kubeconfig: { type: 'string', value: 'FILE', help: 'watch namespace labels (Pod Security fit) through this cluster' },
+    'metrics-port': { type: 'string', value: 'N', default: SERVE_DEFAULTS.metricsPort, help: 'plain-HTTP operations port: /metrics, /healthz, /readyz (0: any free port, logged)' },
+    'metrics-host': { type: 'string', value: 'ADDR', default: SERVE_DEFAULTS.metricsHost, help: 'operations address to listen on' },
+    'shutdown-delay': { type: 'string', value: 'SECONDS', default: SERVE_DEFAULTS.shutdownDelay, help: 'after SIGTERM, keep answering this long with /readyz failing' },
+    'drain-timeout': { type: 'string', value: 'SECONDS', default: SERVE_DEFAULTS.drainTimeout, help: 'then give in-flight requests this long' },
+  },
+  allowPositionals: false,
+  description: `--dev-certs DIR is what \`npm start\` uses; never use it in a cluster.
+--policy FILE is polled: a valid change applies once two reads agree, an invalid one is logged and
+shown in /readyz while the last good policy stays in force. Replace the file atomically (a mounted
+ConfigMap does).
+--kubeconfig FILE: without it, the service account is used in a pod (KUBERNETES_SERVICE_HOST set);
+otherwise no cluster is read.
+--tls-cert, --tls-key and --client-ca: a changed, valid set serves new connections; a bad one is
+logged and the current set keeps serving.
+On SIGTERM: /readyz fails at once, requests are answered for --shutdown-delay seconds, then the
+listener closes and in-flight requests get up to --drain-timeout seconds. SIGINT (Ctrl-C) or a
+second signal skips the rest of the delay.`,
+  examples: [
+    'ephemeral-guard serve --dev-certs certs --host 127.0.0.1',
+    'ephemeral-guard serve --tls-cert /tls/tls.crt --tls-key /tls/tls.key --policy /policy/policy.yaml',
+  ],
+  run: async (p, io) => (await import('./serve.js')).serve(p, io),
+}
+
+const review: CommandSpec = {
+  name: 'review',
+  summary: 'decide one AdmissionReview offline and print the response',
+  synopsis: '[--webhook validate|mutate] [--policy FILE] [--namespace-labels K=V,...] [--namespace FILE] [FILE|-]',
+  options: {
+    webhook: { type: 'string', value: 'validate|mutate', default: 'validate', help: 'which webhook answers' },
+    policy: { type: 'string', value: 'FILE', help: 'policy file (default: the built-in policy)' },
+    'namespace-labels': { type: 'string', value: 'K=V,...', help: "labels of the review's namespace, for the Pod Security fit of --webhook mutate" },
+    namespace: { type: 'string', value: 'FILE', help: "the review's Namespace manifest (YAML or JSON), for its labels" },
+  },
+  allowPositionals: true,
+  description: `Reads the AdmissionReview from FILE, or from standard input when FILE is - or absent (not
+from a terminal). Exit 0 allowed, 1 denied, 2 input not a usable AdmissionReview.`,
+  examples: [
+    'ephemeral-guard review review.json',
+    'ephemeral-guard review --webhook mutate --namespace-labels pod-security.kubernetes.io/enforce=restricted review.json',
+  ],
+  run: async (p, io) => (await import('./review.js')).review(p, io),
+}
+
+const policy: CommandSpec = {
+  name: 'policy',
+  summary: 'check a policy file, or print the schemas and checks it compiles to',
+  synopsis: '(check | schema) FILE',
+  options: {},
+  allowPositionals: true,
+  description: `check: validates a policy file (exit 0 valid, 1 invalid, every problem with its path).
+schema: prints the JSON Schemas and checks the policy compiles to.`,
+  examples: ['ephemeral-guard policy check policies/examples/production.yaml', 'ephemeral-guard policy schema policies/default.yaml'],
+  run: async (p, io) => (await import('./policy.js')).policyCommand(p, io),
+}
+
+const certs: CommandSpec = {
+  name: 'certs',
+  summary: 'write certificates and a kustomize Component for the self-managed overlay',
+  synopsis: '--namespace NS --service SVC --out DIR [--days 365] [--new-ca]',
+  options: {
+    namespace: { type: 'string', value: 'NS', help: "the webhook Service's namespace" },
+    service: { type: 'string', value: 'SVC', help: 'the webhook Service' },
+    out: { type: 'string', value: 'DIR', help: 'where to write ca.crt, ca.key, tls.crt, tls.key and kustomization.yaml' },
+    days: { type: 'string', value: 'N', help: 'validity of the serving certificate in days (default 365)' },
+    'new-ca': { type: 'boolean', help: 'replace the CA, keeping the old one in the caBundle meanwhile' },
+  },
+  allowPositionals: false,
+  description: `For manifests/overlays/self-managed: writes a CA (ca.crt, ca.key), a serving certificate for
+the Service's DNS names (tls.crt, tls.key; ECDSA P-256) and kustomization.yaml, a kustomize Component
+with the Secret and both webhooks' caBundle. Run again to renew: the CA in DIR is kept.`,
+  examples: ['ephemeral-guard certs --namespace ephemeral-guard --service ephemeral-guard --out manifests/overlays/self-managed/certs'],
+  run: async (p, io) => (await import('./certs.js')).certsCommand(p, io),
+}
+
+const cluster = {
+  kubeconfig: { type: 'string', value: 'FILE', help: 'kubeconfig (default: $KUBECONFIG, then ~/.kube/config)' },
+  context: { type: 'string', value: 'NAME', help: 'kubeconfig context' },
+} as const
+
+const audit: CommandSpec = {
+  name: 'audit',
+  summary: 'list existing ephemeral containers and judge them against a policy',
+  synopsis: '(-n NAMESPACE | -A) [--policy FILE] [-o table|json|yaml|policyreport] [--older-than 24h] [--apply] [options]',
+  options: {
+    namespace: { type: 'string', short: 'n', value: 'NAMESPACE', help: 'one namespace' },
+    'all-namespaces': { type: 'boolean', short: 'A', help: 'every namespace' },
+    policy: { type: 'string', value: 'FILE', help: 'policy file (default: the built-in policy)' },
+    output: { type: 'string', short: 'o', value: 'FORMAT', help: 'table, json, yaml or policyreport (default: table on a terminal, else json)' },
+    'older-than': { type: 'string', value: 'DURATION', help: 'flag containers older than this Go duration (e.g. 24h)' },
+    apply: { type: 'boolean', help: 'write wgpolicyk8s.io PolicyReports with server-side apply' },
+    ...cluster,
+  },
+  allowPositionals: false,
+  description: `Lists the cluster's ephemeral containers with who added them, their state and age, and judges
+each against the policy as if it were added now. Exit 0 nothing violates, 1 something does (or a
+container is older than --older-than), 2 error.`,
+  examples: ['ephemeral-guard audit -A', 'ephemeral-guard audit -n shop -o policyreport --apply'],
+  run: async (p, io) => (await import('./audit.js')).audit(p, io),
+}
+
+const doctor: CommandSpec = {
+  name: 'doctor',
+  summary: 'find admission controls blind to kubectl debug, and check the installation',
+  synopsis: '[--namespace ephemeral-guard] [--service ephemeral-guard] [--secret ephemeral-guard-tls] [--deployment ephemeral-guard] [options]',
+  options: {
+    namespace: { type: 'string', value: 'NS', default: 'ephemeral-guard', help: "ephemeral-guard's namespace" },
+    service: { type: 'string', value: 'NAME', default: 'ephemeral-guard', help: 'its Service' },
+    secret: { type: 'string', value: 'NAME', default: 'ephemeral-guard-tls', help: 'its serving-certificate Secret' },
+    deployment: { type: 'string', value: 'NAME', default: 'ephemeral-guard', help: 'its Deployment' },
+    configmap: { type: 'string', value: 'NAME', help: "the policy ConfigMap (default: found through the Deployment's --policy mount)" },
+    'policy-key': { type: 'string', value: 'KEY', help: 'the key of the policy in that ConfigMap' },
+    'expiry-warning': { type: 'string', value: 'DURATION', default: '720h', help: 'warn when a certificate expires sooner than this' },
+    output: { type: 'string', short: 'o', value: 'FORMAT', default: 'text', help: 'text or json' },
+    ...cluster,
+  },
+  allowPositionals: false,
+  description: `Finds webhooks and admission policies that inspect pods but cannot see kubectl debug, and checks
+ephemeral-guard's own installation. One line per finding with the fix. Exit 0 no error or warning,
+1 any, 2 the cluster cannot be asked.`,
+  examples: ['ephemeral-guard doctor', 'ephemeral-guard doctor --context prod -o json'],
+  run: async (p, io) => (await import('./doctor.js')).doctor(p, io),
+}
+
+export const COMMANDS: readonly CommandSpec[] = [serve, review, policy, certs, audit, doctor]
+
+export const PROGRAM = 'ephemeral-guard'
+
+export const INTRO = 'ephemeral-guard: admission webhook for Kubernetes ephemeral (debug) containers'
+
+export const OUTRO = `Without --policy, the built-in default policy (policies/default.yaml) applies: no privileged
+containers, no privilege escalation, no added capability except SYS_PTRACE, and image references
+that parse.`
