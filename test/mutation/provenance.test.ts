@@ -86,6 +86,9 @@ t.test('validation: forged provenance is denied (the mutating webhook fails open
     ['not RFC 3339', owned(USER, '2026-11-27 03:04:05'), 'env[1]: Forbidden: EPHEMERAL_GUARD_REQUESTED_AT must be the time of the request'],
     ['an impossible date', owned(USER, '2026-02-30T03:04:05Z'), 'env[1]: Forbidden: EPHEMERAL_GUARD_REQUESTED_AT must be the time of the request'],
     ['an offset an hour off', owned(USER, '2026-11-27T03:04:05+01:00'), 'env[1]: Forbidden: EPHEMERAL_GUARD_REQUESTED_AT must be the time of the request'],
+    ['an impossible hour', owned(USER, '2026-11-27T24:04:05Z'), 'env[1]: Forbidden: EPHEMERAL_GUARD_REQUESTED_AT must be the time of the request'],
+    ['an impossible offset', owned(USER, '2026-11-27T03:04:05+99:99'), 'env[1]: Forbidden: EPHEMERAL_GUARD_REQUESTED_AT must be the time of the request'],
+    ['not a string', [owned()[0]!, { name: 'EPHEMERAL_GUARD_REQUESTED_AT', value: 1764212645 }], 'env[1]: Forbidden: EPHEMERAL_GUARD_REQUESTED_AT must be the time of the request'],
     ['another requester', owned('mallory'), 'env[0]: Forbidden: EPHEMERAL_GUARD_REQUESTED_BY must be the requester\'s username "alice@example.com"'],
     ['valueFrom on the timestamp', [{ name: 'EPHEMERAL_GUARD_REQUESTED_AT', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } }], 'env[0]: Forbidden: EPHEMERAL_GUARD_REQUESTED_AT must be a value set by ephemeral-guard, not valueFrom'],
     ['valueFrom on the policy', [{ name: 'EPHEMERAL_GUARD_POLICY', value: 'm@x', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } }], 'env[0]: Forbidden: EPHEMERAL_GUARD_POLICY must be a value set by ephemeral-guard, not valueFrom'],
@@ -100,6 +103,9 @@ t.test('validation: forged provenance is denied (the mutating webhook fails open
   ]
   for (const [name, env] of allowed) t.equal(decide(withEnv(env), 'validate', clock()).allowed, true, name)
   t.equal(decide(withEnv(owned()), 'validate', clock(61)).allowed, false, 'the window is measured on the clock of the validating webhook')
+  const junk = ['junk' as unknown as JsonObject, { value: 'no name' }]
+  t.same(envAfter(mutated(withEnv(junk), clock())), [...junk, ...owned()], 'the mutation keeps entries that are not named objects')
+  t.notMatch(decide(withEnv([...junk, ...owned()]), 'validate', clock()).status?.message, /rule provenance/, 'and they are left to Kubernetes\' checks')
 })
 
 t.test('audit judges admitted containers without the time window: their timestamps are history', async (t) => {
