@@ -46,8 +46,6 @@ ${extra}  - name: no-privileged
 `
 const POLICY_A = policy('soak-a')
 const POLICY_B = policy('soak-b', '  - name: latest\n    mode: warn\n    images: {forbidTags: [latest]}\n')
-// What an in-place rewrite of A exposes for a moment: a valid policy without the privileged rule.
-const POLICY_WEAK_PREFIX = POLICY_A.slice(0, POLICY_A.indexOf('  - name: no-privileged'))
 
 // ---- Files: a policy file and a Secret-style certificate volume in a temporary directory.
 const dir = mkdtempSync(join(tmpdir(), 'eg-soak-'))
@@ -234,29 +232,33 @@ async function pollHealth(stopAt) {
 // ---- File changes.
 const sleepSync = (ms) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms)
 const changes = { policyRenames: 0, policyInPlace: 0, certRotations: 0, expiredCerts: 0 }
+let policyInForce = POLICY_A
 async function changeFiles(stopAt) {
+  // Every 3 s a change, alternately to the policy and to the certificate, so each file changes every
+  // 6 s: longer than a change takes to be confirmed (two equal reads: 2-4 s for the policy).
   let step = 0
   while (performance.now() < stopAt) {
-    await new Promise((r) => setTimeout(r, 1500))
+    await new Promise((r) => setTimeout(r, 3000))
     step++
-    if (step % 2 === 0) {
-      if (step % 8 === 0) {
+    if (step % 2 === 1) {
+      if (step % 6 === 5) {
         // In place, as a careless writer does: the weaker prefix is exposed for 1 s, half the 2 s poll,
         // so two consecutive reads (at least 2 s apart) never both see it and the stable-read rule
         // never applies it; without that rule a poll lands in the window about every other time, and
         // the privileged reviews answered meanwhile are wrong allows. A synchronous wait, so this
         // process's own event-loop delays cannot stretch the window (it pauses the clients for 1 s).
-        writeFileSync(policyFile, POLICY_WEAK_PREFIX)
+        writeFileSync(policyFile, policyInForce.slice(0, policyInForce.indexOf('  - name: no-privileged')))
         sleepSync(1000)
-        writeFileSync(policyFile, POLICY_A)
+        writeFileSync(policyFile, policyInForce)
         changes.policyInPlace++
       } else {
+        policyInForce = policyInForce === POLICY_A ? POLICY_B : POLICY_A
         const tmp = join(dir, '.policy.yaml.tmp')
-        writeFileSync(tmp, changes.policyRenames % 2 === 0 ? POLICY_B : POLICY_A)
+        writeFileSync(tmp, policyInForce)
         renameSync(tmp, policyFile)
         changes.policyRenames++
       }
-    } else if (step % 6 === 3) {
+    } else if (step % 6 === 0) {
       publishTls(expired)
       changes.expiredCerts++
     } else {
