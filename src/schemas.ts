@@ -71,8 +71,9 @@ function createAjv(options: { safePatterns?: boolean } = {}): Ajv2020 {
 
 /**
  * Each loaded policy compiles into an Ajv instance of its own: ids in admins' custom schemas cannot
- * collide across reloads, and a replaced policy's compiled code is freed with it. Patterns (from
- * admins) are refused at compile time if they could backtrack catastrophically.
+ * collide across reloads, and a replaced policy's compiled code is freed with it. Every `pattern` and
+ * `patternProperties` (written by admins, run on request data) runs on RE2, in linear time; a pattern
+ * RE2 cannot compile fails the compile.
  */
 export const createPolicyAjv = (): Ajv2020 => createAjv({ safePatterns: true })
 

@@ -97,7 +97,7 @@ function verdictFor(request: AdmissionRequest, webhook: Webhook, policy: Policy,
   if (exempt !== undefined) return { verdict: allowed(), summary: { outcome: 'exempt', rules: [], modes: [], note: exempt } }
 
   const { added, removed, changed } = diffEphemeralContainers(pod, oldPod)
-  const input = { pod, oldPod, added, removed, changed, requester }
+  const input = { pod, oldPod, added, removed, changed, requester, now: context.now?.() ?? new Date() }
   const { violations, modeOf } = evaluate(policy, input)
   const inMode = (mode: Mode) => violations.filter((v) => modeOf(v) === mode)
   const enforced = inMode('enforce')

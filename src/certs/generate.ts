@@ -24,6 +24,8 @@ export interface CertificateRequest {
   readonly ipAddresses?: readonly string[]
   /** Validity of the serving certificate; the CA lives ten times longer. */
   readonly days?: number
+  /** Start of the serving certificate's validity; five minutes ago (clock skew) by default. */
+  readonly notBefore?: Date
   /** Adds clientAuth to the serving certificate's extended key usage (for client certificates). */
   readonly clientAuth?: boolean
 }
@@ -73,7 +75,7 @@ export async function createCertificateAuthority(name: string, days: number): Pr
  */
 export async function issueCertificate(authority: CertificateAuthority, req: Omit<CertificateRequest, 'caName'>): Promise<{ cert: string; key: string }> {
   const days = req.days ?? 365
-  const notBefore = new Date(Date.now() - 5 * 60_000)
+  const notBefore = req.notBefore ?? new Date(Date.now() - 5 * 60_000)
   const ca = new x509.X509Certificate(authority.cert)
   const caKey = await webcrypto.subtle.importKey('pkcs8', x509.PemConverter.decodeFirst(authority.key), ALGORITHM, false, ['sign'])
   const keys = await generateKeys()

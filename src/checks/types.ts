@@ -40,6 +40,8 @@ export interface CheckInput {
   readonly removed: readonly string[]
   readonly changed: readonly string[]
   readonly requester: Requester
+  /** The time of the admission request (the handler's clock); absent when audit judges admitted containers. */
+  readonly now?: Date
 }
 
 /** Who asks, where: what rules match on besides the pod. */

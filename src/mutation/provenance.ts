@@ -1,23 +1,40 @@
 // provenance: who asked for a debug container, when, under which policy, carried in the container's
 // environment (a process inside it can tell) and in audit annotations (the API audit log can tell).
 //
-// EPHEMERAL_GUARD_REQUESTED_BY is the requester's username from the AdmissionReview. A value the user
-// wrote is overwritten by the mutating webhook, and refused by the validating webhook if it reaches it
-// (the mutating webhook fails open, so while it is down a forged value would otherwise be stored).
-// EPHEMERAL_GUARD_REQUESTED_AT is set once and then kept, so a reinvocation does not rewrite it; the
-// audit log's own timestamps stay the authority on time. EPHEMERAL_GUARD_POLICY is `<name>@<hash>`.
+// ephemeral-guard owns every variable named EPHEMERAL_GUARD_*, today's three and any added later.
+// The mutating webhook writes each of its own with its own value (every entry of that name, a
+// valueFrom replaced by a value) and removes the others, so a user cannot plant one. Since that webhook
+// fails open, the validating webhook (which fails closed) denies a new container whose provenance is
+// forged: EPHEMERAL_GUARD_REQUESTED_BY other than the requester, EPHEMERAL_GUARD_REQUESTED_AT that is
+// not an RFC 3339 time within [now - 60 s, now + 5 s] of its clock, a valueFrom on any of them, or a
+// name with the prefix it does not know. Absent variables are allowed (the mutating webhook was down).
+//
+// EPHEMERAL_GUARD_REQUESTED_BY is the requester's username from the AdmissionReview.
+// EPHEMERAL_GUARD_REQUESTED_AT is the time of the request. A reinvocation keeps a value already within
+// the window, so the patched object is a fixed point; a value outside it is rewritten. The audit log's
+// own timestamps stay the authority on time. EPHEMERAL_GUARD_POLICY is `<name>@<hash>`, informational:
+// replicas may briefly hold different policies, so its value is not judged, only that it is a value.
 import type { JsonObject, JsonValue } from '../kube/types.js'
 import type { Check, Violation } from '../checks/types.js'
 import { isJsonObject } from './json-patch.js'
 
+export const PREFIX = 'EPHEMERAL_GUARD_'
 export const REQUESTED_BY = 'EPHEMERAL_GUARD_REQUESTED_BY'
 export const REQUESTED_AT = 'EPHEMERAL_GUARD_REQUESTED_AT'
 export const POLICY = 'EPHEMERAL_GUARD_POLICY'
 export const PROVENANCE_RULE = 'provenance'
 
+/**
+ * How far EPHEMERAL_GUARD_REQUESTED_AT may lie from the validating webhook's clock. Behind: the time
+ * from the mutating webhook to the validating one, reinvocations and clock skew between replicas
+ * (the API server's webhook timeout is at most 30 s). Ahead: clock skew only.
+ */
+export const REQUESTED_AT_MAX_AGE_MS = 60_000
+export const REQUESTED_AT_MAX_AHEAD_MS = 5_000
+
 export interface Provenance {
   readonly requestedBy: string
-  /** RFC 3339 in UTC, whole seconds. */
+  /** RFC 3339 in UTC, whole seconds: the time of the request. */
   readonly requestedAt: string
   /** `<policy name>@<first 12 hex of the policy file's SHA-256>`. */
   readonly policy: string
@@ -25,21 +42,54 @@ export interface Provenance {
 
 export const rfc3339 = (d: Date): string => d.toISOString().replace(/\.\d{3}Z$/, 'Z')
 
-/** The container with the three variables set; entries of other names are kept in place. */
+const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/
+
+/** Milliseconds since the epoch of an RFC 3339 date-time, or undefined if it is not one (2026-02-30 is not). */
+export function parseRfc3339(text: string): number | undefined {
+  const m = RFC3339.exec(text)
+  if (m === null) return undefined
+  const [y, mo, d, h, mi, s] = m.slice(1, 7).map(Number) as [number, number, number, number, number, number]
+  const civil = new Date(Date.UTC(y, mo - 1, d, h, mi, s))
+  // Date.UTC rolls over out-of-range fields; a real date reads back the same.
+  if (civil.getUTCFullYear() !== y || civil.getUTCMonth() !== mo - 1 || civil.getUTCDate() !== d || h > 23 || mi > 59 || s > 59) return undefined
+  const ms = Date.parse(text)
+  return Number.isNaN(ms) ? undefined : ms
+}
+
+/** True when `value` is an RFC 3339 time within [now - 60 s, now + 5 s]. */
+export function requestedAtValid(value: JsonValue | undefined, now: Date): boolean {
+  const ms = typeof value === 'string' ? parseRfc3339(value) : undefined
+  return ms !== undefined && ms >= now.getTime() - REQUESTED_AT_MAX_AGE_MS && ms <= now.getTime() + REQUESTED_AT_MAX_AHEAD_MS
+}
+
+const plainValue = (e: JsonObject): boolean => typeof e['value'] === 'string' && Object.keys(e).length === 2
+
+/**
+ * The container with ephemeral-guard's variables set: every entry of an owned name becomes
+ * `{name, value}` in place (a REQUESTED_AT already within the window is kept), owned names not yet
+ * there are appended, other EPHEMERAL_GUARD_ names are removed; entries of other names are kept.
+ */
 export function withProvenance(container: JsonObject, p: Provenance): JsonObject {
   const env = container['env']
   if (env !== undefined && env !== null && !Array.isArray(env)) return container
-  const list: JsonValue[] = [...(env ?? [])]
-  const named = (name: string): number[] => list.flatMap((e, i) => (isJsonObject(e) && e['name'] === name ? [i] : []))
-  const set = (name: string, value: string, keep: (entry: JsonObject) => boolean): void => {
-    const at = named(name)
-    if (at.length === 0) list.push({ name, value })
-    for (const i of at) if (!keep(list[i] as JsonObject)) list[i] = { name, value }
+  const now = new Date(Date.parse(p.requestedAt))
+  const values = new Map([[REQUESTED_BY, p.requestedBy], [REQUESTED_AT, p.requestedAt], [POLICY, p.policy]])
+  const seen = new Set<string>()
+  const list: JsonValue[] = []
+  for (const e of env ?? []) {
+    const name = isJsonObject(e) ? e['name'] : undefined
+    if (typeof name !== 'string' || !name.startsWith(PREFIX)) {
+      list.push(e)
+      continue
+    }
+    const value = values.get(name)
+    if (value === undefined) continue // a name ephemeral-guard does not know: removed
+    seen.add(name)
+    const entry = e as JsonObject
+    const keep = plainValue(entry) && (name === REQUESTED_AT ? requestedAtValid(entry['value'], now) : entry['value'] === value)
+    list.push(keep ? entry : { name, value })
   }
-  const exactly = (value: string) => (e: JsonObject): boolean => e['value'] === value && Object.keys(e).length === 2
-  set(REQUESTED_BY, p.requestedBy, exactly(p.requestedBy))
-  set(REQUESTED_AT, p.requestedAt, (e) => typeof e['value'] === 'string' && e['value'] !== '' && Object.keys(e).length === 2)
-  set(POLICY, p.policy, exactly(p.policy))
+  for (const [name, value] of values) if (!seen.has(name)) list.push({ name, value })
   return { ...container, env: list }
 }
 
@@ -50,27 +100,38 @@ export function envValue(container: JsonValue, name: string): string | undefined
   return isJsonObject(entry) ? (entry['value'] as string) : undefined
 }
 
+/** Why an EPHEMERAL_GUARD_ entry of a new container is forged, or undefined. */
+function forgery(e: JsonObject, name: string, username: string, now: Date | undefined): string | undefined {
+  if (name !== REQUESTED_BY && name !== REQUESTED_AT && name !== POLICY) return `${name} is not a variable of ephemeral-guard, which reserves the ${PREFIX} prefix`
+  if (e['valueFrom'] !== undefined) return `${name} must be a value set by ephemeral-guard, not valueFrom`
+  if (name === REQUESTED_BY && e['value'] !== username) return `${REQUESTED_BY} must be the requester's username ${JSON.stringify(username)}`
+  if (name === REQUESTED_AT && now !== undefined && !requestedAtValid(e['value'], now)) {
+    return `${REQUESTED_AT} must be the time of the request: RFC 3339, at most ${REQUESTED_AT_MAX_AGE_MS / 1000} s before and ${REQUESTED_AT_MAX_AHEAD_MS / 1000} s after ${rfc3339(now)}`
+  }
+  return undefined
+}
+
 /**
- * Validating side: a new container's EPHEMERAL_GUARD_REQUESTED_BY must be the requester's username,
- * as a plain value. Absent is allowed (the mutating webhook may be down; it fails open).
+ * Validating side: the EPHEMERAL_GUARD_ variables of a new container are ephemeral-guard's, as the
+ * mutating webhook writes them. Absent is allowed (the mutating webhook may be down; it fails open).
+ * The time window applies when the input has the time of the request (admission), not to containers
+ * admitted earlier (audit), whose timestamps are history.
  */
 export const provenanceCheck: Check = {
   id: PROVENANCE_RULE,
   origin: 'policy',
   mode: 'enforce',
-  run: ({ pod, added, requester }) => {
+  run: ({ pod, added, requester, now }) => {
     const out: Violation[] = []
     for (const { index, value } of added) {
       const env = isJsonObject(value) ? value['env'] : undefined
       if (!Array.isArray(env)) continue
       env.forEach((e, j) => {
-        if (!isJsonObject(e) || e['name'] !== REQUESTED_BY) return
-        if (e['value'] === requester.username && e['valueFrom'] === undefined) return
-        out.push({
-          origin: 'policy', rule: PROVENANCE_RULE, type: 'Forbidden', containerIndex: index,
-          field: `${pod.listField}[${index}].env[${j}]`,
-          detail: `${REQUESTED_BY} must be the requester's username ${JSON.stringify(requester.username)}`,
-        })
+        const name = isJsonObject(e) ? e['name'] : undefined
+        if (typeof name !== 'string' || !name.startsWith(PREFIX)) return
+        const detail = forgery(e as JsonObject, name, requester.username, now)
+        if (detail === undefined) return
+        out.push({ origin: 'policy', rule: PROVENANCE_RULE, type: 'Forbidden', containerIndex: index, field: `${pod.listField}[${index}].env[${j}]`, detail })
       })
     }
     return out

@@ -1,69 +1,43 @@
-// Regular expressions from a policy file (env.require[].pattern, `pattern` in custom schemas) run on
-// request data, so a pattern that can backtrack catastrophically is refused when the policy loads.
-// Conservative rules on ret's parse tree: no unbounded repetition inside another (star height 1; a
-// `?` or `{0,1}` does not count), no alternation inside an unbounded repetition (`(a|a)*`), no
-// backreferences, at most 25 repetitions.
-import ret, { type Token, type Tokens } from 'ret'
-
-// ret is CommonJS whose module.exports is the tokenizer function, with `types` hung on it.
-const tokenizer = ret as unknown as (pattern: string) => Tokens
-const { types } = ret as unknown as { types: typeof import('ret').types }
-
-const MAX_REPETITIONS = 25
-
-const childrenOf = (node: Tokens): Token[] =>
-  node.type === types.REPETITION ? [node.value]
-    : 'stack' in node && node.stack ? node.stack
-      : 'options' in node && node.options ? node.options.flat()
-        : []
-
-const hasAlternation = (node: Tokens): boolean =>
-  ('options' in node && node.options !== undefined && node.options.length > 1) || childrenOf(node).some(hasAlternation)
-
-function check(node: Tokens, unboundedAbove: boolean, count: { reps: number }): string | undefined {
-  if (node.type === types.REFERENCE) return 'backreferences are not allowed'
-  let unbounded = unboundedAbove
-  if (node.type === types.REPETITION) {
-    if (++count.reps > MAX_REPETITIONS) return `more than ${MAX_REPETITIONS} repetitions`
-    if (node.max > 1) {
-      if (unboundedAbove) return 'a repetition inside a repetition'
-      if (hasAlternation(node.value)) return 'alternation inside a repetition'
-      unbounded = true
-    }
-  }
-  for (const child of childrenOf(node)) {
-    const why = check(child, unbounded, count)
-    if (why) return why
-  }
-  return undefined
-}
-
-/** Why a pattern is refused, or undefined when it is safe to run on request data. */
-export function unsafePatternReason(pattern: string): string | undefined {
-  try {
-    new RegExp(pattern, 'u')
-  } catch (e) {
-    return `is not a valid regular expression: ${(e as Error).message}`
-  }
-  const why = check(tokenizer(pattern), false, { reps: 0 })
-  return why ? `could backtrack catastrophically: ${why}` : undefined
-}
+// Regular expressions from a policy file (env.require[].pattern; `pattern` and `patternProperties` in
+// custom schemas) run on request data, so they run on RE2 (re2js, pure JavaScript), whose matching
+// time is linear in the subject for every pattern: there is no backtracking to make catastrophic.
+// Kyverno, Gatekeeper and CEL use RE2 for the same reason. The syntax is RE2's
+// (https://github.com/google/re2/wiki/Syntax): no backreferences, no lookahead or lookbehind; a pattern
+// RE2 cannot compile is refused when the policy loads, never run by another engine.
+import { RE2JS } from 're2js'
 
 /**
- * Longest string a policy pattern is run on. The rules above exclude exponential backtracking, not
- * polynomial (`a*a*b`), so longer input simply fails the pattern: a ticket id or label is short.
+ * Longest string a policy pattern is run on: longer strings fail the pattern without running it.
+ * RE2 is linear, but its cost is the subject's length times the pattern's size, and request strings
+ * can be megabytes long; a ticket id, a label or a username is short.
  */
 export const MAX_PATTERN_SUBJECT = 4096
 
+/** The compiled pattern, or why it is refused (`is not a valid RE2 regular expression: ...`). */
+function compile(pattern: string): RE2JS | string {
+  try {
+    return RE2JS.compile(pattern)
+  } catch (e) {
+    // re2js: "error parsing regexp: invalid escape sequence: `\1`"
+    return `is not a valid RE2 regular expression (no backreferences or lookaround): ${(e as Error).message.replace(/^error parsing regexp: /, '')}`
+  }
+}
+
+/** Why a pattern is refused, or undefined when RE2 compiles it. */
+export function unsafePatternReason(pattern: string): string | undefined {
+  const compiled = compile(pattern)
+  return typeof compiled === 'string' ? compiled : undefined
+}
+
 /**
- * A RegExp factory for Ajv's `code.regExp` option: refuses unsafe patterns when the policy is
- * compiled, and fails strings longer than MAX_PATTERN_SUBJECT instead of running the pattern on them.
+ * A RegExp factory for Ajv's `code.regExp` option, so every `pattern` and `patternProperties` a policy
+ * Ajv compiles runs on RE2. Ajv passes the flag `u`; RE2 always matches by code point, which is what
+ * it means. Throws (Ajv's compile then fails) for a pattern RE2 refuses.
  */
-export function safeRegExp(pattern: string, flags: string): { test: (s: string) => boolean; toString: () => string } {
-  const why = unsafePatternReason(pattern)
-  if (why) throw new Error(`pattern ${JSON.stringify(pattern)} ${why}`)
-  const re = new RegExp(pattern, flags)
+export function safeRegExp(pattern: string, _flags: string): { test: (s: string) => boolean; toString: () => string } {
+  const compiled = compile(pattern)
+  if (typeof compiled === 'string') throw new Error(`pattern ${JSON.stringify(pattern)} ${compiled}`)
   // Ajv caches compiled patterns by toString(): keep it the pattern's own.
-  return { test: (s) => s.length <= MAX_PATTERN_SUBJECT && re.test(s), toString: () => re.toString() }
+  return { test: (s) => s.length <= MAX_PATTERN_SUBJECT && compiled.test(s), toString: () => `/${pattern}/re2` }
 }
 safeRegExp.code = 'safeRegExp'

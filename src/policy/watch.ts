@@ -1,7 +1,13 @@
 // Reloads the policy file when its content changes. A mounted ConfigMap changes by a symlink swap
 // (..data), which keeps mtimes and inodes of the path unreliable, so the content is compared.
-// A valid change is swapped in at once; requests in flight keep the policy they started with (the
-// server reads the current policy once per request). An invalid change keeps the last good policy.
+//
+// Stable reads: a changed content is applied only when two consecutive polls, one interval apart,
+// read the same text (a changed read arms, the next equal read applies). A file rewritten in place
+// shows its prefixes while it is written, and most prefixes of a policy are valid, weaker policies;
+// a writer that pauses for longer than the interval can still expose one, so writers must replace the
+// file atomically (rename), as the kubelet does for a ConfigMap. A valid stable change is swapped in;
+// requests in flight keep the policy they started with (the server reads the current policy once per
+// request). An invalid stable change keeps the last good policy.
 import { readFileSync } from 'node:fs'
 import type { Logger } from 'pino'
 import { parsePolicy, PolicyError, type LoadedPolicy } from './load.js'
@@ -30,7 +36,10 @@ export type PolicyReloadListener = (event: PolicyReloadEvent) => void
 export class PolicyWatcher {
   private loaded: LoadedPolicy
   private loadedAt = new Date().toISOString()
+  /** The text last acted on: applied, or reported invalid. */
   private lastText: string
+  /** A changed text read once, applied if the next poll reads it again. */
+  private pending: string | undefined
   private reloadError: PolicyStatus['reloadError']
   private readFailed = false
   private timer: NodeJS.Timeout | undefined
@@ -69,8 +78,13 @@ export class PolicyWatcher {
     return { name: p.name, hash: p.hash, source: this.file, loadedAt: this.loadedAt, ...(this.reloadError ? { reloadError: this.reloadError } : {}) }
   }
 
-  /** Reads the file once; reloads when its content differs from the last seen. Returns what happened. */
-  check(): 'unchanged' | 'reloaded' | 'invalid' {
+  /**
+   * Reads the file once. Returns what happened: unchanged; pending (a change read for the first time,
+   * or different from the one read last time: nothing applied yet); reloaded (the same changed text
+   * read twice in a row, now in force); invalid (unreadable, or a stable change that is not a valid
+   * policy: the last good policy stays).
+   */
+  check(): 'unchanged' | 'pending' | 'reloaded' | 'invalid' {
     let text: string
     try {
       text = readFileSync(this.file, 'utf8')
@@ -78,13 +92,22 @@ export class PolicyWatcher {
       // A swap in progress can briefly hide the file; keep serving and try again next time.
       if (!this.readFailed) this.fail(new PolicyError(this.file, [`(file): cannot read: ${(e as Error).message}`]), undefined)
       this.readFailed = true
+      this.pending = undefined
       return 'invalid'
     }
     if (this.readFailed) {
       this.readFailed = false
       if (text === this.lastText) this.reloadError = undefined
     }
-    if (text === this.lastText) return 'unchanged'
+    if (text === this.lastText) {
+      this.pending = undefined
+      return 'unchanged'
+    }
+    if (text !== this.pending) {
+      this.pending = text
+      return 'pending'
+    }
+    this.pending = undefined
     let next: LoadedPolicy
     try {
       next = parsePolicy(text, this.file)

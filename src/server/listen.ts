@@ -69,11 +69,13 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
   const material = loadTlsMaterial(o.tls) // throws TlsMaterialError: serve refuses to start
   let shuttingDown = false
   const ready = (): boolean => !shuttingDown
+  // /readyz and the operations port's /readyz show the serving certificate and a failed reload.
+  const status = (): Record<string, unknown> => ({ ...o.status?.(), certificate: certificates.status() })
   const app = buildApp({
     logger: o.logger,
     policy: o.policy,
     ...(o.context ? { context: o.context } : {}),
-    ...(o.status ? { status: o.status } : {}),
+    status,
     ...(o.metrics ? { metrics: o.metrics } : {}),
     ready,
     https: serverTlsOptions(material),
@@ -90,7 +92,7 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
   await app.listen({ host: o.host, port: o.port })
   let ops: OpsServer | undefined
   try {
-    if (o.ops) ops = await startOpsServer({ ...o.ops, ...(metrics ? { metrics } : {}), logger: o.logger, ready, ...(o.status ? { status: o.status } : {}) })
+    if (o.ops) ops = await startOpsServer({ ...o.ops, ...(metrics ? { metrics } : {}), logger: o.logger, ready, status })
   } catch (e) {
     await app.close()
     throw e

@@ -3,8 +3,11 @@
 //
 // Kubernetes updates a mounted Secret by swapping the ..data symlink, so inotify on the file path and
 // mtimes are unreliable; like controller-runtime's certwatcher, the files are re-read on a timer and
-// their content compared. A changed pair is checked in full (parses, key matches certificate, Node
-// accepts the whole secure context) before it is swapped in; a bad one keeps the current pair serving.
+// their content compared. As for the policy file (src/policy/watch.ts; keep both rules identical), a
+// change is taken only when two consecutive polls, one interval apart, read the same content, so a
+// file caught half-written is never judged. A stable change is checked in full (parses, key matches
+// certificate, the certificate is valid now, Node accepts the whole secure context) before it is
+// swapped in; a bad one keeps the current pair serving.
 import { readFileSync } from 'node:fs'
 import { createPrivateKey, X509Certificate } from 'node:crypto'
 import { createSecureContext, type SecureContextOptions, type TlsOptions } from 'node:tls'
@@ -42,7 +45,7 @@ export interface TlsMaterial {
   readonly key: Buffer
   readonly clientCa?: Buffer
   /** The leaf (first) certificate of cert. */
-  readonly certificate: { readonly serialNumber: string; readonly subject: string; readonly notAfter: Date }
+  readonly certificate: { readonly serialNumber: string; readonly subject: string; readonly notBefore: Date; readonly notAfter: Date }
   /** The earliest notAfter among the client CA certificates. */
   readonly clientCaNotAfter?: Date
 }
@@ -50,6 +53,9 @@ export interface TlsMaterial {
 export class TlsMaterialError extends Error {
   override readonly name = 'TlsMaterialError'
 }
+
+/** A certificate that is fine but for its notBefore: it is taken once that time has come. */
+class NotYetValidError extends TlsMaterialError {}
 
 /**
  * Everything setSecureContext needs. Node's Server#setSecureContext resets every option it is not
@@ -94,8 +100,12 @@ function readFiles(files: TlsFiles): { cert: Buffer; key: Buffer; clientCa?: Buf
   }
 }
 
-/** Checks raw file contents: throws TlsMaterialError saying what is wrong, never a half-usable pair. */
-export function checkTlsMaterial(raw: { cert: Buffer; key: Buffer; clientCa?: Buffer }, files: TlsFiles): TlsMaterial {
+/**
+ * Checks raw file contents: throws TlsMaterialError saying what is wrong, never a half-usable pair.
+ * With `now`, a serving certificate whose validity window does not include it is refused too: every
+ * client would refuse it, so it must not replace one that works.
+ */
+export function checkTlsMaterial(raw: { cert: Buffer; key: Buffer; clientCa?: Buffer }, files: TlsFiles, now?: Date): TlsMaterial {
   let leaf: X509Certificate
   try {
     leaf = new X509Certificate(raw.cert)
@@ -109,6 +119,10 @@ export function checkTlsMaterial(raw: { cert: Buffer; key: Buffer; clientCa?: Bu
     throw new TlsMaterialError(`${files.keyFile} holds no PEM private key`)
   }
   if (!leaf.checkPrivateKey(key)) throw new TlsMaterialError(`the private key in ${files.keyFile} does not match the certificate in ${files.certFile}`)
+  const notBefore = new Date(leaf.validFrom)
+  const notAfter = new Date(leaf.validTo)
+  if (now !== undefined && now < notBefore) throw new NotYetValidError(`the certificate in ${files.certFile} is not valid yet: notBefore ${notBefore.toISOString()}`)
+  if (now !== undefined && now > notAfter) throw new TlsMaterialError(`the certificate in ${files.certFile} has expired: notAfter ${notAfter.toISOString()}`)
   let clientCaNotAfter: Date | undefined
   if (raw.clientCa !== undefined) {
     const { certs, bad } = pemCertificates(raw.clientCa.toString('utf8'))
@@ -121,7 +135,7 @@ export function checkTlsMaterial(raw: { cert: Buffer; key: Buffer; clientCa?: Bu
   }
   const material: TlsMaterial = {
     ...raw,
-    certificate: { serialNumber: leaf.serialNumber, subject: leaf.subject, notAfter: new Date(leaf.validTo) },
+    certificate: { serialNumber: leaf.serialNumber, subject: leaf.subject, notBefore, notAfter },
     ...(clientCaNotAfter ? { clientCaNotAfter } : {}),
   }
   try {
@@ -145,19 +159,39 @@ export interface SecureContextTarget {
 
 export type CertificateListener = (event: { readonly result: ReloadResult; readonly material: TlsMaterial; readonly error?: string }) => void
 
+/** For /readyz: the serving certificate in use, and the last reload that failed while its files still hold that content. */
+export interface CertificateStatus {
+  readonly serialNumber: string
+  readonly notAfter: string
+  readonly reloadError?: { readonly message: string; readonly error: string; readonly at: string }
+}
+
+type RawFiles = { cert: Buffer; key: Buffer; clientCa?: Buffer }
+
 /**
  * Re-reads the files on a timer and swaps the server's secure context when their content changes.
  * Established connections keep the context they were made with; new handshakes get the new one.
  */
 export class CertificateReloader {
   private current: TlsMaterial
-  /** The last content seen (good or bad), so a bad version is reported once, not every poll. */
-  private lastSeen: { cert: Buffer; key: Buffer; clientCa?: Buffer }
+  /** The last content acted on (taken or refused), so a bad version is reported once, not every poll. */
+  private lastSeen: RawFiles
+  /** A changed content read once, judged if the next poll reads it again. */
+  private pending: RawFiles | undefined
+  /** lastSeen was refused only because it is not valid yet: it is judged again at every poll. */
+  private notYetValid = false
   private lastReadError: string | undefined
+  private reloadError: CertificateStatus['reloadError']
   private timer: NodeJS.Timeout | undefined
   private readonly listeners: CertificateListener[] = []
 
-  constructor(private readonly target: SecureContextTarget, private readonly files: TlsFiles, initial: TlsMaterial, private readonly logger: Logger) {
+  constructor(
+    private readonly target: SecureContextTarget,
+    private readonly files: TlsFiles,
+    initial: TlsMaterial,
+    private readonly logger: Logger,
+    private readonly now: () => Date = () => new Date(),
+  ) {
     this.current = initial
     this.lastSeen = initial
   }
@@ -167,13 +201,23 @@ export class CertificateReloader {
     return this.current
   }
 
+  status(): CertificateStatus {
+    const { serialNumber, notAfter } = this.current.certificate
+    return { serialNumber, notAfter: notAfter.toISOString(), ...(this.reloadError ? { reloadError: this.reloadError } : {}) }
+  }
+
   /** Called after every reload attempt on changed content. */
   onReload(listener: CertificateListener): void {
     this.listeners.push(listener)
   }
 
-  /** Reads the files once; swaps in a changed, valid set. Returns what happened. */
-  check(): 'unchanged' | 'reloaded' | 'invalid' {
+  /**
+   * Reads the files once. Returns what happened: unchanged; pending (a change read for the first time,
+   * or different from the one read last time: nothing judged yet); reloaded (the same changed content
+   * read twice in a row, checked and now serving); invalid (unreadable, or a stable change refused:
+   * the current pair keeps serving).
+   */
+  check(): 'unchanged' | 'pending' | 'reloaded' | 'invalid' {
     let raw
     try {
       raw = readFiles(this.files)
@@ -182,20 +226,41 @@ export class CertificateReloader {
       const message = (e as Error).message
       if (message !== this.lastReadError) this.fail(message)
       this.lastReadError = message
+      this.pending = undefined
       return 'invalid'
     }
+    const hadReadError = this.lastReadError !== undefined
     this.lastReadError = undefined
-    if (sameContent(raw, this.lastSeen)) return 'unchanged'
+    if (sameContent(raw, this.lastSeen)) {
+      this.pending = undefined
+      if (hadReadError && sameContent(raw, this.current)) this.reloadError = undefined // the files are back as they were
+      // A certificate issued a little ahead of this clock is taken once it is valid, silently until then.
+      if (this.notYetValid) return this.apply(raw, false)
+      return 'unchanged'
+    }
+    if (this.pending === undefined || !sameContent(raw, this.pending)) {
+      this.pending = raw
+      return 'pending'
+    }
+    this.pending = undefined
     this.lastSeen = raw
+    return this.apply(raw, true)
+  }
+
+  private apply(raw: RawFiles, report: boolean): 'unchanged' | 'reloaded' | 'invalid' {
     let next: TlsMaterial
     try {
-      next = checkTlsMaterial(raw, this.files)
+      next = checkTlsMaterial(raw, this.files, this.now())
       this.target.setSecureContext(secureContextOptions(next))
     } catch (e) {
+      this.notYetValid = e instanceof NotYetValidError
+      if (!report) return 'unchanged'
       this.fail((e as Error).message)
       return 'invalid'
     }
+    this.notYetValid = false
     this.current = next
+    this.reloadError = undefined
     const { serialNumber, notAfter } = next.certificate
     this.logger.info({ certFile: this.files.certFile, serialNumber, notAfter: notAfter.toISOString() }, 'certificate reloaded; new connections use it')
     for (const l of this.listeners) l({ result: 'success', material: next })
@@ -204,6 +269,7 @@ export class CertificateReloader {
 
   private fail(error: string): void {
     const { serialNumber, notAfter } = this.current.certificate
+    this.reloadError = { message: 'certificate files are unusable; the current certificate keeps serving', error, at: this.now().toISOString() }
     this.logger.error({ error, certFile: this.files.certFile, keyFile: this.files.keyFile, serving: { serialNumber, notAfter: notAfter.toISOString() } },
       'certificate reload failed; the current certificate keeps serving')
     for (const l of this.listeners) l({ result: 'failure', material: this.current, error })

@@ -1,7 +1,12 @@
 import t from 'tap'
-import { rmSync, symlinkSync } from 'node:fs'
+import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { createLogger } from '../../src/log.js'
 import { PolicyWatcher } from '../../src/policy/watch.js'
+import { admit } from '../../src/admission/handler.js'
+import { decodeReview } from '../../src/admission/decode.js'
+import { parsePolicy } from '../../src/policy/load.js'
 import type { AdmissionReview } from '../../src/kube/types.js'
 import { profileContainer, review } from '../support/reviews.js'
 import { policyText, policyVolume } from '../support/volume.js'
@@ -16,10 +21,13 @@ t.test('check(): unchanged, reloaded, invalid keeps the last good, read failures
   const w = PolicyWatcher.open(file, createLogger({ destination: sink.stream }))
   t.equal(w.check(), 'unchanged')
   publish(policyText('second', false))
+  t.equal(w.check(), 'pending', 'a change is applied on the second equal read')
+  t.equal(w.current().name, 'first')
   t.equal(w.check(), 'reloaded')
   t.equal(w.current().name, 'second')
   t.match(sink.records.at(-1), { msg: 'policy reloaded', policy: 'second' })
   publish(INVALID)
+  t.equal(w.check(), 'pending')
   t.equal(w.check(), 'invalid')
   t.equal(w.current().name, 'second', 'last good policy stays')
   t.match(w.status(), { name: 'second', reloadError: { problems: ['spec.rules[0].imagez: unknown field'] } })
@@ -28,6 +36,7 @@ t.test('check(): unchanged, reloaded, invalid keeps the last good, read failures
   t.equal(w.check(), 'unchanged', 'a bad version is reported once')
   t.equal(sink.records.length, logged)
   publish(policyText('third', true))
+  t.equal(w.check(), 'pending')
   t.equal(w.check(), 'reloaded')
   t.notOk(w.status().reloadError, 'a good version clears the error')
   rmSync(file)
@@ -39,6 +48,47 @@ t.test('check(): unchanged, reloaded, invalid keeps the last good, read failures
   t.notOk(w.status().reloadError, 'the file is back with the same content')
 })
 
+t.test('issue 12 finding 4: a half-written file is not applied; content applies after two equal reads', async (t) => {
+  // An in-place rewrite (truncate, then write in pieces) exposes prefixes of the new text, and most
+  // prefixes of a policy are valid, weaker policies: this one loses the securityContext line.
+  const dir = mkdtempSync(join(tmpdir(), 'eg-policy-'))
+  const file = join(dir, 'policy.yaml')
+  const v1 = policyText('v1', false)
+  const v2 = policyText('v2', false)
+  const truncated = v2.slice(0, v2.indexOf('    securityContext'))
+  const privileged = JSON.parse(JSON.stringify(review({ added: [profileContainer('sysadmin')] })))
+  t.equal(admit(decodeReview(privileged), 'validate', parsePolicy(truncated, 'x').policy).review.response?.allowed, true, 'the truncated text is a valid policy that allows privileged containers')
+  writeFileSync(file, v1)
+  const w = PolicyWatcher.open(file, createLogger({ destination: logSink().stream }))
+  const events: string[] = []
+  w.onReload((e) => events.push(`${e.result} ${e.policy.name}`))
+  writeFileSync(file, truncated)
+  t.equal(w.check(), 'pending', 'first read of the truncated text: only noted')
+  t.equal(w.current().name, 'v1', 'the truncated text is not applied')
+  writeFileSync(file, v2)
+  t.equal(w.check(), 'pending', 'the text changed between two polls: only noted')
+  t.equal(w.current().name, 'v1')
+  t.same(events, [], 'nothing applied, nothing reported')
+  t.equal(w.check(), 'reloaded', 'the same text on the next poll: applied')
+  t.equal(w.current().name, 'v2')
+  t.equal(w.check(), 'unchanged')
+  writeFileSync(file, truncated)
+  t.equal(w.check(), 'pending')
+  writeFileSync(file, v2)
+  t.equal(w.check(), 'unchanged', 'back to the text in force before a change was confirmed: nothing to do')
+  t.equal(w.check(), 'unchanged')
+  writeFileSync(file, INVALID)
+  t.equal(w.check(), 'pending')
+  t.equal(w.check(), 'invalid', 'a stable invalid text is reported')
+  t.equal(w.current().name, 'v2')
+  rmSync(file)
+  t.equal(w.check(), 'invalid', 'a read failure is reported at once (nothing is applied)')
+  writeFileSync(file, v1)
+  t.equal(w.check(), 'pending', 'a read failure between two reads restarts the count')
+  t.equal(w.check(), 'reloaded')
+  t.same(events, ['success v2', 'failure v2', 'failure v2', 'success v1'])
+})
+
 t.test('onReload: listeners hear each logged reload attempt, with the policy then in force', async (t) => {
   const { file, publish } = policyVolume(policyText('first', true))
   const w = PolicyWatcher.open(file, createLogger({ destination: logSink().stream }))
@@ -47,7 +97,9 @@ t.test('onReload: listeners hear each logged reload attempt, with the policy the
   w.check()
   publish(policyText('second', false))
   w.check()
+  w.check()
   publish(INVALID)
+  w.check()
   w.check()
   w.check()
   rmSync(file)
@@ -92,6 +144,7 @@ t.test('/readyz shows a failed reload and stays ready', async (t) => {
   const server = await startTestServer({ policy: w.current, status: () => ({ policy: w.status() }) })
   t.teardown(() => server.app.close())
   publish(INVALID)
+  w.check()
   w.check()
   const ready = await call(server, 'GET', '/readyz')
   t.equal(ready.status, 200)

@@ -3,13 +3,16 @@
 import t, { type Test } from 'tap'
 import { X509Certificate } from 'node:crypto'
 import { Agent } from 'node:https'
-import { connect, type ConnectionOptions } from 'node:tls'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { connect, type ConnectionOptions, type SecureContextOptions } from 'node:tls'
 import { generateCertificates } from '../../src/certs/generate.js'
 import { createLogger } from '../../src/log.js'
 import { defaultPolicy } from '../../src/policy.js'
 import { startServer, type RunningServer } from '../../src/server/listen.js'
 import { Metrics } from '../../src/server/metrics.js'
-import { checkTlsMaterial, loadTlsMaterial, TlsMaterialError } from '../../src/server/tls-reload.js'
+import { CertificateReloader, checkTlsMaterial, loadTlsMaterial, TlsMaterialError } from '../../src/server/tls-reload.js'
 import { profileContainer, review } from '../support/reviews.js'
 import { logSink, testCertificates } from '../support/server.js'
 import { httpsCall, parsePrometheus, secretVolume, serialOf, sleep, valueOf, weakRsaPair, type HttpsResult } from './helpers.js'
@@ -136,6 +139,8 @@ t.test('a bad new pair keeps the current one serving, logs an error and counts a
   ]
   for (const [name, files, error] of bad) {
     volume.publish(files)
+    // A read failure is reported at once; content is judged when two reads a poll apart agree.
+    if (files['tls.key'] !== undefined) t.equal(server.certificates.check(), 'pending', `${name}: first read`)
     t.equal(server.certificates.check(), 'invalid', name)
     t.match(failed().at(-1), { level: 'error', error, serving: { serialNumber: new X509Certificate(a.cert).serialNumber } }, `${name}: logged`)
     const res = await httpsCall(`${url}/validate`, { ca, method: 'POST', body, agent: false })
@@ -149,6 +154,7 @@ t.test('a bad new pair keeps the current one serving, logs an error and counts a
   t.equal(await metricValue(metrics, 'ephemeral_guard_certificate_reloads_total', { result: 'success' }), 0)
 
   volume.publish({ 'tls.crt': b.cert, 'tls.key': b.key })
+  t.equal(server.certificates.check(), 'pending')
   t.equal(server.certificates.check(), 'reloaded', 'a good pair after bad ones is taken')
   t.equal((await httpsCall(`${url}/healthz`, { ca, agent: false })).serial, serialOf(b.cert))
   t.equal(server.certificates.material.certificate.serialNumber.toUpperCase(), serialOf(b.cert), 'the material in use is the new one')
@@ -178,6 +184,111 @@ t.test('every reload keeps the full TLS settings: AEAD-only TLS 1.2 suites and c
   }
   await check('before a reload', serialOf(a.cert))
   volume.publish({ 'tls.crt': b.cert, 'tls.key': b.key, 'ca.crt': client.caCert })
+  t.equal(server.certificates.check(), 'pending')
   t.equal(server.certificates.check(), 'reloaded')
   await check('after a reload', serialOf(b.cert))
+})
+
+const DAY_MS = 86_400_000
+const expired = generateCertificates({ caName: 'expired CA', dnsNames: ['localhost'], ipAddresses: ['127.0.0.1'], notBefore: new Date(Date.now() - 10 * DAY_MS), days: 1 })
+const notYetValid = generateCertificates({ caName: 'future CA', dnsNames: ['localhost'], ipAddresses: ['127.0.0.1'], notBefore: new Date(Date.now() + DAY_MS), days: 30 })
+
+t.test('issue 12 finding 9: an expired or not-yet-valid certificate never replaces a valid one', async (t) => {
+  const a = await testCertificates()
+  const old = await expired
+  const future = await notYetValid
+  const volume = secretVolume({ 'tls.crt': a.cert, 'tls.key': a.key })
+  const { server, url, logs, metrics } = await start(t, { certFile: volume.path('tls.crt'), keyFile: volume.path('tls.key') }, 0)
+  const ca = [a.caCert, old.caCert, future.caCert]
+  const failed = () => logs.filter((r) => r.msg === 'certificate reload failed; the current certificate keeps serving')
+  const cases: Array<[string, { cert: string; key: string }, RegExp]> = [
+    ['expired', old, /the certificate in .*tls\.crt has expired: notAfter /],
+    ['not yet valid', future, /the certificate in .*tls\.crt is not valid yet: notBefore /],
+  ]
+  for (const [name, pair, error] of cases) {
+    volume.publish({ 'tls.crt': pair.cert, 'tls.key': pair.key })
+    t.equal(server.certificates.check(), 'pending', `${name}: first read`)
+    t.equal(server.certificates.check(), 'invalid', `${name}: refused`)
+    t.match(failed().at(-1), { level: 'error', error, serving: { serialNumber: new X509Certificate(a.cert).serialNumber } }, `${name}: logged`)
+    const res = await httpsCall(`${url}/validate`, { ca, method: 'POST', body, agent: false })
+    t.equal(res.status, 200, `${name}: still answering`)
+    t.equal(res.serial, serialOf(a.cert), `${name}: a new connection still gets the valid certificate`)
+    const ready = await httpsCall(`${url}/readyz`, { ca, agent: false })
+    t.equal(ready.status, 200, `${name}: still ready (the valid certificate serves)`)
+    t.match(JSON.parse(ready.body), { certificate: { serialNumber: new X509Certificate(a.cert).serialNumber, reloadError: { message: /current certificate keeps serving/, error } } }, `${name}: /readyz shows the refused reload`)
+    t.equal(server.certificates.check(), 'unchanged', `${name}: reported once`)
+  }
+  t.equal(failed().length, 2)
+  t.equal(await metricValue(metrics, 'ephemeral_guard_certificate_reloads_total', { result: 'failure' }), 2)
+  t.equal(await metricValue(metrics, 'ephemeral_guard_certificate_reloads_total', { result: 'success' }), 0)
+  t.equal(await metricValue(metrics, 'ephemeral_guard_certificate_expiry_timestamp_seconds', { certificate: 'serving' }),
+    Math.floor(new Date(new X509Certificate(a.cert).validTo).getTime() / 1000), 'the expiry metric is still the serving certificate\'s')
+  const b = await rotated
+  volume.publish({ 'tls.crt': b.cert, 'tls.key': b.key })
+  server.certificates.check()
+  t.equal(server.certificates.check(), 'reloaded', 'a valid pair is taken after refused ones')
+  t.notOk(server.certificates.status().reloadError, 'and clears the error')
+})
+
+/** A secure-context target that records what it is given, for reloader tests without a server. */
+const recorder = () => {
+  const set: SecureContextOptions[] = []
+  return { set, target: { setSecureContext: (o: SecureContextOptions) => { set.push(o) } } }
+}
+
+t.test('a certificate issued ahead of this clock is taken once it is valid, without a change of files', async (t) => {
+  const a = await testCertificates()
+  const future = await notYetValid
+  const volume = secretVolume({ 'tls.crt': a.cert, 'tls.key': a.key })
+  const files = { certFile: volume.path('tls.crt'), keyFile: volume.path('tls.key') }
+  const sink = logSink()
+  let now = new Date()
+  const { set, target } = recorder()
+  const reloader = new CertificateReloader(target, files, loadTlsMaterial(files), createLogger({ destination: sink.stream }), () => now)
+  const events: string[] = []
+  reloader.onReload((e) => events.push(e.result))
+  volume.publish({ 'tls.crt': future.cert, 'tls.key': future.key })
+  t.equal(reloader.check(), 'pending')
+  t.equal(reloader.check(), 'invalid')
+  t.equal(reloader.check(), 'unchanged', 'still not valid: quiet')
+  t.equal(set.length, 0, 'the server context was not touched')
+  now = new Date(Date.now() + 2 * DAY_MS)
+  t.equal(reloader.check(), 'reloaded', 'valid now: taken')
+  t.equal(set.length, 1)
+  t.equal(reloader.material.certificate.serialNumber, new X509Certificate(future.cert).serialNumber)
+  t.equal(reloader.check(), 'unchanged')
+  t.same(events, ['failure', 'success'])
+  now = new Date(Date.now() + 40 * DAY_MS)
+  t.equal(reloader.check(), 'unchanged', 'the serving certificate expiring is not a reload (doctor and the expiry metric tell)')
+})
+
+t.test('certificate files: a change is taken only when two reads a poll apart agree (same rule as the policy)', async (t) => {
+  const a = await testCertificates()
+  const b = await rotated
+  const dir = mkdtempSync(join(tmpdir(), 'eg-tls-'))
+  const files = { certFile: join(dir, 'tls.crt'), keyFile: join(dir, 'tls.key') }
+  writeFileSync(files.certFile, a.cert)
+  writeFileSync(files.keyFile, a.key)
+  const sink = logSink()
+  const { set, target } = recorder()
+  const reloader = new CertificateReloader(target, files, loadTlsMaterial(files), createLogger({ destination: sink.stream }))
+  // Files rewritten in place, one after the other: the first poll sees the new certificate with the old key.
+  writeFileSync(files.certFile, b.cert)
+  t.equal(reloader.check(), 'pending', 'a changed read: only noted')
+  writeFileSync(files.keyFile, b.key)
+  t.equal(reloader.check(), 'pending', 'changed again: only noted')
+  t.same(sink.records.filter((r) => r.level === 'error'), [], 'the mismatched pair was never judged, so nothing failed')
+  t.equal(set.length, 0)
+  t.equal(reloader.check(), 'reloaded', 'the same content on the next poll: taken')
+  t.equal(reloader.material.certificate.serialNumber, new X509Certificate(b.cert).serialNumber)
+  writeFileSync(files.certFile, a.cert)
+  t.equal(reloader.check(), 'pending')
+  writeFileSync(files.certFile, b.cert)
+  t.equal(reloader.check(), 'unchanged', 'back to the content in use before a change was confirmed')
+  rmSync(files.keyFile)
+  t.equal(reloader.check(), 'invalid', 'a read failure is reported at once')
+  t.match(reloader.status(), { reloadError: { error: /cannot read the private key/ } })
+  writeFileSync(files.keyFile, b.key)
+  t.equal(reloader.check(), 'unchanged', 'the files are back as they were')
+  t.notOk(reloader.status().reloadError, 'and the error is cleared')
 })

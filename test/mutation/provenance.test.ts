@@ -1,0 +1,119 @@
+// Issue 12 finding 8: the EPHEMERAL_GUARD_ variables belong to ephemeral-guard. The mutating webhook
+// overwrites them all; the validating webhook denies forged provenance. Every decision on a fixed clock.
+import t from 'tap'
+import fastJsonPatch from 'fast-json-patch'
+import { admit, type AdmitContext } from '../../src/admission/handler.js'
+import { decodeReview } from '../../src/admission/decode.js'
+import { auditPod } from '../../src/audit/evaluate.js'
+import type { AdmissionReview, JsonObject, JsonValue } from '../../src/kube/types.js'
+import { parsePolicy } from '../../src/policy/load.js'
+import { debugContainer, review } from '../support/reviews.js'
+
+const { applyPatch, deepClone } = fastJsonPatch
+type Operation = Parameters<typeof applyPatch>[1][number]
+type Review = ReturnType<typeof review>
+
+const NOW = new Date('2026-11-27T03:04:05Z')
+const at = (offsetS: number): string => new Date(NOW.getTime() + offsetS * 1000).toISOString().replace(/\.000Z$/, 'Z')
+const clock = (offsetS = 0): AdmitContext => ({ now: () => new Date(NOW.getTime() + offsetS * 1000) })
+const loaded = parsePolicy('apiVersion: ephemeral-guard.dev/v1alpha1\nkind: EphemeralContainerPolicy\nmetadata: {name: m}\nspec:\n  mutations: {imagePullPolicy: preserve, provenance: {enabled: true}}\n', 'm.yaml')
+const PROV = loaded.policy
+const USER = 'alice@example.com'
+
+const decide = (r: AdmissionReview, webhook: 'validate' | 'mutate', context: AdmitContext) =>
+  admit(decodeReview(JSON.parse(JSON.stringify(r))), webhook, PROV, context).review.response!
+const withEnv = (env: JsonObject[]): Review => review({ added: [debugContainer({ env })], username: USER })
+
+function mutated(r: Review, context: AdmitContext): Review {
+  const res = decide(r, 'mutate', context)
+  const ops = res.patch === undefined ? [] : JSON.parse(Buffer.from(res.patch, 'base64').toString('utf8')) as Operation[]
+  const next = deepClone(r) as Review
+  next.request.object = applyPatch(next.request.object, ops, true, false).newDocument as JsonValue
+  return next
+}
+const envAfter = (r: Review): JsonObject[] => {
+  const spec = (r.request.object as JsonObject)['spec'] as JsonObject
+  return ((spec['ephemeralContainers'] as JsonObject[])[0]!['env'] ?? []) as JsonObject[]
+}
+const owned = (b: string = USER, a: string = at(0)): JsonObject[] => [
+  { name: 'EPHEMERAL_GUARD_REQUESTED_BY', value: b },
+  { name: 'EPHEMERAL_GUARD_REQUESTED_AT', value: a },
+  { name: 'EPHEMERAL_GUARD_POLICY', value: `m@${PROV.hash}` },
+]
+
+t.test('mutation: a forged future EPHEMERAL_GUARD_REQUESTED_AT is overwritten with the time of the request', async (t) => {
+  const r = withEnv([{ name: 'DEBUG_TICKET', value: 'INC-1' }, { name: 'EPHEMERAL_GUARD_REQUESTED_AT', value: '2099-01-01T00:00:00Z' }])
+  const out = mutated(r, clock())
+  t.same(envAfter(out), [
+    { name: 'DEBUG_TICKET', value: 'INC-1' },
+    { name: 'EPHEMERAL_GUARD_REQUESTED_AT', value: at(0) },
+    { name: 'EPHEMERAL_GUARD_REQUESTED_BY', value: USER },
+    { name: 'EPHEMERAL_GUARD_POLICY', value: `m@${PROV.hash}` },
+  ])
+  t.equal(decide(r, 'mutate', clock()).auditAnnotations?.['requested-at'], at(0), 'the audit annotation tells the true time')
+})
+
+t.test('mutation: owns every EPHEMERAL_GUARD_ variable', async (t) => {
+  const cases: Array<[string, JsonObject[], JsonObject[]]> = [
+    ['an unknown name with the prefix is removed', [{ name: 'EPHEMERAL_GUARD_APPROVED', value: 'yes' }, { name: 'A', value: '1' }], [{ name: 'A', value: '1' }, ...owned()]],
+    ['valueFrom on the timestamp is replaced by a value', [{ name: 'EPHEMERAL_GUARD_REQUESTED_AT', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } }],
+      [{ name: 'EPHEMERAL_GUARD_REQUESTED_AT', value: at(0) }, owned()[0]!, owned()[2]!]],
+    ['a forged policy is overwritten', [{ name: 'EPHEMERAL_GUARD_POLICY', value: 'lenient@000000000000' }], [{ name: 'EPHEMERAL_GUARD_POLICY', value: `m@${PROV.hash}` }, ...owned().slice(0, 2)]],
+    ['every entry of an owned name is overwritten', [{ name: 'EPHEMERAL_GUARD_REQUESTED_AT', value: '2099-01-01T00:00:00Z' }, { name: 'EPHEMERAL_GUARD_REQUESTED_AT', value: 'x' }],
+      [{ name: 'EPHEMERAL_GUARD_REQUESTED_AT', value: at(0) }, { name: 'EPHEMERAL_GUARD_REQUESTED_AT', value: at(0) }, owned()[0]!, owned()[2]!]],
+    ['a timestamp 61 s old is replaced', owned(USER, at(-61)), owned()],
+    ['a timestamp 6 s ahead is replaced', owned(USER, at(6)), owned()],
+    ['a timestamp that is no RFC 3339 is replaced', owned(USER, '1764212645'), owned()],
+    ['reinvocation: a timestamp within the window is kept (60 s before)', owned(USER, at(-60)), owned(USER, at(-60))],
+    ['reinvocation: a timestamp within the window is kept (5 s ahead)', owned(USER, at(5)), owned(USER, at(5))],
+  ]
+  for (const [name, env, want] of cases) {
+    const out = mutated(withEnv(env), clock())
+    t.same(envAfter(out), want, name)
+    t.equal(decide(out, 'validate', clock()).allowed, true, `${name}: the mutated container passes validation`)
+    t.equal(decide(out, 'mutate', clock()).patch, undefined, `${name}: a fixed point`)
+  }
+})
+
+t.test('validation: forged provenance is denied (the mutating webhook fails open)', async (t) => {
+  const message = (env: JsonObject[], o = clock()) => decide(withEnv(env), 'validate', o).status?.message
+  t.equal(decide(withEnv(owned()), 'validate', clock()).allowed, true, 'true provenance passes')
+  t.equal(decide(withEnv([]), 'validate', clock()).allowed, true, 'no provenance passes (the mutating webhook may be down)')
+  const denied: Array<[string, JsonObject[], string]> = [
+    ['a future timestamp', owned(USER, '2099-01-01T00:00:00Z'), 'env[1]: Forbidden: EPHEMERAL_GUARD_REQUESTED_AT must be the time of the request'],
+    ['6 s ahead', owned(USER, at(6)), 'env[1]: Forbidden: EPHEMERAL_GUARD_REQUESTED_AT must be the time of the request'],
+    ['61 s old', owned(USER, at(-61)), 'env[1]: Forbidden: EPHEMERAL_GUARD_REQUESTED_AT must be the time of the request'],
+    ['not RFC 3339', owned(USER, '2026-11-27 03:04:05'), 'env[1]: Forbidden: EPHEMERAL_GUARD_REQUESTED_AT must be the time of the request'],
+    ['an impossible date', owned(USER, '2026-02-30T03:04:05Z'), 'env[1]: Forbidden: EPHEMERAL_GUARD_REQUESTED_AT must be the time of the request'],
+    ['an offset an hour off', owned(USER, '2026-11-27T03:04:05+01:00'), 'env[1]: Forbidden: EPHEMERAL_GUARD_REQUESTED_AT must be the time of the request'],
+    ['an impossible hour', owned(USER, '2026-11-27T24:04:05Z'), 'env[1]: Forbidden: EPHEMERAL_GUARD_REQUESTED_AT must be the time of the request'],
+    ['an impossible offset', owned(USER, '2026-11-27T03:04:05+99:99'), 'env[1]: Forbidden: EPHEMERAL_GUARD_REQUESTED_AT must be the time of the request'],
+    ['not a string', [owned()[0]!, { name: 'EPHEMERAL_GUARD_REQUESTED_AT', value: 1764212645 }], 'env[1]: Forbidden: EPHEMERAL_GUARD_REQUESTED_AT must be the time of the request'],
+    ['another requester', owned('mallory'), 'env[0]: Forbidden: EPHEMERAL_GUARD_REQUESTED_BY must be the requester\'s username "alice@example.com"'],
+    ['valueFrom on the timestamp', [{ name: 'EPHEMERAL_GUARD_REQUESTED_AT', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } }], 'env[0]: Forbidden: EPHEMERAL_GUARD_REQUESTED_AT must be a value set by ephemeral-guard, not valueFrom'],
+    ['valueFrom on the policy', [{ name: 'EPHEMERAL_GUARD_POLICY', value: 'm@x', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } }], 'env[0]: Forbidden: EPHEMERAL_GUARD_POLICY must be a value set by ephemeral-guard, not valueFrom'],
+    ['an unknown name with the prefix', [{ name: 'EPHEMERAL_GUARD_APPROVED', value: 'yes' }], 'env[0]: Forbidden: EPHEMERAL_GUARD_APPROVED is not a variable of ephemeral-guard, which reserves the EPHEMERAL_GUARD_ prefix'],
+  ]
+  for (const [name, env, want] of denied) t.match(message(env), `spec.ephemeralContainers[0].${want}`, name)
+  const allowed: Array<[string, JsonObject[]]> = [
+    ['60 s old', owned(USER, at(-60))],
+    ['5 s ahead', owned(USER, at(5))],
+    ['the same instant with an offset', owned(USER, '2026-11-27T04:04:05+01:00')],
+    ['fractional seconds', owned(USER, '2026-11-27T03:04:04.678Z')],
+  ]
+  for (const [name, env] of allowed) t.equal(decide(withEnv(env), 'validate', clock()).allowed, true, name)
+  t.equal(decide(withEnv(owned()), 'validate', clock(61)).allowed, false, 'the window is measured on the clock of the validating webhook')
+  const junk = ['junk' as unknown as JsonObject, { value: 'no name' }]
+  t.same(envAfter(mutated(withEnv(junk), clock())), [...junk, ...owned()], 'the mutation keeps entries that are not named objects')
+  t.notMatch(decide(withEnv([...junk, ...owned()]), 'validate', clock()).status?.message, /rule provenance/, 'and they are left to Kubernetes\' checks')
+})
+
+t.test('audit judges admitted containers without the time window: their timestamps are history', async (t) => {
+  const pod: JsonObject = {
+    metadata: { name: 'shop-1', namespace: 'shop', uid: 'u1' },
+    spec: { containers: [{ name: 'cart', image: 'cart:1' }], ephemeralContainers: [{ ...debugContainer(), env: owned(USER, '2026-01-01T00:00:00Z') }] },
+  }
+  const [found] = auditPod(pod, loaded, { now: NOW })
+  t.equal(found?.requestedAt, '2026-01-01T00:00:00Z')
+  t.same(found?.violations, [], 'no provenance violation for a container admitted long ago')
+})
