@@ -71,9 +71,8 @@ t.test('name globs: * is any run of characters, the rest literal', async (t) => 
   for (const [g, name, want] of cases) t.equal(compileGlob(g)(name), want, `${g} ~ ${name}`)
   t.equal(compileGlobs([])('x'), false, 'no globs match nothing')
   t.equal(compileGlobs(['x', 'y*'])('yz'), true)
-  const started = process.hrtime.bigint()
-  t.equal(compileGlob('*a*a*a*a*a*b')('a'.repeat(100_000)), false)
-  t.ok(Number(process.hrtime.bigint() - started) / 1e6 < 1000, 'hostile input decided at once (no backtracking)')
+  // Hostile input: a backtracking matcher would not finish within the test's timeout; no clock is read.
+  t.equal(compileGlob('*a*a*a*a*a*b')('a'.repeat(100_000)), false, 'hostile input decided')
 })
 
 t.test('LabelSelector semantics', async (t) => {
