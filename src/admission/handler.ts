@@ -1,14 +1,14 @@
 // The admission decision, without HTTP: a pure function of the request and the policy.
 import type { AdmissionRequest, AdmissionReview } from '../kube/types.js'
 import type { Policy } from '../policy.js'
-import type { CheckInput, Mode, Requester, Violation } from '../checks/types.js'
+import type { CheckInput, Mode, ModedViolation, Requester, Violation } from '../checks/types.js'
 import { mutationVerdict } from '../mutation/verdict.js'
 import type { DecodedReview } from './decode.js'
 import { InternalError, WebhookError } from './errors.js'
 import { diffEphemeralContainers } from './new-containers.js'
 import { toPodView } from './pod-view.js'
 import { allowed, boundedWarnings, complete, denied, errored, patched, type Verdict } from './respond.js'
-import { formatViolation, orderViolations } from './violations.js'
+import { formatViolation, orderViolations, sortViolations } from './violations.js'
 
 export type Webhook = 'validate' | 'mutate'
 
@@ -72,17 +72,33 @@ function auditAnnotations(violations: readonly Violation[]): Record<string, stri
   return out
 }
 
-/** Every violation of the policy's checks, in message order, with the mode of the check that found it. */
-export function evaluate(policy: Policy, input: CheckInput): { violations: Violation[]; modeOf: (v: Violation) => Mode | undefined } {
-  const found: Violation[] = []
-  const modes = new Map<Violation, Mode>()
+/** What the policy's checks found in one request. */
+export interface Evaluation {
+  /** Every violation, with the mode of the check that found it, in check order: decisions read these. */
+  readonly found: readonly ModedViolation[]
+  /** The same for display: in message order, without what another of a mode at least as strong says. */
+  readonly shown: readonly ModedViolation[]
+}
+
+/** Runs every check of the policy; enforcement is decided per rule from `found`, never from `shown`. */
+export function evaluate(policy: Policy, input: CheckInput): Evaluation {
+  const found: ModedViolation[] = []
   for (const check of policy.checks) {
-    for (const v of check.run(input)) {
-      found.push(v)
-      modes.set(v, check.mode)
-    }
+    for (const v of check.run(input)) found.push({ ...v, mode: check.mode })
   }
-  return { violations: orderViolations(found), modeOf: (v) => modes.get(v) }
+  return { found, shown: orderViolations(found) }
+}
+
+/** Rules violated, in message order, each once, with their modes. */
+function rulesOf(found: readonly ModedViolation[]): { rules: string[]; modes: Mode[] } {
+  const rules: string[] = []
+  const modes: Mode[] = []
+  for (const v of sortViolations(found)) {
+    if (rules.includes(v.rule)) continue
+    rules.push(v.rule)
+    modes.push(v.mode)
+  }
+  return { rules, modes }
 }
 
 function verdictFor(request: AdmissionRequest, webhook: Webhook, policy: Policy, context: AdmitContext): { verdict: Verdict; summary: DecisionSummary } {
@@ -98,32 +114,28 @@ function verdictFor(request: AdmissionRequest, webhook: Webhook, policy: Policy,
 
   const { added, removed, changed } = diffEphemeralContainers(pod, oldPod)
   const input = { pod, oldPod, added, removed, changed, requester }
-  const { violations, modeOf } = evaluate(policy, input)
-  const inMode = (mode: Mode) => violations.filter((v) => modeOf(v) === mode)
+  const { found, shown } = evaluate(policy, input)
+  const { rules, modes } = rulesOf(found)
+  // Decided per rule, from every violation of an enforce-mode check; `shown` only words the answer.
+  const denies = found.some((v) => v.mode === 'enforce')
+  const inMode = (mode: Mode) => shown.filter((v) => v.mode === mode)
   const enforced = inMode('enforce')
-  const rules: string[] = []
-  const modes: Mode[] = []
-  for (const v of violations) {
-    if (rules.includes(v.rule)) continue
-    rules.push(v.rule)
-    modes.push(modeOf(v)!)
-  }
 
   if (webhook === 'mutate') {
     // Denial is the validating webhook's job; here violations no mutation fixes become warnings.
-    const enforcedIn = (i: CheckInput): Violation[] => { const r = evaluate(policy, i); return r.violations.filter((v) => r.modeOf(v) === 'enforce') }
+    const enforcedIn = (i: CheckInput): Violation[] => evaluate(policy, i).shown.filter((v) => v.mode === 'enforce')
     const verdict = mutationVerdict(input, policy, context, enforced, enforcedIn)
     return { verdict, summary: { outcome: verdict.patch ? 'patched' : 'allowed', rules, modes } }
   }
   const warnings = inMode('warn').map(formatViolation)
   const audit = auditAnnotations(inMode('audit'))
-  const base = enforced.length > 0 ? denied(enforced, request.name ?? pod.name) : allowed()
+  const base = denies ? denied(enforced, request.name ?? pod.name) : allowed()
   const verdict: Verdict = {
     ...base,
     ...(warnings.length > 0 ? { warnings: boundedWarnings(warnings) } : {}),
     ...(audit ? { auditAnnotations: audit } : {}),
   }
-  return { verdict, summary: { outcome: enforced.length > 0 ? 'denied' : 'allowed', rules, modes } }
+  return { verdict, summary: { outcome: denies ? 'denied' : 'allowed', rules, modes } }
 }
 
 /**
