@@ -2,12 +2,13 @@
 // (images, securityContext, targets, env, volume mounts), the admin's custom schema over the
 // evaluation document, and the few checks a schema cannot express (who asks, how many containers).
 import type { Ajv2020 } from 'ajv/dist/2020.js'
-import type { JsonValue } from '../kube/types.js'
+import { isJsonObject, type JsonValue } from '../kube/types.js'
 import { kubernetesChecks } from '../checks/index.js'
 import { schemaCheck } from '../checks/schema-check.js'
 import type { AddedContainer, Check, CheckInput, FieldErrorType, Mode, Requester, Violation } from '../checks/types.js'
 import { ERROR_ANNOTATION } from '../schemas.js'
 import { compileGlob, compileGlobs, type NameMatcher } from './glob.js'
+import { safeRegExp } from './safe-regex.js'
 import { compileSelector } from './selector.js'
 import { provenanceCheck } from '../mutation/provenance.js'
 import { DEFAULT_PULL_POLICY } from '../mutation/pull-policy.js'
@@ -94,24 +95,14 @@ function containerSchema(rule: RuleDocument): Schema {
   }
 
   const env = rule.env
-  if (env?.forbidSecretRefs || (env?.require?.length ?? 0) > 0) {
+  if (env?.forbidSecretRefs) {
+    // env.require is judged in code (envRequireCheck): what counts is the last entry of a name.
     const secret = e('Forbidden', 'secrets may not be read into debug containers')
-    const envSchema: Schema = { type: env?.require?.length ? 'array' : ['array', 'null'], [A]: {} }
-    if (env?.forbidSecretRefs) {
-      envSchema['items'] = { type: 'object', properties: { valueFrom: { type: ['object', 'null'], properties: { secretKeyRef: { type: 'null', [A]: { type: secret } } } } } }
-      properties['envFrom'] = { type: ['array', 'null'], items: { type: 'object', properties: { secretRef: { type: 'null', [A]: { type: secret } } } } }
+    properties['env'] = {
+      type: ['array', 'null'],
+      items: { type: 'object', properties: { valueFrom: { type: ['object', 'null'], properties: { secretKeyRef: { type: 'null', [A]: { type: secret } } } } } },
     }
-    if (env?.require?.length) {
-      const wants = env.require.map((q) => `${q.name}${q.pattern ? ` matching ${q.pattern}` : ''}`)
-      envSchema['allOf'] = env.require.map((q, i) => ({
-        contains: { type: 'object', required: ['name', 'value'], properties: { name: { const: q.name }, value: { type: 'string', ...(q.pattern ? { pattern: q.pattern } : {}) } } },
-        [A]: { contains: e('Required', `must set ${wants[i]!}`) },
-      }))
-      ;(envSchema[A] as Record<string, unknown>)['type'] = e('Required', `must set ${wants.join(', ')}`)
-      required.push('env')
-      annotations['required:env'] = e('Required', `must set ${wants.join(', ')}`)
-    }
-    properties['env'] = envSchema
+    properties['envFrom'] = { type: ['array', 'null'], items: { type: 'object', properties: { secretRef: { type: 'null', [A]: { type: secret } } } } }
   }
 
   const allow = rule.volumeMounts?.allow
@@ -124,6 +115,40 @@ function containerSchema(rule: RuleDocument): Schema {
   }
 
   return { type: 'object', properties, ...(required.length > 0 ? { required } : {}), [A]: annotations }
+}
+
+type ContainerCheck = { describe: string; run: (added: AddedContainer, input: CheckInput) => Violation[] }
+
+/**
+ * env.require, judged on what the container will see: the kubelet applies env entries in order, so
+ * the last entry of a name wins, and a later valueFrom replaces an earlier plain value. A required
+ * name passes only when its last entry sets a plain `value` (matching the pattern, if any). A value
+ * holding a `$(VAR)` reference is expanded by the kubelet into something not judged here, so it never
+ * matches a pattern.
+ */
+function envRequireCheck(rule: RuleDocument): ContainerCheck | undefined {
+  const wanted = rule.env?.require ?? []
+  if (wanted.length === 0) return undefined
+  const compiled = wanted.map((q) => ({ name: q.name, want: `${q.name}${q.pattern ? ` matching ${q.pattern}` : ''}`, re: q.pattern === undefined ? undefined : safeRegExp(q.pattern, 'u') }))
+  const violation = (input: CheckInput, index: number, detail: string): Violation =>
+    ({ origin: 'policy', rule: rule.name, field: `${input.pod.listField}[${index}].env`, type: 'Required', detail, containerIndex: index })
+  return {
+    describe: `env.require: the last env entry named ${compiled.map((c) => c.want).join(', ')} sets a plain value (the kubelet uses the last entry of a name)`,
+    run: ({ index, value }, input) => {
+      const env = isJsonObject(value) ? value['env'] : undefined
+      if (!Array.isArray(env)) return [violation(input, index, `must set ${compiled.map((c) => c.want).join(', ')}`)]
+      const last = new Map<string, JsonValue>()
+      for (const entry of env) if (isJsonObject(entry) && typeof entry['name'] === 'string') last.set(entry['name'], entry)
+      const out: Violation[] = []
+      for (const c of compiled) {
+        const entry = last.get(c.name)
+        const v = isJsonObject(entry) && (entry['valueFrom'] === undefined || entry['valueFrom'] === null) ? entry['value'] : undefined
+        const ok = typeof v === 'string' && (c.re === undefined || (!v.includes('$(') && c.re.test(v)))
+        if (!ok) out.push(violation(input, index, `must set ${c.want}`))
+      }
+      return out
+    },
+  }
 }
 
 function compileMatch(match: RuleDocument['match'] = {}): (input: CheckInput) => boolean {
@@ -198,13 +223,19 @@ export function compileRule(rule: RuleDocument, defaultMode: Mode, ajv: Ajv2020)
     containerPointer: '/container',
   })
   const pods = podChecks(rule)
+  const perContainer = [envRequireCheck(rule)].filter((c): c is ContainerCheck => c !== undefined)
   const check: Check = {
     id: rule.name,
     origin: 'policy',
     mode,
     run: (input) => {
       if (input.added.length === 0 || !matches(input)) return []
-      return [...(containers?.run(input) ?? []), ...(custom?.run(input) ?? []), ...pods.flatMap((p) => p.run(input))]
+      return [
+        ...(containers?.run(input) ?? []),
+        ...perContainer.flatMap((c) => input.added.flatMap((a) => c.run(a, input))),
+        ...(custom?.run(input) ?? []),
+        ...pods.flatMap((p) => p.run(input)),
+      ]
     },
   }
   return {
@@ -214,7 +245,7 @@ export function compileRule(rule: RuleDocument, defaultMode: Mode, ajv: Ajv2020)
       mode,
       ...(rule.match ? { match: rule.match } : {}),
       containerSchema: schema,
-      podChecks: pods.map((p) => p.describe),
+      podChecks: [...perContainer, ...pods].map((p) => p.describe),
       ...(rule.schema === undefined ? {} : { customSchema: rule.schema }),
     },
   }
