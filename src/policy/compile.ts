@@ -105,13 +105,16 @@ function containerSchema(rule: RuleDocument): Schema {
     properties['envFrom'] = { type: ['array', 'null'], items: { type: 'object', properties: { secretRef: { type: 'null', [A]: { type: secret } } } } }
   }
 
+  // The allow-list covers every way a container names a pod volume: volumeMounts and, for raw block
+  // volumes, volumeDevices.
   const allow = rule.volumeMounts?.allow
   if (allow) {
-    const detail = `volume {value} may not be mounted; allowed: ${quotedList(allow)}`
-    properties['volumeMounts'] = {
+    const names = (detail: string): Schema => ({
       type: ['array', 'null'],
       items: { type: 'object', properties: { name: allow.length > 0 ? { enum: allow, [A]: { enum: e('Forbidden', detail) } } : { not: {}, [A]: { not: e('Forbidden', detail) } } } },
-    }
+    })
+    properties['volumeMounts'] = names(`volume {value} may not be mounted; allowed: ${quotedList(allow)}`)
+    properties['volumeDevices'] = names(`volume {value} may not be attached as a device; allowed: ${quotedList(allow)}`)
   }
 
   return { type: 'object', properties, ...(required.length > 0 ? { required } : {}), [A]: annotations }
