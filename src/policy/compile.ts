@@ -170,7 +170,8 @@ function compileMatch(match: RuleDocument['match'] = {}): (input: CheckInput) =>
     !(excludeUsers?.(q.username) ?? false) &&
     (groups === undefined || q.groups.some(groups)) &&
     !(excludeGroups !== undefined && q.groups.some(excludeGroups)) &&
-    (pods === undefined || pods(pod.labels))
+    // The legacy object carries no labels: the selector is taken to match (compileRule notes it).
+    (pods === undefined || pod.shape === 'EphemeralContainers' || pods(pod.labels))
 }
 
 /** The document a rule's custom `schema` is applied to, once per new container. */
@@ -208,6 +209,8 @@ function podChecks(rule: RuleDocument): Array<{ describe: string; run: (input: C
   return out
 }
 
+const LABELS_UNKNOWN = "the pod's labels are unknown (the legacy EphemeralContainers object carries none), so match.podSelector is taken to match"
+
 export interface CompiledRule { readonly check: Check; readonly view: CompiledRuleView }
 
 export function compileRule(rule: RuleDocument, defaultMode: Mode, ajv: Ajv2020): CompiledRule {
@@ -226,6 +229,8 @@ export function compileRule(rule: RuleDocument, defaultMode: Mode, ajv: Ajv2020)
     containerPointer: '/container',
   })
   const pods = podChecks(rule)
+  const labelsUnknown = (input: CheckInput): Violation =>
+    ({ origin: 'policy', rule: rule.name, field: input.pod.listField, type: 'Forbidden', detail: LABELS_UNKNOWN, containerIndex: -1 })
   const perContainer = [envRequireCheck(rule)].filter((c): c is ContainerCheck => c !== undefined)
   const check: Check = {
     id: rule.name,
@@ -233,12 +238,16 @@ export function compileRule(rule: RuleDocument, defaultMode: Mode, ajv: Ajv2020)
     mode,
     run: (input) => {
       if (input.added.length === 0 || !matches(input)) return []
-      return [
+      const found = [
         ...(containers?.run(input) ?? []),
         ...perContainer.flatMap((c) => input.added.flatMap((a) => c.run(a, input))),
         ...(custom?.run(input) ?? []),
         ...pods.flatMap((p) => p.run(input)),
       ]
+      // Fails closed where the labels the rule needs are unknown (finding 6): judged as if the
+      // selector matched, and a denial says so. No label lookup: the decision stays pure.
+      if (found.length > 0 && rule.match?.podSelector !== undefined && input.pod.shape === 'EphemeralContainers') found.unshift(labelsUnknown(input))
+      return found
     },
   }
   return {
