@@ -32,8 +32,8 @@ interface FieldCover {
   /** Strongest mode of a Kubernetes violation, and of a Kubernetes Required, on the field (-1: none). */
   kubernetes: number
   kubernetesRequired: number
-  /** Per policy rule, the strongest mode of its Required on the field. */
-  required: Map<string, number>
+  /** Per policy rule, the strongest mode of its Required on the field; made when first needed. */
+  required?: Map<string, number>
 }
 
 /**
@@ -49,12 +49,13 @@ export function orderViolations<V extends ModedViolation>(violations: readonly V
   const fields = new Map<string, FieldCover>()
   for (const v of violations) {
     let f = fields.get(v.field)
-    if (f === undefined) fields.set(v.field, f = { kubernetes: -1, kubernetesRequired: -1, required: new Map() })
+    if (f === undefined) fields.set(v.field, f = { kubernetes: -1, kubernetesRequired: -1 })
     const strength = STRENGTH[v.mode]
     if (v.origin === 'kubernetes') {
       f.kubernetes = Math.max(f.kubernetes, strength)
       if (v.type === 'Required') f.kubernetesRequired = Math.max(f.kubernetesRequired, strength)
     } else if (v.type === 'Required') {
+      f.required ??= new Map()
       f.required.set(v.rule, Math.max(f.required.get(v.rule) ?? -1, strength))
     }
   }
@@ -62,9 +63,14 @@ export function orderViolations<V extends ModedViolation>(violations: readonly V
     const f = fields.get(v.field)!
     const strength = STRENGTH[v.mode]
     if (v.origin === 'kubernetes') return v.type !== 'Required' && f.kubernetesRequired >= strength
-    return f.kubernetes >= strength || (v.type !== 'Required' && (f.required.get(v.rule) ?? -1) >= strength)
+    return f.kubernetes >= strength || (v.type !== 'Required' && (f.required?.get(v.rule) ?? -1) >= strength)
   }
   return sortViolations(violations.filter((v) => !hidden(v)))
+}
+
+/** Messages of violations, formatted only as far as they are read. */
+export function* formatted(violations: Iterable<Violation>): Generator<string> {
+  for (const v of violations) yield formatViolation(v)
 }
 
 /**
@@ -80,7 +86,6 @@ export function sortViolations<V extends Violation>(violations: readonly V[]): V
 }
 
 /** One message for all violations, as utilerrors.NewAggregate prints them: `a` or `[a, b]`. */
-export function aggregateMessage(ordered: readonly Violation[]): string {
-  const parts = ordered.map(formatViolation)
+export function aggregateMessage(parts: readonly string[]): string {
   return parts.length === 1 ? parts[0]! : `[${parts.join(', ')}]`
 }

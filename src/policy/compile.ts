@@ -3,6 +3,7 @@
 // evaluation document, and the few checks a schema cannot express (who asks, how many containers).
 import type { Ajv2020 } from 'ajv/dist/2020.js'
 import { isJsonObject, type JsonValue } from '../kube/types.js'
+import { DEFAULT_MAX_NEW_CONTAINERS } from '../admission/limits.js'
 import { kubernetesChecks } from '../checks/index.js'
 import { schemaCheck } from '../checks/schema-check.js'
 import type { AddedContainer, Check, CheckInput, FieldErrorType, Mode, Requester, Violation } from '../checks/types.js'
@@ -309,6 +310,7 @@ export function compilePolicy(doc: PolicyDocument, hash: string, ajv: Ajv2020): 
     exemption: compileExemptions(doc),
     checks: Object.freeze([...kubernetesChecks, ...rules.map((r) => r.check), ...(mutations.provenance ? [provenanceCheck] : [])]),
     mutations,
+    limits: Object.freeze({ maxNewContainers: doc.spec.limits?.maxNewContainers ?? DEFAULT_MAX_NEW_CONTAINERS }),
   })
   return { policy, rules: rules.map((r) => r.view) }
 }
