@@ -60,13 +60,14 @@ export const containerCases: readonly ContainerCase[] = [
   { name: 'a volume device must be a PersistentVolumeClaim or Ephemeral volume', about: 'volume-devices', needsPodSpec: true, added: [debugContainer({ volumeDevices: [{ name: 'data', devicePath: '/dev/xvda' }] })], kubernetes: [at(0, 'volumeDevices[0].name: Invalid value: "data": can only use volume source type of PersistentVolumeClaim or Ephemeral for block mode')], policy: [] },
   { name: 'a volume device must name a pod volume', about: 'volume-devices', needsPodSpec: true, added: [debugContainer({ volumeDevices: [{ name: 'scratch', devicePath: '/dev/xvda' }] })], kubernetes: [at(0, 'volumeDevices[0].name: Not found: "scratch"')], policy: [] },
   {
-    name: 'volume devices need a name and a devicePath without backsteps',
+    name: 'volume devices need a unique name and a devicePath without backsteps',
     about: 'volume-devices',
     needsPodSpec: true,
-    added: [debugContainer({ volumeDevices: [{ name: '', devicePath: '' }, { name: 'x', devicePath: '/dev/../sda' }] })],
+    added: [debugContainer({ volumeDevices: [{ name: 'x', devicePath: '' }, { name: 'x', devicePath: '/dev/../sda' }] })],
     kubernetes: [
-      at(0, 'volumeDevices[0].name: Required value'), at(0, 'volumeDevices[0].devicePath: Required value'),
-      at(0, 'volumeDevices[1].name: Not found: "x"'), at(0, 'volumeDevices[1].devicePath: Invalid value: "/dev/../sda": can not contain backsteps (\'..\')'),
+      at(0, 'volumeDevices[0].name: Not found: "x"'), at(0, 'volumeDevices[0].devicePath: Required value'),
+      at(0, 'volumeDevices[1].name: Invalid value: "x": must be unique'), at(0, 'volumeDevices[1].name: Not found: "x"'),
+      at(0, 'volumeDevices[1].devicePath: Invalid value: "/dev/../sda": can not contain backsteps (\'..\')'),
     ],
     policy: [],
   },
