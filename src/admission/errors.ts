@@ -2,7 +2,7 @@
 // a usable AdmissionReview, or a bug. Each class has a stable code, the HTTP status used when it ends
 // a request outside an AdmissionReview, and the Kubernetes Status reason used inside one.
 
-export type KubernetesReason = 'BadRequest' | 'Forbidden' | 'Invalid' | 'InternalError' | 'RequestEntityTooLarge'
+export type KubernetesReason = 'BadRequest' | 'Forbidden' | 'Invalid' | 'InternalError' | 'RequestEntityTooLarge' | 'Timeout'
 
 export abstract class WebhookError extends Error {
   abstract readonly code: string
@@ -42,6 +42,17 @@ export class UnevaluableObjectError extends WebhookError {
   override readonly name = 'UnevaluableObjectError'
 }
 
+/**
+ * The request's deadline (the API server's `?timeout=`, less a margin) passed while deciding: work
+ * stops at the next checkpoint and the answer is allowed=false. The API server has given up by then.
+ */
+export class DeadlineExceededError extends WebhookError {
+  readonly code = 'WH_ERR_DEADLINE_EXCEEDED'
+  readonly statusCode = 504
+  readonly reason = 'Timeout'
+  override readonly name = 'DeadlineExceededError'
+}
+
 /** Anything else thrown while deciding; answered allowed=false with the uid. */
 export class InternalError extends WebhookError {
   readonly code = 'WH_ERR_INTERNAL'
@@ -50,4 +61,4 @@ export class InternalError extends WebhookError {
   override readonly name = 'InternalError'
 }
 
-export const ERROR_CLASSES = [BadReviewError, BadRequestError, BodyTooLargeError, UnevaluableObjectError, InternalError] as const
+export const ERROR_CLASSES = [BadReviewError, BadRequestError, BodyTooLargeError, UnevaluableObjectError, DeadlineExceededError, InternalError] as const

@@ -1,14 +1,15 @@
 // The admission decision, without HTTP: a pure function of the request and the policy.
 import type { AdmissionRequest, AdmissionReview } from '../kube/types.js'
 import type { Policy } from '../policy.js'
-import type { CheckInput, Mode, Requester, Violation } from '../checks/types.js'
+import type { CheckInput, Mode, ModedViolation, Requester, Violation } from '../checks/types.js'
 import { mutationVerdict } from '../mutation/verdict.js'
 import type { DecodedReview } from './decode.js'
-import { InternalError, WebhookError } from './errors.js'
+import { DeadlineExceededError, InternalError, WebhookError } from './errors.js'
+import { AUDIT_TEXT_MAX_BYTES, clip, countValues, DEFAULT_MAX_NEW_CONTAINERS, jsonBytes, MAX_NEW_CONTAINER_VALUES, MAX_NEW_CONTAINER_VALUES_RULE, MAX_NEW_CONTAINERS_RULE } from './limits.js'
 import { diffEphemeralContainers } from './new-containers.js'
-import { toPodView } from './pod-view.js'
+import { toPodView, type PodView } from './pod-view.js'
 import { allowed, boundedWarnings, complete, denied, errored, patched, type Verdict } from './respond.js'
-import { formatViolation, orderViolations } from './violations.js'
+import { formatted, formatViolation, orderViolations, sortViolations } from './violations.js'
 
 export type Webhook = 'validate' | 'mutate'
 
@@ -32,8 +33,14 @@ export interface DecisionSummary {
 export interface AdmitContext {
   /** Labels of a namespace, from a cache; undefined when unknown. */
   readonly namespaceLabels?: (namespace: string) => Readonly<Record<string, string>> | undefined
-  /** The clock, for provenance timestamps. */
+  /** The clock, for provenance timestamps and the deadline. */
   readonly now?: () => Date
+  /**
+   * When the answer is due, in milliseconds of that clock (server/app.ts: the API server's
+   * `?timeout=` less a margin). Checked between steps and checks; once passed, work stops and the
+   * request is refused with a DeadlineExceededError. Undefined: no deadline.
+   */
+  readonly deadline?: number
 }
 
 export interface Decision {
@@ -60,29 +67,78 @@ function requesterOf(request: AdmissionRequest, namespace: string): Requester {
 /**
  * Audit-mode violations as auditAnnotations, one key per rule (the API server stores them as
  * `<webhook name>/<rule>`; rule names are DNS-1123 labels, so the keys are valid qualified names).
+ * Each value is clipped to AUDIT_VALUE_MAX and all of them to AUDIT_TEXT_MAX_BYTES; a full value
+ * formats no more messages.
  */
 function auditAnnotations(violations: readonly Violation[]): Record<string, string> | undefined {
   if (violations.length === 0) return undefined
-  const out: Record<string, string> = {}
+  const values = new Map<string, string>()
+  const full = new Set<string>()
   for (const v of violations) {
+    if (full.has(v.rule)) continue
+    const before = values.get(v.rule)
     const message = formatViolation(v)
-    const value = out[v.rule] === undefined ? message : `${out[v.rule]}; ${message}`
-    out[v.rule] = value.length > AUDIT_VALUE_MAX ? `${value.slice(0, AUDIT_VALUE_MAX - 1)}…` : value
+    const value = clip(before === undefined ? message : `${before}; ${message}`, AUDIT_VALUE_MAX)
+    if (value.endsWith('…')) full.add(v.rule)
+    values.set(v.rule, value)
+  }
+  // As many rules as fit, in message order (each is still in the decision log line).
+  const out: Record<string, string> = {}
+  let total = 0
+  for (const [rule, value] of values) {
+    total += jsonBytes(rule) + jsonBytes(value) + 2
+    if (total > AUDIT_TEXT_MAX_BYTES) break
+    out[rule] = value
   }
   return out
 }
 
-/** Every violation of the policy's checks, in message order, with the mode of the check that found it. */
-export function evaluate(policy: Policy, input: CheckInput): { violations: Violation[]; modeOf: (v: Violation) => Mode | undefined } {
-  const found: Violation[] = []
-  const modes = new Map<Violation, Mode>()
+/** What the policy's checks found in one request. */
+export interface Evaluation {
+  /** Every violation, with the mode of the check that found it, in check order: decisions read these. */
+  readonly found: readonly ModedViolation[]
+  /** The same for display: in message order, without what another of a mode at least as strong says. */
+  readonly shown: readonly ModedViolation[]
+}
+
+/**
+ * Runs every check of the policy; enforcement is decided per rule from `found`, never from `shown`.
+ * `checkpoint` runs before each check and may throw to stop the work (the deadline).
+ */
+export function evaluate(policy: Policy, input: CheckInput, checkpoint: () => void = () => {}): Evaluation {
+  const found: ModedViolation[] = []
   for (const check of policy.checks) {
-    for (const v of check.run(input)) {
-      found.push(v)
-      modes.set(v, check.mode)
-    }
+    checkpoint()
+    for (const v of check.run(input)) found.push({ ...v, mode: check.mode })
   }
-  return { violations: orderViolations(found), modeOf: (v) => modes.get(v) }
+  return { found, shown: orderViolations(found) }
+}
+
+/** Throws DeadlineExceededError once the context's deadline has passed. */
+function deadlineCheck(context: AdmitContext): () => void {
+  const { deadline } = context
+  if (deadline === undefined) return () => {}
+  return () => {
+    const now = (context.now?.() ?? new Date()).getTime()
+    if (now >= deadline) throw new DeadlineExceededError(`the request's deadline passed ${now - deadline} ms ago while deciding; work stopped and the request is refused`)
+  }
+}
+
+/** A request denied before any container is judged: too many new containers, or too large ones. */
+function tooLarge(rule: string, pod: PodView, detail: string): ModedViolation {
+  return { origin: 'policy', rule, mode: 'enforce', field: pod.listField, type: 'Forbidden', containerIndex: -1, detail }
+}
+
+/** Rules violated, in message order, each once, with their modes. */
+function rulesOf(found: readonly ModedViolation[]): { rules: string[]; modes: Mode[] } {
+  const rules: string[] = []
+  const modes: Mode[] = []
+  for (const v of sortViolations(found)) {
+    if (rules.includes(v.rule)) continue
+    rules.push(v.rule)
+    modes.push(v.mode)
+  }
+  return { rules, modes }
 }
 
 function verdictFor(request: AdmissionRequest, webhook: Webhook, policy: Policy, context: AdmitContext): { verdict: Verdict; summary: DecisionSummary } {
@@ -96,34 +152,48 @@ function verdictFor(request: AdmissionRequest, webhook: Webhook, policy: Policy,
   const exempt = policy.exemption(requester)
   if (exempt !== undefined) return { verdict: allowed(), summary: { outcome: 'exempt', rules: [], modes: [], note: exempt } }
 
+  const checkpoint = deadlineCheck(context)
+  checkpoint()
   const { added, removed, changed } = diffEphemeralContainers(pod, oldPod)
-  const input = { pod, oldPod, added, removed, changed, requester, now: context.now?.() ?? new Date() }
-  const { violations, modeOf } = evaluate(policy, input)
-  const inMode = (mode: Mode) => violations.filter((v) => modeOf(v) === mode)
-  const enforced = inMode('enforce')
-  const rules: string[] = []
-  const modes: Mode[] = []
-  for (const v of violations) {
-    if (rules.includes(v.rule)) continue
-    rules.push(v.rule)
-    modes.push(modeOf(v)!)
+  // Bounded work (finding 2): beyond these, not one container is judged. A 403 under a policy rule:
+  // Kubernetes admits such requests.
+  const max = policy.limits?.maxNewContainers ?? DEFAULT_MAX_NEW_CONTAINERS
+  const values = added.length > max ? 0 : countValues(added.map((a) => a.value), MAX_NEW_CONTAINER_VALUES)
+  const over = added.length > max
+    ? tooLarge(MAX_NEW_CONTAINERS_RULE, pod, `at most ${max} new ephemeral containers per request; this request adds ${added.length}, none of them judged`)
+    : values > MAX_NEW_CONTAINER_VALUES
+      ? tooLarge(MAX_NEW_CONTAINER_VALUES_RULE, pod, `at most ${MAX_NEW_CONTAINER_VALUES} JSON values in the new ephemeral containers of a request; this request has more, none of them judged`)
+      : undefined
+  if (over !== undefined) {
+    const summary: DecisionSummary = { outcome: 'denied', rules: [over.rule], modes: ['enforce'] }
+    if (webhook === 'mutate') return { verdict: allowed([formatViolation(over)]), summary: { ...summary, outcome: 'allowed' } }
+    return { verdict: denied([over], request.name ?? pod.name), summary }
   }
+  const input = { pod, oldPod, added, removed, changed, requester, now: context.now?.() ?? new Date() }
+  const { found, shown } = evaluate(policy, input, checkpoint)
+  const { rules, modes } = rulesOf(found)
+  // Decided per rule, from every violation of an enforce-mode check; `shown` only words the answer.
+  const denies = found.some((v) => v.mode === 'enforce')
+  const inMode = (mode: Mode) => shown.filter((v) => v.mode === mode)
+  const enforced = inMode('enforce')
 
   if (webhook === 'mutate') {
     // Denial is the validating webhook's job; here violations no mutation fixes become warnings.
-    const enforcedIn = (i: CheckInput): Violation[] => { const r = evaluate(policy, i); return r.violations.filter((v) => r.modeOf(v) === 'enforce') }
+    const enforcedIn = (i: CheckInput): Violation[] => evaluate(policy, i, checkpoint).shown.filter((v) => v.mode === 'enforce')
+    checkpoint()
     const verdict = mutationVerdict(input, policy, context, enforced, enforcedIn)
     return { verdict, summary: { outcome: verdict.patch ? 'patched' : 'allowed', rules, modes } }
   }
-  const warnings = inMode('warn').map(formatViolation)
+  checkpoint()
+  const warnings = boundedWarnings(formatted(inMode('warn')))
   const audit = auditAnnotations(inMode('audit'))
-  const base = enforced.length > 0 ? denied(enforced, request.name ?? pod.name) : allowed()
+  const base = denies ? denied(enforced, request.name ?? pod.name) : allowed()
   const verdict: Verdict = {
     ...base,
-    ...(warnings.length > 0 ? { warnings: boundedWarnings(warnings) } : {}),
+    ...(warnings.length > 0 ? { warnings } : {}),
     ...(audit ? { auditAnnotations: audit } : {}),
   }
-  return { verdict, summary: { outcome: enforced.length > 0 ? 'denied' : 'allowed', rules, modes } }
+  return { verdict, summary: { outcome: denies ? 'denied' : 'allowed', rules, modes } }
 }
 
 /**

@@ -19,6 +19,8 @@ export interface PodView {
   readonly initContainerNames: ReadonlySet<string> | undefined
   /** Names of spec.volumes; undefined for the legacy shape. */
   readonly volumeNames: ReadonlySet<string> | undefined
+  /** Names of the volumes a volumeDevices entry may use (persistentVolumeClaim or ephemeral); undefined for the legacy shape. */
+  readonly blockVolumeNames: ReadonlySet<string> | undefined
   readonly ephemeralContainers: readonly JsonValue[]
   /** Field path of the list in Kubernetes' messages. */
   readonly listField: 'spec.ephemeralContainers' | 'ephemeralContainers'
@@ -54,6 +56,16 @@ function names(v: JsonValue | undefined, which: string, path: string): ReadonlyS
   return out
 }
 
+/** Volumes with a persistentVolumeClaim or ephemeral source: isMatchedDevice's isPVC in validation.go. */
+function blockVolumes(v: JsonValue | undefined, which: string): ReadonlySet<string> {
+  const out = new Set<string>()
+  for (const c of list(v, which, 'spec.volumes')) {
+    if (!isJsonObject(c) || typeof c['name'] !== 'string') continue
+    if (isJsonObject(c['persistentVolumeClaim']) || isJsonObject(c['ephemeral'])) out.add(c['name'])
+  }
+  return out
+}
+
 // Error messages are built only when thrown: this runs twice per request.
 /** Narrows request.object or request.oldObject; throws UnevaluableObjectError when it cannot. */
 export function toPodView(object: JsonValue | undefined, which: 'object' | 'oldObject'): PodView {
@@ -74,6 +86,7 @@ export function toPodView(object: JsonValue | undefined, which: 'object' | 'oldO
       containerNames: names(spec['containers'], which, 'spec.containers'),
       initContainerNames: names(spec['initContainers'], which, 'spec.initContainers'),
       volumeNames: names(spec['volumes'], which, 'spec.volumes'),
+      blockVolumeNames: blockVolumes(spec['volumes'], which),
       ephemeralContainers: list(spec['ephemeralContainers'], which, 'spec.ephemeralContainers'),
       listField: 'spec.ephemeralContainers',
       listPointer: '/spec/ephemeralContainers',
@@ -85,6 +98,7 @@ export function toPodView(object: JsonValue | undefined, which: 'object' | 'oldO
       containerNames: undefined,
       initContainerNames: undefined,
       volumeNames: undefined,
+      blockVolumeNames: undefined,
       ephemeralContainers: list(object['ephemeralContainers'], which, 'ephemeralContainers'),
       listField: 'ephemeralContainers',
       listPointer: '/ephemeralContainers',

@@ -1,5 +1,5 @@
 import type { JsonValue } from '../kube/types.js'
-import type { FieldErrorType, Violation } from '../checks/types.js'
+import type { FieldErrorType, Mode, ModedViolation, Violation } from '../checks/types.js'
 
 // field.ErrorType.String() in k8s.io/apimachinery/pkg/util/validation/field/errors.go.
 const TYPE_TEXT: Readonly<Record<FieldErrorType, string>> = {
@@ -25,25 +25,67 @@ export function formatViolation(v: Violation): string {
   return `${v.field}: ${body}`
 }
 
+const STRENGTH: Readonly<Record<Mode, number>> = { enforce: 2, warn: 1, audit: 0 }
+
+/** What the violations on one field can hide: see orderViolations. */
+interface FieldCover {
+  /** Strongest mode of a Kubernetes violation, and of a Kubernetes Required, on the field (-1: none). */
+  kubernetes: number
+  kubernetesRequired: number
+  /** Per policy rule, the strongest mode of its Required on the field; made when first needed. */
+  required?: Map<string, number>
+}
+
+/**
+ * For display only: sorted as sortViolations does, without what another violation on the same field
+ * already says. Kubernetes' words on a field replace the policy's; a Kubernetes Required replaces
+ * Kubernetes' other complaints about the missing field; a policy rule's Required replaces that same
+ * rule's other complaints. A violation is hidden only behind one of a mode at least as strong, so an
+ * enforced violation is never hidden behind a warning or an audit entry; and nothing hides a
+ * Kubernetes Required, so every field with violations keeps one in the strongest mode found there.
+ * Never used to decide: a decision reads every violation of its mode. Linear in the violations.
+ */
+export function orderViolations<V extends ModedViolation>(violations: readonly V[]): V[] {
+  const fields = new Map<string, FieldCover>()
+  for (const v of violations) {
+    let f = fields.get(v.field)
+    if (f === undefined) fields.set(v.field, f = { kubernetes: -1, kubernetesRequired: -1 })
+    const strength = STRENGTH[v.mode]
+    if (v.origin === 'kubernetes') {
+      f.kubernetes = Math.max(f.kubernetes, strength)
+      if (v.type === 'Required') f.kubernetesRequired = Math.max(f.kubernetesRequired, strength)
+    } else if (v.type === 'Required') {
+      f.required ??= new Map()
+      f.required.set(v.rule, Math.max(f.required.get(v.rule) ?? -1, strength))
+    }
+  }
+  const hidden = (v: V): boolean => {
+    const f = fields.get(v.field)!
+    const strength = STRENGTH[v.mode]
+    if (v.origin === 'kubernetes') return v.type !== 'Required' && f.kubernetesRequired >= strength
+    return f.kubernetes >= strength || (v.type !== 'Required' && (f.required?.get(v.rule) ?? -1) >= strength)
+  }
+  return sortViolations(violations.filter((v) => !hidden(v)))
+}
+
+/** Messages of violations, formatted only as far as they are read. */
+export function* formatted(violations: Iterable<Violation>): Generator<string> {
+  for (const v of violations) yield formatViolation(v)
+}
+
 /**
  * Puts violations in the one order every message uses: pod-level first, then by container index,
- * Kubernetes' restrictions before policy, registry order within. Drops what would say one thing twice:
- * other complaints about a field that is missing, and policy complaints about a field Kubernetes refuses.
+ * Kubernetes' restrictions before policy, registry order within.
  */
-export function orderViolations(violations: readonly Violation[]): Violation[] {
-  const required = new Set(violations.filter((v) => v.type === 'Required').map((v) => v.field))
-  const kubernetesFields = new Set(violations.filter((v) => v.origin === 'kubernetes').map((v) => v.field))
-  const kept = violations.filter((v) =>
-    (v.type === 'Required' || !required.has(v.field)) && (v.origin === 'kubernetes' || !kubernetesFields.has(v.field)))
+export function sortViolations<V extends Violation>(violations: readonly V[]): V[] {
   const rank = (v: Violation): number => (v.origin === 'kubernetes' ? 0 : 1)
-  return kept
+  return violations
     .map((v, i) => ({ v, i }))
     .sort((a, b) => a.v.containerIndex - b.v.containerIndex || rank(a.v) - rank(b.v) || a.i - b.i)
     .map(({ v }) => v)
 }
 
 /** One message for all violations, as utilerrors.NewAggregate prints them: `a` or `[a, b]`. */
-export function aggregateMessage(ordered: readonly Violation[]): string {
-  const parts = ordered.map(formatViolation)
+export function aggregateMessage(parts: readonly string[]): string {
   return parts.length === 1 ? parts[0]! : `[${parts.join(', ')}]`
 }

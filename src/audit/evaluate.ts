@@ -174,9 +174,10 @@ export function auditPod(item: JsonObject, policy: AuditPolicy, options: AuditOp
       const oldPod = toPodView(without, 'oldObject')
       const { added, removed, changed } = diffEphemeralContainers(podView, oldPod)
       const input: CheckInput = { pod: podView, oldPod, added, removed, changed, requester }
-      const judged = evaluate(policy.policy, input) // the webhook's own evaluation
-      const violations = judged.violations.map((v) => ({ rule: v.rule, mode: judged.modeOf(v)!, message: formatViolation(v) }))
-      return { ...base, verdict: verdictOf(violations), violations, notes: unappliedRules(policy.rules, requestedBy) }
+      const { found, shown } = evaluate(policy.policy, input) // the webhook's own evaluation
+      const violations = shown.map((v) => ({ rule: v.rule, mode: v.mode, message: formatViolation(v) }))
+      // The verdict from every violation, as the webhook decides; the list as the webhook words it.
+      return { ...base, verdict: verdictOf(found), violations, notes: unappliedRules(policy.rules, requestedBy) }
     } catch (e) {
       // Fails closed: what cannot be evaluated is reported as an error, never as a pass.
       return { ...base, verdict: 'error', violations: [], notes: [`cannot evaluate: ${(e as Error).message}`] }

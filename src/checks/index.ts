@@ -6,6 +6,7 @@ import { staticPod } from './static-pod.js'
 import { targetContainer } from './target-container.js'
 import type { Check } from './types.js'
 import { uniqueNames } from './unique-names.js'
+import { volumeDevices } from './volume-devices.js'
 import { volumeMounts } from './volume-mounts.js'
 
 /** Kubernetes' own restrictions (schemas/kubernetes/), judged first: a 422 in the API server. */
@@ -16,6 +17,7 @@ export const kubernetesChecks: readonly Check[] = assertRegistry([
   uniqueNames,
   targetContainer,
   volumeMounts,
+  volumeDevices,
 ])
 
 /** Fails at start if the registry is malformed: ids must be unique DNS-1123 labels. */

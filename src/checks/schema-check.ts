@@ -80,6 +80,14 @@ export function schemaCheck(o: SchemaCheckOptions): Check {
     mode: o.mode,
     run: (input) => {
       const out: Violation[] = []
+      // Errors of one schema location share their annotation: looked up once per request (per
+      // request only, as `extra` comes from the data).
+      const annotations = new Map<string, ErrorAnnotation | undefined>()
+      const annotation = (error: ErrorObject, extra: string | undefined): ErrorAnnotation | undefined => {
+        const key = extra === undefined ? error.schemaPath : `${error.schemaPath}\u0000${extra}`
+        if (!annotations.has(key)) annotations.set(key, annotationFor(o.schema, error, extra))
+        return annotations.get(key)
+      }
       for (const added of input.added) {
         const doc = o.documentOf ? o.documentOf(added, input) : added.value
         if (o.validate(doc)) continue
@@ -91,7 +99,7 @@ export function schemaCheck(o: SchemaCheckOptions): Check {
             : error.keyword === 'additionalProperties' ? (error.params as { additionalProperty: string }).additionalProperty
             : undefined
           if (extra !== undefined && inContainer) segments.push(extra)
-          const a = annotationFor(o.schema, error, extra)
+          const a = annotation(error, extra)
           const offending = inContainer ? valueAt(added.value, segments) : undefined
           const where = inContainer ? '' : `${error.instancePath || '/'} `
           const detail = (a ? a.detail ?? '' : `${where}${error.message ?? 'is not valid'}`)

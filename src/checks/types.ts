@@ -24,6 +24,14 @@ export interface Violation {
   readonly containerIndex: number
 }
 
+/**
+ * A violation with the mode of the check that found it. Decisions are made from these, rule by rule:
+ * a violation never loses its mode, and never its effect, because another rule reports on its field.
+ */
+export interface ModedViolation extends Violation {
+  readonly mode: Mode
+}
+
 /** An ephemeral container present in object but not (by name) in oldObject. */
 export interface AddedContainer {
   /** Position in object's ephemeralContainers: field paths and patch paths use it. */

@@ -2,8 +2,8 @@
 // fix (the checks run again on the mutated containers, so a violation the mutation fixed is not
 // reported) and for a Pod Security level the container will not pass, and provenance audit annotations.
 import type { AdmitContext } from '../admission/handler.js'
+import { formatted } from '../admission/violations.js'
 import { patched, type Verdict } from '../admission/respond.js'
-import { formatViolation } from '../admission/violations.js'
 import type { CheckInput, Violation } from '../checks/types.js'
 import type { Policy } from '../policy/types.js'
 import { compileMutations } from '../policy/compile.js'
@@ -46,7 +46,7 @@ export function mutationVerdict(
       added: added.map((a) => ({ index: a.index, value: list[a.index]! })),
     })
   }
-  const verdict = patched(result.ops, [...remaining.map(formatViolation), ...result.warnings])
+  const verdict = patched(result.ops, (function* () { yield* formatted(remaining); yield* result.warnings })())
   if (provenance === undefined || added.length === 0) return verdict
   const first = result.containers.get(added[0]!.index)
   return {

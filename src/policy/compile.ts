@@ -2,12 +2,14 @@
 // (images, securityContext, targets, env, volume mounts), the admin's custom schema over the
 // evaluation document, and the few checks a schema cannot express (who asks, how many containers).
 import type { Ajv2020 } from 'ajv/dist/2020.js'
-import type { JsonValue } from '../kube/types.js'
+import { isJsonObject, type JsonValue } from '../kube/types.js'
+import { DEFAULT_MAX_NEW_CONTAINERS } from '../admission/limits.js'
 import { kubernetesChecks } from '../checks/index.js'
 import { schemaCheck } from '../checks/schema-check.js'
 import type { AddedContainer, Check, CheckInput, FieldErrorType, Mode, Requester, Violation } from '../checks/types.js'
 import { ERROR_ANNOTATION } from '../schemas.js'
 import { compileGlob, compileGlobs, type NameMatcher } from './glob.js'
+import { safeRegExp } from './safe-regex.js'
 import { compileSelector } from './selector.js'
 import { provenanceCheck } from '../mutation/provenance.js'
 import { DEFAULT_PULL_POLICY } from '../mutation/pull-policy.js'
@@ -94,36 +96,63 @@ function containerSchema(rule: RuleDocument): Schema {
   }
 
   const env = rule.env
-  if (env?.forbidSecretRefs || (env?.require?.length ?? 0) > 0) {
+  if (env?.forbidSecretRefs) {
+    // env.require is judged in code (envRequireCheck): what counts is the last entry of a name.
     const secret = e('Forbidden', 'secrets may not be read into debug containers')
-    const envSchema: Schema = { type: env?.require?.length ? 'array' : ['array', 'null'], [A]: {} }
-    if (env?.forbidSecretRefs) {
-      envSchema['items'] = { type: 'object', properties: { valueFrom: { type: ['object', 'null'], properties: { secretKeyRef: { type: 'null', [A]: { type: secret } } } } } }
-      properties['envFrom'] = { type: ['array', 'null'], items: { type: 'object', properties: { secretRef: { type: 'null', [A]: { type: secret } } } } }
+    properties['env'] = {
+      type: ['array', 'null'],
+      items: { type: 'object', properties: { valueFrom: { type: ['object', 'null'], properties: { secretKeyRef: { type: 'null', [A]: { type: secret } } } } } },
     }
-    if (env?.require?.length) {
-      const wants = env.require.map((q) => `${q.name}${q.pattern ? ` matching ${q.pattern}` : ''}`)
-      envSchema['allOf'] = env.require.map((q, i) => ({
-        contains: { type: 'object', required: ['name', 'value'], properties: { name: { const: q.name }, value: { type: 'string', ...(q.pattern ? { pattern: q.pattern } : {}) } } },
-        [A]: { contains: e('Required', `must set ${wants[i]!}`) },
-      }))
-      ;(envSchema[A] as Record<string, unknown>)['type'] = e('Required', `must set ${wants.join(', ')}`)
-      required.push('env')
-      annotations['required:env'] = e('Required', `must set ${wants.join(', ')}`)
-    }
-    properties['env'] = envSchema
+    properties['envFrom'] = { type: ['array', 'null'], items: { type: 'object', properties: { secretRef: { type: 'null', [A]: { type: secret } } } } }
   }
 
+  // The allow-list covers every way a container names a pod volume: volumeMounts and, for raw block
+  // volumes, volumeDevices.
   const allow = rule.volumeMounts?.allow
   if (allow) {
-    const detail = `volume {value} may not be mounted; allowed: ${quotedList(allow)}`
-    properties['volumeMounts'] = {
+    const names = (detail: string): Schema => ({
       type: ['array', 'null'],
       items: { type: 'object', properties: { name: allow.length > 0 ? { enum: allow, [A]: { enum: e('Forbidden', detail) } } : { not: {}, [A]: { not: e('Forbidden', detail) } } } },
-    }
+    })
+    properties['volumeMounts'] = names(`volume {value} may not be mounted; allowed: ${quotedList(allow)}`)
+    properties['volumeDevices'] = names(`volume {value} may not be attached as a device; allowed: ${quotedList(allow)}`)
   }
 
   return { type: 'object', properties, ...(required.length > 0 ? { required } : {}), [A]: annotations }
+}
+
+type ContainerCheck = { describe: string; run: (added: AddedContainer, input: CheckInput) => Violation[] }
+
+/**
+ * env.require, judged on what the container will see: the kubelet applies env entries in order, so
+ * the last entry of a name wins, and a later valueFrom replaces an earlier plain value. A required
+ * name passes only when its last entry sets a plain `value` (matching the pattern, if any). A value
+ * holding a `$(VAR)` reference is expanded by the kubelet into something not judged here, so it never
+ * matches a pattern.
+ */
+function envRequireCheck(rule: RuleDocument): ContainerCheck | undefined {
+  const wanted = rule.env?.require ?? []
+  if (wanted.length === 0) return undefined
+  const compiled = wanted.map((q) => ({ name: q.name, want: `${q.name}${q.pattern ? ` matching ${q.pattern}` : ''}`, re: q.pattern === undefined ? undefined : safeRegExp(q.pattern, 'u') }))
+  const violation = (input: CheckInput, index: number, detail: string): Violation =>
+    ({ origin: 'policy', rule: rule.name, field: `${input.pod.listField}[${index}].env`, type: 'Required', detail, containerIndex: index })
+  return {
+    describe: `env.require: the last env entry named ${compiled.map((c) => c.want).join(', ')} sets a plain value (the kubelet uses the last entry of a name)`,
+    run: ({ index, value }, input) => {
+      const env = isJsonObject(value) ? value['env'] : undefined
+      if (!Array.isArray(env)) return [violation(input, index, `must set ${compiled.map((c) => c.want).join(', ')}`)]
+      const last = new Map<string, JsonValue>()
+      for (const entry of env) if (isJsonObject(entry) && typeof entry['name'] === 'string') last.set(entry['name'], entry)
+      const out: Violation[] = []
+      for (const c of compiled) {
+        const entry = last.get(c.name)
+        const v = isJsonObject(entry) && (entry['valueFrom'] === undefined || entry['valueFrom'] === null) ? entry['value'] : undefined
+        const ok = typeof v === 'string' && (c.re === undefined || (!v.includes('$(') && c.re.test(v)))
+        if (!ok) out.push(violation(input, index, `must set ${c.want}`))
+      }
+      return out
+    },
+  }
 }
 
 function compileMatch(match: RuleDocument['match'] = {}): (input: CheckInput) => boolean {
@@ -142,7 +171,8 @@ function compileMatch(match: RuleDocument['match'] = {}): (input: CheckInput) =>
     !(excludeUsers?.(q.username) ?? false) &&
     (groups === undefined || q.groups.some(groups)) &&
     !(excludeGroups !== undefined && q.groups.some(excludeGroups)) &&
-    (pods === undefined || pods(pod.labels))
+    // The legacy object carries no labels: the selector is taken to match (compileRule notes it).
+    (pods === undefined || pod.shape === 'EphemeralContainers' || pods(pod.labels))
 }
 
 /** The document a rule's custom `schema` is applied to, once per new container. */
@@ -180,6 +210,8 @@ function podChecks(rule: RuleDocument): Array<{ describe: string; run: (input: C
   return out
 }
 
+const LABELS_UNKNOWN = "the pod's labels are unknown (the legacy EphemeralContainers object carries none), so match.podSelector is taken to match"
+
 export interface CompiledRule { readonly check: Check; readonly view: CompiledRuleView }
 
 export function compileRule(rule: RuleDocument, defaultMode: Mode, ajv: Ajv2020): CompiledRule {
@@ -198,13 +230,25 @@ export function compileRule(rule: RuleDocument, defaultMode: Mode, ajv: Ajv2020)
     containerPointer: '/container',
   })
   const pods = podChecks(rule)
+  const labelsUnknown = (input: CheckInput): Violation =>
+    ({ origin: 'policy', rule: rule.name, field: input.pod.listField, type: 'Forbidden', detail: LABELS_UNKNOWN, containerIndex: -1 })
+  const perContainer = [envRequireCheck(rule)].filter((c): c is ContainerCheck => c !== undefined)
   const check: Check = {
     id: rule.name,
     origin: 'policy',
     mode,
     run: (input) => {
       if (input.added.length === 0 || !matches(input)) return []
-      return [...(containers?.run(input) ?? []), ...(custom?.run(input) ?? []), ...pods.flatMap((p) => p.run(input))]
+      const found = [
+        ...(containers?.run(input) ?? []),
+        ...perContainer.flatMap((c) => input.added.flatMap((a) => c.run(a, input))),
+        ...(custom?.run(input) ?? []),
+        ...pods.flatMap((p) => p.run(input)),
+      ]
+      // Fails closed where the labels the rule needs are unknown (finding 6): judged as if the
+      // selector matched, and a denial says so. No label lookup: the decision stays pure.
+      if (found.length > 0 && rule.match?.podSelector !== undefined && input.pod.shape === 'EphemeralContainers') found.unshift(labelsUnknown(input))
+      return found
     },
   }
   return {
@@ -214,7 +258,7 @@ export function compileRule(rule: RuleDocument, defaultMode: Mode, ajv: Ajv2020)
       mode,
       ...(rule.match ? { match: rule.match } : {}),
       containerSchema: schema,
-      podChecks: pods.map((p) => p.describe),
+      podChecks: [...perContainer, ...pods].map((p) => p.describe),
       ...(rule.schema === undefined ? {} : { customSchema: rule.schema }),
     },
   }
@@ -266,6 +310,7 @@ export function compilePolicy(doc: PolicyDocument, hash: string, ajv: Ajv2020): 
     exemption: compileExemptions(doc),
     checks: Object.freeze([...kubernetesChecks, ...rules.map((r) => r.check), ...(mutations.provenance ? [provenanceCheck] : [])]),
     mutations,
+    limits: Object.freeze({ maxNewContainers: doc.spec.limits?.maxNewContainers ?? DEFAULT_MAX_NEW_CONTAINERS }),
   })
   return { policy, rules: rules.map((r) => r.view) }
 }

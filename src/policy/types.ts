@@ -11,7 +11,14 @@ export interface PolicyDocument {
     exemptions?: { namespaces?: string[]; users?: string[]; groups?: string[] }
     rules?: RuleDocument[]
     mutations?: MutationsDocument
+    limits?: LimitsDocument
   }
+}
+
+/** spec.limits: bounds on the work of one request. */
+export interface LimitsDocument {
+  /** New ephemeral containers judged per request; more are denied under rule max-new-containers. */
+  maxNewContainers?: number
 }
 
 export type PullPolicy = 'Always' | 'IfNotPresent' | 'Never'
@@ -89,6 +96,8 @@ export interface Policy {
   readonly checks: readonly Check[]
   /** What the mutating webhook changes; absent means the default (pull policy only). */
   readonly mutations?: Mutations
+  /** Bounds on one request; absent means the defaults of admission/limits.ts. */
+  readonly limits?: { readonly maxNewContainers: number }
 }
 
 /** What `policy schema` prints: each rule and the schemas it compiled to. */

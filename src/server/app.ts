@@ -149,10 +149,15 @@ export function buildApp(options: AppOptions): FastifyInstance {
     const message = `ephemeral-guard: no complete review within ${budgetMs} ms of the API server's timeout of ${timeoutMs} ms; the webhook's failurePolicy applies`
     void reply.code(504).header('connection', 'close').send(statusBody(504, 'Timeout', message))
   }
+  // The same budget bounds the decision itself (finding 2): admit() checks it between steps and stops
+  // once it has passed, so no work goes on after the API server has given up.
+  const deadlines = new WeakMap<FastifyRequest, number>()
+  const clock = (): number => (context.now?.() ?? new Date()).getTime()
   const deadline = (webhook: Webhook) => (req: FastifyRequest, reply: FastifyReply, done: () => void): void => {
     const timeoutMs = parseGoDuration((req.query as Record<string, unknown>)['timeout'])
     if (timeoutMs !== undefined) {
       const budgetMs = answerWithinMs(timeoutMs, REQUEST_TIMEOUT_MS)
+      deadlines.set(req, clock() + budgetMs)
       // Cleared when the response closes, which it always does (answered, or the client went away).
       const timer = setTimeout(() => { if (!reply.sent) answerTimeout(webhook, reply, timeoutMs, budgetMs) }, budgetMs)
       reply.raw.once('close', () => clearTimeout(timer))
@@ -160,9 +165,10 @@ export function buildApp(options: AppOptions): FastifyInstance {
     done()
   }
 
-  const review = (webhook: Webhook) => async (req: { body: unknown }, reply: FastifyReply) => {
+  const review = (webhook: Webhook) => async (req: FastifyRequest, reply: FastifyReply) => {
     const decoded = decodeReview(req.body)
-    const { review: answer, summary } = admit(decoded, webhook, options.policy(), context)
+    const due = deadlines.get(req)
+    const { review: answer, summary } = admit(decoded, webhook, options.policy(), due === undefined ? context : { ...context, deadline: due })
     const r = decoded.request
     const durationMs = reply.elapsedTime // since the request arrived: body upload and parsing included
     // Shutting down: answer, then close the connection, so the client's next request opens a new one
