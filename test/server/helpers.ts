@@ -65,7 +65,7 @@ export interface PlainResult { status: number; headers: Record<string, string | 
 /** One plain-HTTP request (the operations port). */
 export function httpCall(url: string, method = 'GET'): Promise<PlainResult> {
   return new Promise((resolve, reject) => {
-    const req = httpRequest(url, { method }, (res) => {
+    const req = httpRequest(url, { method, agent: false }, (res) => { // a new connection each time, as a probe makes
       const chunks: Buffer[] = []
       res.on('data', (c: Buffer) => chunks.push(c))
       res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }))
