@@ -5,7 +5,7 @@
 import Fastify from 'fastify'
 import pino from 'pino'
 import { buildApp } from '../dist/server/app.js'
-import { defaultPolicy } from '../dist/policy.js'
+import { defaultPolicy } from '../dist/policy/default.js'
 import { Metrics } from '../dist/server/metrics.js'
 import { TLS12_CIPHERS, TLS_MIN_VERSION } from '../dist/server/listen.js'
 

@@ -3,8 +3,8 @@ import { join } from 'node:path'
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js'
 import { parseImageReference } from './image/reference.js'
 import { SCHEMAS_DIR } from './paths.js'
-import { imageMatches, parseImagePattern, type ImagePattern } from './policy/image-pattern.js'
-import { safeRegExp } from './policy/safe-regex.js'
+import { imageMatches, parseImagePattern, type ImagePattern } from './image/pattern.js'
+import { safeRegExp } from './re2.js'
 
 /** Keyword carrying, per failing Ajv keyword, the Kubernetes field.Error a schema violation becomes. */
 export const ERROR_ANNOTATION = 'x-kubernetes-error'

@@ -2,10 +2,10 @@
 // benchmark) decide as their names say.
 import t from 'tap'
 import { readFileSync } from 'node:fs'
-import { admit } from '../src/admission/handler.js'
+import { admit } from '../src/decision/decide.js'
 import { decodeReview } from '../src/admission/decode.js'
 import { parseJson } from '../src/admission/parse.js'
-import { defaultPolicy } from '../src/policy.js'
+import { defaultPolicy } from '../src/policy/default.js'
 
 const fixture = (name: string) => decodeReview(parseJson(readFileSync(new URL(`fixtures/admission-review/${name}`, import.meta.url), 'utf8')))
 

@@ -1,6 +1,6 @@
 import type { AdmissionApiVersion, AdmissionRequest } from '../kube/types.js'
 import { loadSchema } from '../schemas.js'
-import { BadReviewError } from './errors.js'
+import { BadReviewError } from '../errors.js'
 
 export interface DecodedReview {
   readonly apiVersion: AdmissionApiVersion

@@ -1,5 +1,5 @@
 import secureJson from 'secure-json-parse'
-import { BadRequestError } from './errors.js'
+import { BadRequestError } from '../errors.js'
 
 /**
  * Deepest nesting accepted. A Pod is about 10 levels deep; 100 leaves room for any real object while

@@ -1,11 +1,11 @@
 // Response builders, after controller-runtime's admission helpers. Only these create responses, and
 // only complete() writes uid, apiVersion and kind, so no answer can leave without them.
 import type { AdmissionApiVersion, AdmissionResponse, AdmissionReview, StatusDetailsCause } from '../kube/types.js'
-import type { Violation } from '../checks/types.js'
-import type { WebhookError } from './errors.js'
-import type { JsonPatchOperation } from '../mutation/json-patch.js'
-import { clip, jsonBytes, LISTED_TEXT_MAX_BYTES, MAX_LISTED_VIOLATIONS, VIOLATION_TEXT_MAX_BYTES } from './limits.js'
-import { aggregateMessage, formatViolation } from './violations.js'
+import type { Violation } from '../decision/types.js'
+import type { WebhookError } from '../errors.js'
+import type { JsonPatchOperation } from '../decision/mutation/json-patch.js'
+import { clip, jsonBytes, LISTED_TEXT_MAX_BYTES, MAX_LISTED_VIOLATIONS, VIOLATION_TEXT_MAX_BYTES } from '../decision/limits.js'
+import { aggregateMessage, formatViolation } from '../decision/violations.js'
 
 export type Verdict = Omit<AdmissionResponse, 'uid'>
 

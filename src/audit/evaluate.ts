@@ -2,16 +2,17 @@
 // it were being added now, with the same input the webhook builds (toPodView, diffEphemeralContainers,
 // CheckInput, and handler.ts evaluate()), where the old pod is the pod without that container.
 // Pure: the clock and the policy arrive as arguments.
-import { evaluate } from '../admission/handler.js'
-import { diffEphemeralContainers } from '../admission/new-containers.js'
-import { toPodView } from '../admission/pod-view.js'
-import { formatViolation } from '../admission/violations.js'
-import type { CheckInput, Mode, Requester } from '../checks/types.js'
+import { evaluate } from '../decision/decide.js'
+import { diffEphemeralContainers } from '../decision/new-containers.js'
+import { toPodView } from '../decision/pod-view.js'
+import { formatViolation } from '../decision/violations.js'
+import type { CheckInput, Mode, Requester } from '../decision/types.js'
 import type { JsonObject, JsonValue } from '../kube/types.js'
 import { isJsonObject } from '../kube/types.js'
 // The names the mutating webhook writes (policy `provenance`).
-import { POLICY, REQUESTED_AT, REQUESTED_BY } from '../mutation/provenance.js'
-import type { CompiledRuleView, Policy } from '../policy/types.js'
+import { POLICY, REQUESTED_AT, REQUESTED_BY } from '../decision/mutation/provenance.js'
+import type { CompiledRuleView } from '../policy/types.js'
+import type { Policy } from '../decision/types.js'
 
 /** deny: an enforce rule is violated (the webhook would refuse it); warn/audit: only rules in that mode are. */
 export type Verdict = 'deny' | 'warn' | 'audit' | 'pass' | 'exempt' | 'error'

@@ -1,7 +1,7 @@
 // existing-unchanged: ephemeral containers already in the pod may be neither removed nor changed
 // (validation.go, ValidatePodEphemeralContainersUpdate: one Forbidden error per container, in the old
 // pod's order). Kubernetes appends a go-cmp diff to "may not be changed"; ephemeral-guard does not.
-import type { Check, Violation } from './types.js'
+import type { Check, Violation } from '../decision/types.js'
 
 export const existingUnchanged: Check = {
   id: 'existing-unchanged',

@@ -1,7 +1,7 @@
 import type { ErrorObject, ValidateFunction } from 'ajv/dist/2020.js'
 import type { JsonValue } from '../kube/types.js'
 import { ERROR_ANNOTATION, loadSchema, pointerSegments, schemaNodeOf } from '../schemas.js'
-import type { AddedContainer, Check, CheckInput, FieldErrorType, Mode, Origin, Violation } from './types.js'
+import type { AddedContainer, Check, CheckInput, FieldErrorType, Mode, Origin, Violation } from '../decision/types.js'
 
 interface ErrorAnnotation { type: FieldErrorType; detail?: string; rule?: string }
 

@@ -1,6 +1,6 @@
 // static-pod: a static pod's API mirror (annotated kubernetes.io/config.mirror) cannot take ephemeral
 // containers (validation.go, ValidatePodEphemeralContainersUpdate: one Forbidden error, empty path).
-import type { Check } from './types.js'
+import type { Check } from '../decision/types.js'
 
 export const staticPod: Check = {
   id: 'static-pod',

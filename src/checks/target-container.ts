@@ -3,7 +3,7 @@
 // EphemeralContainers object does not carry the pod's containers, so there the API server's own
 // validation is the only judge.
 import { isJsonObject, type JsonValue } from '../kube/types.js'
-import type { Check, Violation } from './types.js'
+import type { Check, Violation } from '../decision/types.js'
 
 const targetOf = (v: JsonValue): unknown =>
   isJsonObject(v) ? v['targetContainerName'] : undefined

@@ -1,7 +1,7 @@
 // unique-names: an ephemeral container's name must be unique across containers, initContainers and
 // ephemeralContainers (validation.go, validateEphemeralContainers: `Duplicate value`).
-import { containerName } from '../admission/pod-view.js'
-import type { Check, Violation } from './types.js'
+import { containerName } from '../decision/pod-view.js'
+import type { Check, Violation } from '../decision/types.js'
 
 export const uniqueNames: Check = {
   id: 'unique-names',

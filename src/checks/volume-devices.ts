@@ -4,7 +4,7 @@
 // against them. Names must exist and be PersistentVolumeClaim or Ephemeral volumes: not judged on the
 // legacy object, which lacks the pod's volumes.
 import { isJsonObject, type JsonValue } from '../kube/types.js'
-import type { Check, Violation } from './types.js'
+import type { Check, Violation } from '../decision/types.js'
 
 interface Entry { readonly at: number; readonly name: unknown; readonly path: unknown }
 

@@ -1,7 +1,7 @@
 // volume-mounts: each volumeMounts[].name must name a volume of the pod (validation.go,
 // ValidateVolumeMounts: `Not found`). Not judged on the legacy object, which lacks the pod's volumes.
 import type { JsonValue } from '../kube/types.js'
-import type { Check, Violation } from './types.js'
+import type { Check, Violation } from '../decision/types.js'
 
 const mountsOf = (v: JsonValue): readonly JsonValue[] => {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) return []

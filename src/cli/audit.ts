@@ -39,7 +39,7 @@ export async function audit({ values }: Parsed, io: Io): Promise<number> {
 
   const showProgress = io.stderr.isTTY === true
   // The cluster client is loaded only once the arguments are known to be good (see main.ts).
-  const { ClusterError, createKubeApi } = await import('../kube/api.js')
+  const { ClusterError, createKubeApi } = await import('../cluster/api.js')
   const { applyReports, runAudit } = await import('../audit/run.js')
   try {
     const api = createKubeApi({ ...(kubeconfig ? { kubeconfig } : {}), ...(kubeContext ? { context: kubeContext } : {}) })

@@ -20,7 +20,7 @@ export async function doctor({ values }: Parsed, io: Io): Promise<number> {
   const expiry = parseDuration(expiryText)
   if (typeof expiry === 'string') throw new UsageError(`--expiry-warning: ${expiry}`)
   // The cluster client is loaded only once the arguments are known to be good (see main.ts).
-  const { ClusterError, createKubeApi } = await import('../kube/api.js')
+  const { ClusterError, createKubeApi } = await import('../cluster/api.js')
   const { runDoctor } = await import('../doctor/run.js')
   try {
     const api = createKubeApi({ ...(kubeconfig ? { kubeconfig } : {}), ...(kubeContext ? { context: kubeContext } : {}) })

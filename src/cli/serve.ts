@@ -2,11 +2,12 @@
 // operations port, and the graceful shutdown sequence on SIGTERM/SIGINT.
 import { createLogger } from '../log.js'
 import { packageVersion } from '../paths.js'
-import { defaultPolicy, type Policy } from '../policy.js'
+import { defaultPolicy } from '../policy/default.js'
+import { type Policy } from '../decision/types.js'
 import { PolicyWatcher } from '../policy/watch.js'
 import { startServer } from '../server/listen.js'
 import { Metrics } from '../server/metrics.js'
-import { createAdmitContext } from '../kube/context.js'
+import { createAdmitContext } from '../cluster/context.js'
 import { stringOf, type Io, type Parsed } from './command.js'
 import { parsePort, UsageError } from './usage.js'
 

@@ -3,18 +3,19 @@
 // evaluation document, and the few checks a schema cannot express (who asks, how many containers).
 import type { Ajv2020 } from 'ajv/dist/2020.js'
 import { isJsonObject, type JsonValue } from '../kube/types.js'
-import { DEFAULT_MAX_NEW_CONTAINERS } from '../admission/limits.js'
+import { DEFAULT_MAX_NEW_CONTAINERS } from '../decision/limits.js'
 import { kubernetesChecks } from '../checks/index.js'
 import { schemaCheck } from '../checks/schema-check.js'
-import type { AddedContainer, Check, CheckInput, FieldErrorType, Mode, Requester, Violation } from '../checks/types.js'
+import type { AddedContainer, Check, CheckInput, FieldErrorType, Mode, Requester, Violation } from '../decision/types.js'
 import { ERROR_ANNOTATION } from '../schemas.js'
 import { compileGlob, compileGlobs, type NameMatcher } from './glob.js'
-import { safeRegExp } from './safe-regex.js'
+import { safeRegExp } from '../re2.js'
 import { compileSelector } from './selector.js'
-import { provenanceCheck } from '../mutation/provenance.js'
-import { DEFAULT_PULL_POLICY } from '../mutation/pull-policy.js'
-import { normalizeRegistry } from '../mutation/registry-mirror.js'
-import type { CompiledRuleView, Mutations, MutationsDocument, Policy, PolicyDocument, RuleDocument } from './types.js'
+import { provenanceCheck } from '../decision/mutation/provenance.js'
+import { DEFAULT_PULL_POLICY } from '../decision/mutation/pull-policy.js'
+import { normalizeRegistry } from '../decision/mutation/registry-mirror.js'
+import type { CompiledRuleView, MutationsDocument, PolicyDocument, RuleDocument } from './types.js'
+import type { Mutations, Policy } from '../decision/types.js'
 
 type Schema = Record<string, unknown>
 const A = ERROR_ANNOTATION

@@ -8,11 +8,12 @@ import { fieldPath } from '../checks/schema-check.js'
 import { PACKAGE_ROOT } from '../paths.js'
 import { createPolicyAjv, loadSchema, pointerSegments } from '../schemas.js'
 import { compilePolicy } from './compile.js'
-import { mirrorPrefixProblem, normalizeRegistry } from '../mutation/registry-mirror.js'
-import { parseImagePattern } from './image-pattern.js'
-import { unsafePatternReason } from './safe-regex.js'
+import { mirrorPrefixProblem, normalizeRegistry } from '../decision/mutation/registry-mirror.js'
+import { parseImagePattern } from '../image/pattern.js'
+import { unsafePatternReason } from '../re2.js'
 import { selectorErrors } from './selector.js'
-import type { CompiledRuleView, Policy, PolicyDocument } from './types.js'
+import type { CompiledRuleView, PolicyDocument } from './types.js'
+import type { Policy } from '../decision/types.js'
 
 export const DEFAULT_POLICY_FILE = join(PACKAGE_ROOT, 'policies', 'default.yaml')
 

@@ -1,4 +1,4 @@
-import type { Check, Mode, Requester } from '../checks/types.js'
+import type { Mode, PodSecurityLevel, PullPolicy, SecurityContextDefaults } from '../decision/types.js'
 import type { LabelSelector } from './selector.js'
 
 /** The policy file, as schemas/policy.schema.json describes it. */
@@ -21,8 +21,6 @@ export interface LimitsDocument {
   maxNewContainers?: number
 }
 
-export type PullPolicy = 'Always' | 'IfNotPresent' | 'Never'
-export type PodSecurityLevel = 'privileged' | 'baseline' | 'restricted'
 
 /** spec.mutations: what the mutating webhook changes in new ephemeral containers. */
 export interface MutationsDocument {
@@ -33,29 +31,7 @@ export interface MutationsDocument {
   provenance?: { enabled: boolean }
 }
 
-/** Hardening defaults only (the schema allows no weakening value). */
-export interface SecurityContextDefaults {
-  runAsNonRoot?: true
-  runAsUser?: number
-  runAsGroup?: number
-  allowPrivilegeEscalation?: false
-  privileged?: false
-  readOnlyRootFilesystem?: true
-  capabilities?: { drop?: string[] }
-  seccompProfile?: { type: 'RuntimeDefault' | 'Localhost'; localhostProfile?: string }
-}
 
-/** spec.mutations compiled: defaults applied, mirrors normalized. */
-export interface Mutations {
-  /** undefined: imagePullPolicy is left as sent. */
-  readonly pullPolicy?: { readonly pinned: PullPolicy; readonly unpinned: PullPolicy }
-  /** Normalized registry (lowercase, docker.io for Docker Hub) to replacement prefix. */
-  readonly registryMirrors: ReadonlyMap<string, string>
-  readonly securityContext?: SecurityContextDefaults
-  /** undefined: no Pod Security fit. */
-  readonly podSecurity?: { readonly defaultLevel: PodSecurityLevel }
-  readonly provenance: boolean
-}
 
 export interface RuleDocument {
   name: string
@@ -86,19 +62,6 @@ export interface RuleDocument {
   schema?: Record<string, unknown> | boolean
 }
 
-/** What the webhook enforces: Kubernetes' restrictions, then the organisation's rules. */
-export interface Policy {
-  readonly name: string
-  /** First 12 hex digits of the SHA-256 of the policy file, or of the built-in default. */
-  readonly hash: string
-  /** Why a request is exempt from all evaluation, or undefined. */
-  readonly exemption: (requester: Requester) => string | undefined
-  readonly checks: readonly Check[]
-  /** What the mutating webhook changes; absent means the default (pull policy only). */
-  readonly mutations?: Mutations
-  /** Bounds on one request; absent means the defaults of admission/limits.ts. */
-  readonly limits?: { readonly maxNewContainers: number }
-}
 
 /** What `policy schema` prints: each rule and the schemas it compiled to. */
 export interface CompiledRuleView {

@@ -11,7 +11,7 @@
 import { readFileSync } from 'node:fs'
 import type { Logger } from 'pino'
 import { parsePolicy, PolicyError, type LoadedPolicy } from './load.js'
-import type { Policy } from './types.js'
+import type { Policy } from '../decision/types.js'
 
 export interface PolicyStatus {
   readonly name: string

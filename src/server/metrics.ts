@@ -3,8 +3,8 @@
 // Hot path: label children are created once and reused; a decision costs a few counter increments and
 // one histogram observation, nothing else.
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client'
-import type { DecisionSummary, Outcome, Webhook } from '../admission/handler.js'
-import type { Mode } from '../checks/types.js'
+import type { DecisionSummary, Outcome, Webhook } from '../decision/decide.js'
+import type { Mode } from '../decision/types.js'
 
 export const METRIC_PREFIX = 'ephemeral_guard_'
 

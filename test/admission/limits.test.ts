@@ -2,11 +2,12 @@
 // the policy judges are denied (403, rule max-new-containers) without judging any; a denial lists at
 // most 50 violations and the answer's text stays under 64 KiB; past the deadline, work stops.
 import t from 'tap'
-import { admit, type AdmitContext } from '../../src/admission/handler.js'
+import { admit, type AdmitContext } from '../../src/decision/decide.js'
 import { decodeReview } from '../../src/admission/decode.js'
-import { clip, countValues, jsonBytes, MAX_LISTED_VIOLATIONS, REPLY_TEXT_MAX_BYTES } from '../../src/admission/limits.js'
+import { clip, countValues, jsonBytes, MAX_LISTED_VIOLATIONS, REPLY_TEXT_MAX_BYTES } from '../../src/decision/limits.js'
 import { parsePolicy } from '../../src/policy/load.js'
-import { defaultPolicy, type Policy } from '../../src/policy.js'
+import { defaultPolicy } from '../../src/policy/default.js'
+import { type Policy } from '../../src/decision/types.js'
 import type { AdmissionReview } from '../../src/kube/types.js'
 import { debugContainer, profileContainer, review, type Container } from '../support/reviews.js'
 

@@ -2,12 +2,13 @@
 // check; a warn- or audit-mode rule (or Kubernetes' own restriction) that reports on the same field
 // never cancels it. De-duplication is for display only.
 import t from 'tap'
-import { admit } from '../../src/admission/handler.js'
+import { admit } from '../../src/decision/decide.js'
 import { decodeReview } from '../../src/admission/decode.js'
-import { orderViolations } from '../../src/admission/violations.js'
-import type { ModedViolation } from '../../src/checks/types.js'
+import { orderViolations } from '../../src/decision/violations.js'
+import type { ModedViolation } from '../../src/decision/types.js'
 import { parsePolicy } from '../../src/policy/load.js'
-import { defaultPolicy, type Policy } from '../../src/policy.js'
+import { defaultPolicy } from '../../src/policy/default.js'
+import { type Policy } from '../../src/decision/types.js'
 import { debugContainer, review, type ReviewOptions } from '../support/reviews.js'
 import { verdictParts } from '../support/verdicts.js'
 

@@ -1,8 +1,8 @@
 import t from 'tap'
 import { readdirSync } from 'node:fs'
 import { assertRegistry, kubernetesChecks } from '../../src/checks/index.js'
-import { defaultPolicy } from '../../src/policy.js'
-import { ERROR_CLASSES } from '../../src/admission/errors.js'
+import { defaultPolicy } from '../../src/policy/default.js'
+import { ERROR_CLASSES } from '../../src/errors.js'
 import { fileSchemaCheck } from '../../src/checks/schema-check.js'
 import { containerCases } from '../support/cases.js'
 

@@ -2,10 +2,11 @@
 // (ValidateVolumeDevices, which applies to ephemeral containers) and by the policy's
 // volumeMounts.allow, which covers every way a container names a pod volume.
 import t from 'tap'
-import { admit } from '../../src/admission/handler.js'
+import { admit } from '../../src/decision/decide.js'
 import { decodeReview } from '../../src/admission/decode.js'
 import { parsePolicy } from '../../src/policy/load.js'
-import { defaultPolicy, type Policy } from '../../src/policy.js'
+import { defaultPolicy } from '../../src/policy/default.js'
+import { type Policy } from '../../src/decision/types.js'
 import type { JsonObject } from '../../src/kube/types.js'
 import { debugContainer, review, type Container } from '../support/reviews.js'
 

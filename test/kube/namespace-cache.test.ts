@@ -5,8 +5,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import pino from 'pino'
-import { NamespaceCache, RETRY_MIN_MS, type NamespaceInformer, type NamespaceObject } from '../../src/kube/namespace-cache.js'
-import { clusterConfig, createAdmitContext } from '../../src/kube/context.js'
+import { NamespaceCache, RETRY_MIN_MS, type NamespaceInformer, type NamespaceObject } from '../../src/cluster/namespace-cache.js'
+import { clusterConfig, createAdmitContext } from '../../src/cluster/context.js'
 
 const logger = pino({ level: 'silent' })
 

@@ -2,10 +2,10 @@
 // that the patched container passes the validating webhook.
 import t from 'tap'
 import fastJsonPatch from 'fast-json-patch'
-import { admit, type AdmitContext } from '../../src/admission/handler.js'
+import { admit, type AdmitContext } from '../../src/decision/decide.js'
 import { decodeReview } from '../../src/admission/decode.js'
 import { parsePolicy } from '../../src/policy/load.js'
-import type { Policy } from '../../src/policy.js'
+import type { Policy } from '../../src/decision/types.js'
 import type { AdmissionReview, JsonObject, JsonValue } from '../../src/kube/types.js'
 import { containerCases } from '../support/cases.js'
 import { debugContainer, profileContainer, review, type Profile, type ReviewOptions } from '../support/reviews.js'

@@ -2,7 +2,7 @@
 // overwrites them all; the validating webhook denies forged provenance. Every decision on a fixed clock.
 import t from 'tap'
 import fastJsonPatch from 'fast-json-patch'
-import { admit, type AdmitContext } from '../../src/admission/handler.js'
+import { admit, type AdmitContext } from '../../src/decision/decide.js'
 import { decodeReview } from '../../src/admission/decode.js'
 import { auditPod } from '../../src/audit/evaluate.js'
 import type { AdmissionReview, JsonObject, JsonValue } from '../../src/kube/types.js'

@@ -4,10 +4,10 @@
 // enforce-mode denial is never turned into an allow, nor reworded.
 import t from 'tap'
 import fc from 'fast-check'
-import { admit } from '../../src/admission/handler.js'
+import { admit } from '../../src/decision/decide.js'
 import { decodeReview } from '../../src/admission/decode.js'
 import { parsePolicy } from '../../src/policy/load.js'
-import type { Policy } from '../../src/policy/types.js'
+import type { Policy } from '../../src/decision/types.js'
 import type { JsonObject, JsonValue } from '../../src/kube/types.js'
 import { debugContainer, review } from '../support/reviews.js'
 

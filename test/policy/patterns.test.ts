@@ -1,6 +1,6 @@
 import t from 'tap'
 import { parseImageReference, type ImageReference } from '../../src/image/reference.js'
-import { imageMatches, parseImagePattern, type ImagePattern } from '../../src/policy/image-pattern.js'
+import { imageMatches, parseImagePattern, type ImagePattern } from '../../src/image/pattern.js'
 import { compileGlob, compileGlobs } from '../../src/policy/glob.js'
 import { compileSelector, selectorErrors } from '../../src/policy/selector.js'
 

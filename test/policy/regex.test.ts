@@ -1,12 +1,12 @@
 // Patterns from a policy run on RE2 (linear time), through the policy loader: env.require patterns
 // (which compile.ts turns into JSON Schema `pattern`) and `pattern`/`patternProperties` in custom schemas.
 import t from 'tap'
-import { admit } from '../../src/admission/handler.js'
+import { admit } from '../../src/decision/decide.js'
 import { decodeReview } from '../../src/admission/decode.js'
 import type { JsonObject } from '../../src/kube/types.js'
 import { parsePolicy, PolicyError } from '../../src/policy/load.js'
-import { MAX_PATTERN_SUBJECT, safeRegExp, unsafePatternReason } from '../../src/policy/safe-regex.js'
-import type { Policy } from '../../src/policy/types.js'
+import { MAX_PATTERN_SUBJECT, safeRegExp, unsafePatternReason } from '../../src/re2.js'
+import type { Policy } from '../../src/decision/types.js'
 import { debugContainer, review, type ReviewOptions } from '../support/reviews.js'
 
 const HEAD = 'apiVersion: ephemeral-guard.dev/v1alpha1\nkind: EphemeralContainerPolicy\nmetadata: {name: test}\n'

@@ -1,9 +1,9 @@
 // Every field of the policy format, decided end to end: YAML text in, AdmissionReview answer out.
 import t from 'tap'
-import { admit } from '../../src/admission/handler.js'
+import { admit } from '../../src/decision/decide.js'
 import { decodeReview } from '../../src/admission/decode.js'
 import { parsePolicy } from '../../src/policy/load.js'
-import type { Policy } from '../../src/policy/types.js'
+import type { Policy } from '../../src/decision/types.js'
 import type { AdmissionReview } from '../../src/kube/types.js'
 import { debugContainer, profileContainer, review, type Container, type ReviewOptions } from '../support/reviews.js'
 import { verdictParts } from '../support/verdicts.js'

@@ -2,7 +2,7 @@
 import t from 'tap'
 import { connect } from 'node:tls'
 import { createLogger } from '../../src/log.js'
-import { defaultPolicy } from '../../src/policy.js'
+import { defaultPolicy } from '../../src/policy/default.js'
 import { answerWithinMs, parseGoDuration } from '../../src/server/deadline.js'
 import { startServer, type RunningServer } from '../../src/server/listen.js'
 import { Metrics } from '../../src/server/metrics.js'

@@ -3,7 +3,7 @@
 // they are processed, and the request's deadline bounds the decision. No durations are asserted.
 import t from 'tap'
 import { createLogger } from '../../src/log.js'
-import { defaultPolicy } from '../../src/policy.js'
+import { defaultPolicy } from '../../src/policy/default.js'
 import { buildApp } from '../../src/server/app.js'
 import type { AdmissionReview } from '../../src/kube/types.js'
 import { debugContainer, profileContainer, review } from '../support/reviews.js'

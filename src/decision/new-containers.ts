@@ -1,5 +1,5 @@
 import { isDeepStrictEqual } from 'node:util'
-import type { AddedContainer } from '../checks/types.js'
+import type { AddedContainer } from './types.js'
 import { containerName, type PodView } from './pod-view.js'
 
 export interface EphemeralContainerChanges {

@@ -1,8 +1,8 @@
 // registry-mirror: an image from a mirrored registry is pulled through its mirror. The reference is
 // normalized first (`busybox` is docker.io/library/busybox), the registry is replaced by the mirror's
 // prefix, and the tag and digest are kept: `busybox:1.36` -> `mirror.example.com/dockerhub/library/busybox:1.36`.
-import { parseImageReference } from '../image/reference.js'
-import type { JsonObject } from '../kube/types.js'
+import { parseImageReference } from '../../image/reference.js'
+import type { JsonObject } from '../../kube/types.js'
 
 /** A registry key as the normalized reference names it (lowercase, Docker Hub as docker.io), or undefined if it is no registry. */
 export function normalizeRegistry(registry: string): string | undefined {

@@ -1,7 +1,7 @@
 import type { JsonObject, JsonValue } from '../kube/types.js'
 import { isJsonObject } from '../kube/types.js'
 import { MIRROR_POD_ANNOTATION } from '../kube/types.js'
-import { UnevaluableObjectError } from './errors.js'
+import { UnevaluableObjectError } from '../errors.js'
 
 /**
  * The parts of an admission object ephemeral-guard reads, from either request shape:

@@ -1,5 +1,5 @@
 import type { JsonValue } from '../kube/types.js'
-import type { FieldErrorType, Mode, ModedViolation, Violation } from '../checks/types.js'
+import type { FieldErrorType, Mode, ModedViolation, Violation } from './types.js'
 
 // field.ErrorType.String() in k8s.io/apimachinery/pkg/util/validation/field/errors.go.
 const TYPE_TEXT: Readonly<Record<FieldErrorType, string>> = {

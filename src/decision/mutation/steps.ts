@@ -3,10 +3,10 @@
 // the difference between what was sent and what the steps made, so a second call on the patched object
 // gives no patch. Order: registry mirror, pull policy (of the final image), securityContext defaults,
 // Pod Security fit, provenance.
-import type { PodView } from '../admission/pod-view.js'
-import type { AddedContainer } from '../checks/types.js'
-import type { JsonValue } from '../kube/types.js'
-import type { Mutations } from '../policy/types.js'
+import type { PodView } from '../pod-view.js'
+import type { AddedContainer } from '../types.js'
+import type { JsonValue } from '../../kube/types.js'
+import type { Mutations } from '../types.js'
 import { diff, isJsonObject, pointer, type JsonPatchOperation } from './json-patch.js'
 import { fitPodSecurity, podContextOf, type EnforcePolicy } from './pod-security.js'
 import { withProvenance, type Provenance } from './provenance.js'

@@ -5,7 +5,7 @@
 import { request as httpsRequest, type RequestOptions } from 'node:https'
 import { request as httpRequest } from 'node:http'
 import { KubeConfig } from '@kubernetes/client-node'
-import { isJsonObject, type JsonObject, type JsonValue } from './types.js'
+import { isJsonObject, type JsonObject, type JsonValue } from '../kube/types.js'
 
 /** The cluster could not be asked, or refused: exit 2 with this one-line message. */
 export class ClusterError extends Error {

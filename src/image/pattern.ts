@@ -4,7 +4,7 @@
 // or digest; otherwise both are ignored. An image with a digest is judged by its digest, so a tag pin
 // never matches it. Never a string prefix: `registry.example.com/debug/*` does not match
 // `registry.example.com.evil.io/debug/x` or `registry.example.com/debug-evil/x`.
-import { parseImageReference, type ImageReference } from '../image/reference.js'
+import { parseImageReference, type ImageReference } from './reference.js'
 
 export interface ImagePattern {
   readonly source: string

@@ -14,8 +14,8 @@
 // the window, so the patched object is a fixed point; a value outside it is rewritten. The audit log's
 // own timestamps stay the authority on time. EPHEMERAL_GUARD_POLICY is `<name>@<hash>`, informational:
 // replicas may briefly hold different policies, so its value is not judged, only that it is a value.
-import type { JsonObject, JsonValue } from '../kube/types.js'
-import type { Check, Violation } from '../checks/types.js'
+import type { JsonObject, JsonValue } from '../../kube/types.js'
+import type { Check, Violation } from '../types.js'
 import { isJsonObject } from './json-patch.js'
 
 export const PREFIX = 'EPHEMERAL_GUARD_'

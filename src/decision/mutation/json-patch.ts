@@ -2,7 +2,7 @@
 // under the ephemeral container list (pod strategy PrepareForUpdate), so every path a mutation builds
 // starts with /spec/ephemeralContainers/<i> or /ephemeralContainers/<i>.
 import { isDeepStrictEqual } from 'node:util'
-import { isJsonObject, type JsonObject, type JsonValue } from '../kube/types.js'
+import { isJsonObject, type JsonObject, type JsonValue } from '../../kube/types.js'
 
 export type JsonPatchOperation =
   | { readonly op: 'add'; readonly path: string; readonly value: JsonValue }

@@ -10,8 +10,8 @@
 // SYS_PTRACE that kubectl debug's default profile (`general` in kubectl 1.37) adds on its own is
 // removed, with a warning, since neither baseline nor restricted permits it and the user did not ask.
 import { isDeepStrictEqual } from 'node:util'
-import type { JsonObject, JsonValue } from '../kube/types.js'
-import type { PodSecurityLevel } from '../policy/types.js'
+import type { JsonObject, JsonValue } from '../../kube/types.js'
+import type { PodSecurityLevel } from '../types.js'
 import { isJsonObject } from './json-patch.js'
 import { securityContextOf, withStrings } from './security-context.js'
 

@@ -1,15 +1,15 @@
 // The mutating webhook's answer: the patch of src/mutation/mutate.ts, warnings for what it could not
 // fix (the checks run again on the mutated containers, so a violation the mutation fixed is not
 // reported) and for a Pod Security level the container will not pass, and provenance audit annotations.
-import type { AdmitContext } from '../admission/handler.js'
-import { formatted } from '../admission/violations.js'
+import type { AdmitContext } from './decide.js'
+import { formatted } from './violations.js'
 import { patched, type Verdict } from '../admission/respond.js'
-import type { CheckInput, Violation } from '../checks/types.js'
-import type { Policy } from '../policy/types.js'
+import type { CheckInput, Violation } from './types.js'
+import type { Policy } from './types.js'
 import { compileMutations } from '../policy/compile.js'
-import { mutate } from './mutate.js'
-import { enforcePolicyOf } from './pod-security.js'
-import { envValue, REQUESTED_AT, rfc3339, type Provenance } from './provenance.js'
+import { mutate } from './mutation/steps.js'
+import { enforcePolicyOf } from './mutation/pod-security.js'
+import { envValue, REQUESTED_AT, rfc3339, type Provenance } from './mutation/provenance.js'
 
 /** The mutations of a policy that names none (a Policy built in code): as for `mutations: {}`. */
 const DEFAULT_MUTATIONS = compileMutations()

@@ -6,7 +6,7 @@
 // never read implicitly, so `npm start` stays offline.
 import type { KubeConfig, V1Namespace } from '@kubernetes/client-node'
 import type { Logger } from 'pino'
-import type { AdmitContext } from '../admission/handler.js'
+import type { AdmitContext } from '../decision/decide.js'
 import { NamespaceCache, type NamespaceCacheStatus, type NamespaceInformer } from './namespace-cache.js'
 
 export interface AdmitContextOptions {
