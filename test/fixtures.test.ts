@@ -2,7 +2,7 @@
 // benchmark) decide as their names say.
 import t from 'tap'
 import { readFileSync } from 'node:fs'
-import { admit } from '../src/decision/decide.js'
+import { admit } from '../src/admission/admit.js'
 import { decodeReview } from '../src/admission/decode.js'
 import { parseJson } from '../src/admission/parse.js'
 import { defaultPolicy } from '../src/policy/default.js'

@@ -3,12 +3,13 @@ import { readFileSync } from 'node:fs'
 import { text as readAll } from 'node:stream/consumers'
 import { decodeReview } from '../admission/decode.js'
 import { WebhookError } from '../errors.js'
-import { admit, type Webhook } from '../decision/decide.js'
+import { type Webhook } from '../decision/types.js'
+import { admit } from '../admission/admit.js'
 import { parseJson } from '../admission/parse.js'
 import { defaultPolicy } from '../policy/default.js'
 import { loadPolicyFile } from '../policy/load.js'
 import { parseDocument } from 'yaml'
-import type { AdmitContext } from '../decision/decide.js'
+import type { DecisionContext } from '../decision/types.js'
 import { fail, stringOf, type Io, type Parsed } from './command.js'
 import { UsageError } from './usage.js'
 
@@ -56,7 +57,7 @@ export async function review({ values, positionals }: Parsed, io: Io): Promise<n
   const namespaceLabels = stringOf(values, 'namespace-labels')
   const policyFile = stringOf(values, 'policy')
   // The review's namespace has these labels (the manifest's, then the flag's); without either they are unknown.
-  let context: AdmitContext = {}
+  let context: DecisionContext = {}
   if (namespaceFile !== undefined || namespaceLabels !== undefined) {
     const labels = {
       ...(namespaceFile === undefined ? {} : namespaceFileLabels(namespaceFile)),

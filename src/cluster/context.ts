@@ -6,7 +6,7 @@
 // never read implicitly, so `npm start` stays offline.
 import type { KubeConfig, V1Namespace } from '@kubernetes/client-node'
 import type { Logger } from 'pino'
-import type { AdmitContext } from '../decision/decide.js'
+import type { DecisionContext } from '../decision/types.js'
 import { NamespaceCache, type NamespaceCacheStatus, type NamespaceInformer } from './namespace-cache.js'
 
 export interface AdmitContextOptions {
@@ -19,8 +19,8 @@ export interface AdmitContextOptions {
   readonly syncWaitMs?: number
 }
 
-/** An AdmitContext with what serve shows in /readyz and stops at shutdown. */
-export interface ClusterContext extends AdmitContext {
+/** An DecisionContext with what serve shows in /readyz and stops at shutdown. */
+export interface ClusterContext extends DecisionContext {
   /** The namespace cache's state; undefined when no cluster was given (offline). */
   readonly namespaceCache?: () => NamespaceCacheStatus
   readonly stop: () => Promise<void>

@@ -1,52 +1,15 @@
-// The admission decision, without HTTP: a pure function of the request and the policy.
-import type { AdmissionRequest, AdmissionReview } from '../kube/types.js'
-import type { Policy } from './types.js'
-import type { CheckInput, Mode, ModedViolation, Requester, Violation } from './types.js'
+// The decision: a pure function of the request, the policy and the context, for either webhook. It
+// reads no clock but the context's, does no I/O, and throws only the errors of the catalogue (a
+// request it cannot fully judge); admission/admit.ts turns those into fail-closed answers.
+import type { AdmissionRequest } from '../kube/types.js'
+import type { CheckInput, DecisionContext, DecisionSummary, Mode, ModedViolation, Policy, Requester, RuleHit, Violation, Webhook } from './types.js'
 import { mutationVerdict } from './mutate.js'
-import type { DecodedReview } from '../admission/decode.js'
-import { DeadlineExceededError, InternalError, WebhookError } from '../errors.js'
+import { DeadlineExceededError } from '../errors.js'
 import { AUDIT_TEXT_MAX_BYTES, clip, countValues, DEFAULT_MAX_NEW_CONTAINERS, jsonBytes, MAX_NEW_CONTAINER_VALUES, MAX_NEW_CONTAINER_VALUES_RULE, MAX_NEW_CONTAINERS_RULE } from './limits.js'
 import { diffEphemeralContainers } from './new-containers.js'
 import { toPodView, type PodView } from './pod-view.js'
-import { allowed, boundedWarnings, complete, denied, errored, patched, type Verdict } from '../admission/respond.js'
+import { allowed, boundedWarnings, denied, type Verdict } from './verdict.js'
 import { formatted, formatViolation, orderViolations, sortViolations } from './violations.js'
-
-export type Webhook = 'validate' | 'mutate'
-
-export type Outcome = 'allowed' | 'denied' | 'patched' | 'skipped' | 'exempt' | 'errored'
-
-/** What a decision was, for logs and metrics; never holds the object. */
-export interface DecisionSummary {
-  readonly outcome: Outcome
-  /** Rules (check ids or policy rule names) violated, in message order, without repeats. */
-  readonly rules: readonly string[]
-  /** modes[i] is the mode of the check that found rules[i]. */
-  readonly modes: readonly Mode[]
-  /** Why a request was skipped, exempt or errored. */
-  readonly note?: string
-}
-
-/**
- * What a decision may use besides the review and the policy. Every member is optional: a decision
- * that needs one that is missing says so rather than guessing.
- */
-export interface AdmitContext {
-  /** Labels of a namespace, from a cache; undefined when unknown. */
-  readonly namespaceLabels?: (namespace: string) => Readonly<Record<string, string>> | undefined
-  /** The clock, for provenance timestamps and the deadline. */
-  readonly now?: () => Date
-  /**
-   * When the answer is due, in milliseconds of that clock (server/app.ts: the API server's
-   * `?timeout=` less a margin). Checked between steps and checks; once passed, work stops and the
-   * request is refused with a DeadlineExceededError. Undefined: no deadline.
-   */
-  readonly deadline?: number
-}
-
-export interface Decision {
-  readonly review: AdmissionReview
-  readonly summary: DecisionSummary
-}
 
 /** True for what `kubectl debug` sends: UPDATE of the core pods/ephemeralcontainers subresource. */
 export const isEphemeralContainersUpdate = (r: AdmissionRequest): boolean =>
@@ -115,7 +78,7 @@ export function evaluate(policy: Policy, input: CheckInput, checkpoint: () => vo
 }
 
 /** Throws DeadlineExceededError once the context's deadline has passed. */
-function deadlineCheck(context: AdmitContext): () => void {
+function deadlineCheck(context: DecisionContext): () => void {
   const { deadline } = context
   if (deadline === undefined) return () => {}
   return () => {
@@ -130,27 +93,28 @@ function tooLarge(rule: string, pod: PodView, detail: string): ModedViolation {
 }
 
 /** Rules violated, in message order, each once, with their modes. */
-function rulesOf(found: readonly ModedViolation[]): { rules: string[]; modes: Mode[] } {
-  const rules: string[] = []
-  const modes: Mode[] = []
+function rulesOf(found: readonly ModedViolation[]): RuleHit[] {
+  const seen = new Set<string>()
+  const hits: RuleHit[] = []
   for (const v of sortViolations(found)) {
-    if (rules.includes(v.rule)) continue
-    rules.push(v.rule)
-    modes.push(v.mode)
+    if (seen.has(v.rule)) continue
+    seen.add(v.rule)
+    hits.push({ rule: v.rule, mode: v.mode })
   }
-  return { rules, modes }
+  return hits
 }
 
-function verdictFor(request: AdmissionRequest, webhook: Webhook, policy: Policy, context: AdmitContext): { verdict: Verdict; summary: DecisionSummary } {
+/** The verdict of one webhook on one request, and what it was for logs and metrics. */
+export function decide(request: AdmissionRequest, webhook: Webhook, policy: Policy, context: DecisionContext = {}): { verdict: Verdict; summary: DecisionSummary } {
   if (!isEphemeralContainersUpdate(request)) {
     const what = `${request.operation} ${request.resource.resource}${request.subResource ? `/${request.subResource}` : ''}`
-    return { verdict: allowed(), summary: { outcome: 'skipped', rules: [], modes: [], note: `not an UPDATE of pods/ephemeralcontainers: ${what}` } }
+    return { verdict: allowed(), summary: { outcome: 'skipped', rules: [], note: `not an UPDATE of pods/ephemeralcontainers: ${what}` } }
   }
   const pod = toPodView(request.object, 'object')
   const oldPod = toPodView(request.oldObject, 'oldObject')
   const requester = requesterOf(request, pod.namespace)
   const exempt = policy.exemption(requester)
-  if (exempt !== undefined) return { verdict: allowed(), summary: { outcome: 'exempt', rules: [], modes: [], note: exempt } }
+  if (exempt !== undefined) return { verdict: allowed(), summary: { outcome: 'exempt', rules: [], note: exempt } }
 
   const checkpoint = deadlineCheck(context)
   checkpoint()
@@ -165,13 +129,13 @@ function verdictFor(request: AdmissionRequest, webhook: Webhook, policy: Policy,
       ? tooLarge(MAX_NEW_CONTAINER_VALUES_RULE, pod, `at most ${MAX_NEW_CONTAINER_VALUES} JSON values in the new ephemeral containers of a request; this request has more, none of them judged`)
       : undefined
   if (over !== undefined) {
-    const summary: DecisionSummary = { outcome: 'denied', rules: [over.rule], modes: ['enforce'] }
+    const summary: DecisionSummary = { outcome: 'denied', rules: [{ rule: over.rule, mode: 'enforce' }] }
     if (webhook === 'mutate') return { verdict: allowed([formatViolation(over)]), summary: { ...summary, outcome: 'allowed' } }
     return { verdict: denied([over], request.name ?? pod.name), summary }
   }
   const input = { pod, oldPod, added, removed, changed, requester, now: context.now?.() ?? new Date() }
   const { found, shown } = evaluate(policy, input, checkpoint)
-  const { rules, modes } = rulesOf(found)
+  const rules = rulesOf(found)
   // Decided per rule, from every violation of an enforce-mode check; `shown` only words the answer.
   const denies = found.some((v) => v.mode === 'enforce')
   const inMode = (mode: Mode) => shown.filter((v) => v.mode === mode)
@@ -182,7 +146,7 @@ function verdictFor(request: AdmissionRequest, webhook: Webhook, policy: Policy,
     const enforcedIn = (i: CheckInput): Violation[] => evaluate(policy, i, checkpoint).shown.filter((v) => v.mode === 'enforce')
     checkpoint()
     const verdict = mutationVerdict(input, policy, context, enforced, enforcedIn)
-    return { verdict, summary: { outcome: verdict.patch ? 'patched' : 'allowed', rules, modes } }
+    return { verdict, summary: { outcome: verdict.patch ? 'patched' : 'allowed', rules } }
   }
   checkpoint()
   const warnings = boundedWarnings(formatted(inMode('warn')))
@@ -193,20 +157,5 @@ function verdictFor(request: AdmissionRequest, webhook: Webhook, policy: Policy,
     ...(warnings.length > 0 ? { warnings } : {}),
     ...(audit ? { auditAnnotations: audit } : {}),
   }
-  return { verdict, summary: { outcome: denies ? 'denied' : 'allowed', rules, modes } }
-}
-
-/**
- * Answers one review. Anything thrown becomes a fail-closed answer that still carries the uid:
- * a review that cannot be fully evaluated is never allowed.
- */
-export function admit(review: DecodedReview, webhook: Webhook, policy: Policy, context: AdmitContext = {}): Decision {
-  const { apiVersion, request } = review
-  try {
-    const { verdict, summary } = verdictFor(request, webhook, policy, context)
-    return { review: complete(apiVersion, request.uid, verdict), summary }
-  } catch (cause) {
-    const err = cause instanceof WebhookError ? cause : new InternalError('internal error while deciding; the request is refused', { cause })
-    return { review: complete(apiVersion, request.uid, errored(err)), summary: { outcome: 'errored', rules: [], modes: [], note: err.message } }
-  }
+  return { verdict, summary: { outcome: denies ? 'denied' : 'allowed', rules } }
 }

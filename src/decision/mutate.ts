@@ -1,23 +1,18 @@
-// The mutating webhook's answer: the patch of src/mutation/mutate.ts, warnings for what it could not
+// The mutating webhook's answer: the patch of mutation/steps.ts, warnings for what it could not
 // fix (the checks run again on the mutated containers, so a violation the mutation fixed is not
 // reported) and for a Pod Security level the container will not pass, and provenance audit annotations.
-import type { AdmitContext } from './decide.js'
 import { formatted } from './violations.js'
-import { patched, type Verdict } from '../admission/respond.js'
-import type { CheckInput, Violation } from './types.js'
-import type { Policy } from './types.js'
-import { compileMutations } from '../policy/compile.js'
+import { patched, type Verdict } from './verdict.js'
+import type { CheckInput, DecisionContext, Policy, Violation } from './types.js'
+import { DEFAULT_MUTATIONS } from './mutation/defaults.js'
 import { mutate } from './mutation/steps.js'
 import { enforcePolicyOf } from './mutation/pod-security.js'
 import { envValue, REQUESTED_AT, rfc3339, type Provenance } from './mutation/provenance.js'
 
-/** The mutations of a policy that names none (a Policy built in code): as for `mutations: {}`. */
-const DEFAULT_MUTATIONS = compileMutations()
-
 export function mutationVerdict(
   input: CheckInput,
   policy: Policy,
-  context: AdmitContext,
+  context: DecisionContext,
   enforced: readonly Violation[],
   enforcedIn: (input: CheckInput) => readonly Violation[],
 ): Verdict {

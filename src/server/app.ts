@@ -5,7 +5,8 @@ import type { Logger } from 'pino'
 import type { TlsOptions } from 'node:tls'
 import { decodeReview } from '../admission/decode.js'
 import { WebhookError } from '../errors.js'
-import { admit, type AdmitContext, type DecisionSummary, type Webhook } from '../decision/decide.js'
+import { type DecisionContext, type DecisionSummary, type Webhook } from '../decision/types.js'
+import { admit } from '../admission/admit.js'
 import type { Mode } from '../decision/types.js'
 import { parseJson } from '../admission/parse.js'
 import type { Policy } from '../decision/types.js'
@@ -42,7 +43,7 @@ export interface AppOptions extends Readiness {
   /** The policy in force; read once per request, so a reload never changes a request half-way. */
   readonly policy: () => Policy
   /** Cluster facts decisions may use (namespace labels); none by default. */
-  readonly context?: AdmitContext
+  readonly context?: DecisionContext
   /** TLS options (server/tls-reload.ts builds them); omitted only in tests that use inject(). */
   readonly https?: TlsOptions
   /** Where decisions and refused requests are counted; none by default. */
@@ -62,8 +63,8 @@ export function readiness(r: Readiness): { code: number; body: unknown } {
 
 /** `{[key]: rules violated in mode}` for the decision log line, or nothing when there are none. */
 function rulesInMode(summary: DecisionSummary, mode: Mode, key: string): Record<string, string[]> | undefined {
-  if (!summary.modes.includes(mode)) return undefined
-  return { [key]: summary.rules.filter((_, i) => summary.modes[i] === mode) }
+  if (!summary.rules.some((r) => r.mode === mode)) return undefined
+  return { [key]: summary.rules.filter((r) => r.mode === mode).map((r) => r.rule) }
 }
 
 const WEBHOOK_OF_URL: Readonly<Record<string, Webhook>> = { '/validate': 'validate', '/mutate': 'mutate' }
@@ -182,7 +183,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
       user: r.userInfo?.username,
       webhook,
       decision: summary.outcome,
-      rules: summary.rules,
+      rules: summary.rules.map((r) => r.rule),
       ...rulesInMode(summary, 'warn', 'warned'),
       ...rulesInMode(summary, 'audit', 'audited'),
       dryRun: r.dryRun === true,

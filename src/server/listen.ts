@@ -4,7 +4,7 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { FastifyInstance } from 'fastify'
 import type { Logger } from 'pino'
-import type { AdmitContext } from '../decision/decide.js'
+import type { DecisionContext } from '../decision/types.js'
 import type { Policy } from '../decision/types.js'
 import { buildApp } from './app.js'
 import type { Metrics } from './metrics.js'
@@ -21,7 +21,7 @@ export interface ServeOptions {
   readonly tlsReloadIntervalMs?: number
   /** The policy in force, read once per request. */
   readonly policy: () => Policy
-  readonly context?: AdmitContext
+  readonly context?: DecisionContext
   readonly status?: () => Record<string, unknown>
   readonly logger: Logger
   /** Counts decisions, certificate reloads; also served on the operations port. */

@@ -3,7 +3,7 @@
 // Hot path: label children are created once and reused; a decision costs a few counter increments and
 // one histogram observation, nothing else.
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client'
-import type { DecisionSummary, Outcome, Webhook } from '../decision/decide.js'
+import type { DecisionSummary, Outcome, Webhook } from '../decision/types.js'
 import type { Mode } from '../decision/types.js'
 
 export const METRIC_PREFIX = 'ephemeral_guard_'
@@ -135,13 +135,11 @@ export class Metrics implements AdmissionMetrics {
   decision(webhook: Webhook, summary: DecisionSummary, seconds: number): void {
     this.decisions[webhook]![summary.outcome]!.inc()
     this.latency[webhook]!.observe(seconds)
-    const { rules, modes } = summary
-    for (let i = 0; i < rules.length; i++) {
-      const byRule = this.violationChildren[webhook]![modes[i]!]!
-      const rule = rules[i]!
+    for (const { rule, mode } of summary.rules) {
+      const byRule = this.violationChildren[webhook]![mode]!
       let child = byRule.get(rule)
       if (child === undefined) {
-        child = this.violations.labels(webhook, rule, modes[i]!)
+        child = this.violations.labels(webhook, rule, mode)
         byRule.set(rule, child)
       }
       child.inc()

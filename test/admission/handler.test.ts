@@ -1,5 +1,6 @@
 import t from 'tap'
-import { admit, isEphemeralContainersUpdate } from '../../src/decision/decide.js'
+import { isEphemeralContainersUpdate } from '../../src/decision/decide.js'
+import { admit } from '../../src/admission/admit.js'
 import { decodeReview } from '../../src/admission/decode.js'
 import { defaultPolicy } from '../../src/policy/default.js'
 import { type Policy } from '../../src/decision/types.js'
@@ -32,7 +33,7 @@ for (const apiVersion of ['admission.k8s.io/v1', 'admission.k8s.io/v1beta1'] as 
         t.same(parts.policy, c.policy, `${c.name}: policy rules`)
         t.equal(answer.response?.status?.code, c.kubernetes.length > 0 ? 422 : 403, `${c.name}: status code`)
         t.equal(answer.response?.status?.reason, c.kubernetes.length > 0 ? 'Invalid' : 'Forbidden')
-        t.same(summary.rules, [...new Set(summary.rules)], 'rules listed once')
+        t.same(summary.rules.map((r) => r.rule), [...new Set(summary.rules.map((r) => r.rule))], 'rules listed once')
       }
     })
   }
@@ -50,7 +51,7 @@ t.test('a denial lists every violation in one stable message', async (t) => {
   t.equal(single.review.response?.status?.message,
     'spec.ephemeralContainers[0].securityContext.privileged: Forbidden: privileged debug containers are not allowed (rule no-privileged)',
     'one violation is not bracketed')
-  t.same(single.summary, { outcome: 'denied', rules: ['no-privileged'], modes: ['enforce'] })
+  t.same(single.summary, { outcome: 'denied', rules: [{ rule: 'no-privileged', mode: 'enforce' }] })
 })
 
 t.test('existing ephemeral containers are never re-judged', async (t) => {

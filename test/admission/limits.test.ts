@@ -2,7 +2,8 @@
 // the policy judges are denied (403, rule max-new-containers) without judging any; a denial lists at
 // most 50 violations and the answer's text stays under 64 KiB; past the deadline, work stops.
 import t from 'tap'
-import { admit, type AdmitContext } from '../../src/decision/decide.js'
+import { type DecisionContext } from '../../src/decision/types.js'
+import { admit } from '../../src/admission/admit.js'
 import { decodeReview } from '../../src/admission/decode.js'
 import { clip, countValues, jsonBytes, MAX_LISTED_VIOLATIONS, REPLY_TEXT_MAX_BYTES } from '../../src/decision/limits.js'
 import { parsePolicy } from '../../src/policy/load.js'
@@ -11,7 +12,7 @@ import { type Policy } from '../../src/decision/types.js'
 import type { AdmissionReview } from '../../src/kube/types.js'
 import { debugContainer, profileContainer, review, type Container } from '../support/reviews.js'
 
-const decide = (r: AdmissionReview, webhook: 'validate' | 'mutate' = 'validate', policy: Policy = defaultPolicy, context: AdmitContext = {}) =>
+const decide = (r: AdmissionReview, webhook: 'validate' | 'mutate' = 'validate', policy: Policy = defaultPolicy, context: DecisionContext = {}) =>
   admit(decodeReview(JSON.parse(JSON.stringify(r))), webhook, policy, context)
 
 const privileged = (n: number): Container[] => Array.from({ length: n }, (_, i) => profileContainer('sysadmin', { name: `debugger-${i}` }))
@@ -33,7 +34,7 @@ t.test('9,000 new privileged containers: a 403 under max-new-containers, none ju
     message: 'spec.ephemeralContainers: Forbidden: at most 100 new ephemeral containers per request; this request adds 9000, none of them judged (rule max-new-containers)',
     details: { name: 'cart-7d9f8b6c4-q2xkz', kind: 'pods', causes: [{ reason: 'FieldValueForbidden', message: 'Forbidden: at most 100 new ephemeral containers per request; this request adds 9000, none of them judged (rule max-new-containers)', field: 'spec.ephemeralContainers' }] },
   })
-  t.same(summary, { outcome: 'denied', rules: ['max-new-containers'], modes: ['enforce'] })
+  t.same(summary, { outcome: 'denied', rules: [{ rule: 'max-new-containers', mode: 'enforce' }] })
   t.ok(Buffer.byteLength(JSON.stringify(answer)) < 1024, 'the answer is under 1 KiB')
   const mutate = decide(r, 'mutate')
   t.same(mutate.review.response, {
@@ -57,10 +58,10 @@ t.test('new containers with more than 20,000 JSON values: a 403 under max-new-co
   const { review: answer, summary } = decide(review({ added: [caps(30_000)] }))
   t.equal(answer.response?.status?.code, 403)
   t.equal(answer.response?.status?.message, 'spec.ephemeralContainers: Forbidden: at most 20000 JSON values in the new ephemeral containers of a request; this request has more, none of them judged (rule max-new-container-values)')
-  t.same(summary, { outcome: 'denied', rules: ['max-new-container-values'], modes: ['enforce'] })
+  t.same(summary, { outcome: 'denied', rules: [{ rule: 'max-new-container-values', mode: 'enforce' }] })
   t.match(decide(review({ added: [caps(30_000)] }), 'mutate').review.response?.warnings?.[0], /\(rule max-new-container-values\)$/)
   const under = decide(review({ added: [caps(19_000)] }))
-  t.same(under.summary.rules, ['allowed-capabilities'], 'under the limit, judged')
+  t.same(under.summary.rules.map((r) => r.rule), ['allowed-capabilities'], 'under the limit, judged')
   t.equal(under.review.response?.status?.details?.causes?.length, MAX_LISTED_VIOLATIONS)
   t.match(under.review.response?.status?.message, /, and 18950 more\]$/)
   t.ok(Buffer.byteLength(JSON.stringify(under.review)) < REPLY_TEXT_MAX_BYTES)
@@ -134,7 +135,7 @@ t.test('past the deadline, work stops and the request is refused', async (t) => 
     name: 'counting', hash: '000000000000', exemption: () => undefined,
     checks: ['a', 'b', 'c', 'd'].map((id) => ({ id, origin: 'policy' as const, mode: 'enforce' as const, run: () => { runs++; clock += 100; return [] } })),
   }
-  const context: AdmitContext = { now: () => new Date(clock), deadline: 1_150 }
+  const context: DecisionContext = { now: () => new Date(clock), deadline: 1_150 }
   for (const webhook of ['validate', 'mutate'] as const) {
     runs = 0
     clock = 1_000

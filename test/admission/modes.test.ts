@@ -2,7 +2,7 @@
 // check; a warn- or audit-mode rule (or Kubernetes' own restriction) that reports on the same field
 // never cancels it. De-duplication is for display only.
 import t from 'tap'
-import { admit } from '../../src/decision/decide.js'
+import { admit } from '../../src/admission/admit.js'
 import { decodeReview } from '../../src/admission/decode.js'
 import { orderViolations } from '../../src/decision/violations.js'
 import type { ModedViolation } from '../../src/decision/types.js'
@@ -56,7 +56,7 @@ t.test('an audit-mode requireRunAsNonRoot does not cancel an enforced "seccompPr
   t.match(res?.status?.message, /\(rule seccomp\)$/)
   t.notMatch(res?.status?.message, /rule nonroot/, 'the audit rule is not part of the denial')
   t.match(res?.auditAnnotations?.['nonroot'], /securityContext: Required value: must set runAsNonRoot: true \(rule nonroot\)/, 'the audit rule is still recorded')
-  t.same(d.summary, { outcome: 'denied', rules: ['nonroot', 'seccomp'], modes: ['audit', 'enforce'] })
+  t.same(d.summary, { outcome: 'denied', rules: [{ rule: 'nonroot', mode: 'audit' }, { rule: 'seccomp', mode: 'enforce' }] })
 })
 
 t.test('a Kubernetes violation and a policy violation on one field do not cancel each other', async (t) => {

@@ -2,7 +2,7 @@
 // (ValidateVolumeDevices, which applies to ephemeral containers) and by the policy's
 // volumeMounts.allow, which covers every way a container names a pod volume.
 import t from 'tap'
-import { admit } from '../../src/decision/decide.js'
+import { admit } from '../../src/admission/admit.js'
 import { decodeReview } from '../../src/admission/decode.js'
 import { parsePolicy } from '../../src/policy/load.js'
 import { defaultPolicy } from '../../src/policy/default.js'

@@ -1,6 +1,6 @@
 import t from 'tap'
 import fastJsonPatch from 'fast-json-patch'
-import { admit } from '../../src/decision/decide.js'
+import { admit } from '../../src/admission/admit.js'
 import { decodeReview } from '../../src/admission/decode.js'
 import { defaultPolicy } from '../../src/policy/default.js'
 import { escapePointerToken, pointer, setMember } from '../../src/decision/mutation/json-patch.js'

@@ -2,7 +2,8 @@
 // that the patched container passes the validating webhook.
 import t from 'tap'
 import fastJsonPatch from 'fast-json-patch'
-import { admit, type AdmitContext } from '../../src/decision/decide.js'
+import { type DecisionContext } from '../../src/decision/types.js'
+import { admit } from '../../src/admission/admit.js'
 import { decodeReview } from '../../src/admission/decode.js'
 import { parsePolicy } from '../../src/policy/load.js'
 import type { Policy } from '../../src/decision/types.js'
@@ -18,18 +19,18 @@ const NOW = new Date('2026-11-27T03:04:05.678Z')
 const HEAD = 'apiVersion: ephemeral-guard.dev/v1alpha1\nkind: EphemeralContainerPolicy\nmetadata: {name: m}\n'
 const policyWith = (spec: string): Policy => parsePolicy(`${HEAD}spec:\n${spec}`, 'm.yaml').policy
 const LEVEL = 'pod-security.kubernetes.io/enforce'
-const labelsContext = (labels: Record<string, string> | undefined, now = NOW): AdmitContext => ({ namespaceLabels: () => labels, now: () => now })
+const labelsContext = (labels: Record<string, string> | undefined, now = NOW): DecisionContext => ({ namespaceLabels: () => labels, now: () => now })
 
 type Review = ReturnType<typeof review>
-const decide = (r: AdmissionReview, webhook: 'validate' | 'mutate', policy: Policy, context: AdmitContext = {}) =>
+const decide = (r: AdmissionReview, webhook: 'validate' | 'mutate', policy: Policy, context: DecisionContext = {}) =>
   admit(decodeReview(JSON.parse(JSON.stringify(r))), webhook, policy, context).review.response!
 
-function patchOf(r: AdmissionReview, policy: Policy, context?: AdmitContext): Operation[] {
+function patchOf(r: AdmissionReview, policy: Policy, context?: DecisionContext): Operation[] {
   const res = decide(r, 'mutate', policy, context)
   return res.patch === undefined ? [] : JSON.parse(Buffer.from(res.patch, 'base64').toString('utf8')) as Operation[]
 }
 
-function applied(r: AdmissionReview, policy: Policy, context?: AdmitContext): Review {
+function applied(r: AdmissionReview, policy: Policy, context?: DecisionContext): Review {
   const next = deepClone(r) as Review
   next.request.object = applyPatch(next.request.object, patchOf(r, policy, context), true, false).newDocument as JsonValue
   return next

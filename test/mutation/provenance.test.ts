@@ -2,7 +2,8 @@
 // overwrites them all; the validating webhook denies forged provenance. Every decision on a fixed clock.
 import t from 'tap'
 import fastJsonPatch from 'fast-json-patch'
-import { admit, type AdmitContext } from '../../src/decision/decide.js'
+import { type DecisionContext } from '../../src/decision/types.js'
+import { admit } from '../../src/admission/admit.js'
 import { decodeReview } from '../../src/admission/decode.js'
 import { auditPod } from '../../src/audit/evaluate.js'
 import type { AdmissionReview, JsonObject, JsonValue } from '../../src/kube/types.js'
@@ -15,16 +16,16 @@ type Review = ReturnType<typeof review>
 
 const NOW = new Date('2026-11-27T03:04:05Z')
 const at = (offsetS: number): string => new Date(NOW.getTime() + offsetS * 1000).toISOString().replace(/\.000Z$/, 'Z')
-const clock = (offsetS = 0): AdmitContext => ({ now: () => new Date(NOW.getTime() + offsetS * 1000) })
+const clock = (offsetS = 0): DecisionContext => ({ now: () => new Date(NOW.getTime() + offsetS * 1000) })
 const loaded = parsePolicy('apiVersion: ephemeral-guard.dev/v1alpha1\nkind: EphemeralContainerPolicy\nmetadata: {name: m}\nspec:\n  mutations: {imagePullPolicy: preserve, provenance: {enabled: true}}\n', 'm.yaml')
 const PROV = loaded.policy
 const USER = 'alice@example.com'
 
-const decide = (r: AdmissionReview, webhook: 'validate' | 'mutate', context: AdmitContext) =>
+const decide = (r: AdmissionReview, webhook: 'validate' | 'mutate', context: DecisionContext) =>
   admit(decodeReview(JSON.parse(JSON.stringify(r))), webhook, PROV, context).review.response!
 const withEnv = (env: JsonObject[]): Review => review({ added: [debugContainer({ env })], username: USER })
 
-function mutated(r: Review, context: AdmitContext): Review {
+function mutated(r: Review, context: DecisionContext): Review {
   const res = decide(r, 'mutate', context)
   const ops = res.patch === undefined ? [] : JSON.parse(Buffer.from(res.patch, 'base64').toString('utf8')) as Operation[]
   const next = deepClone(r) as Review

@@ -2,7 +2,7 @@
 // labels, so a rule that selects pods by label cannot know whether it applies. It fails closed: the
 // rule is applied as if its podSelector matched, and a denial says why.
 import t from 'tap'
-import { admit } from '../../src/decision/decide.js'
+import { admit } from '../../src/admission/admit.js'
 import { decodeReview } from '../../src/admission/decode.js'
 import { parsePolicy } from '../../src/policy/load.js'
 import type { Policy } from '../../src/decision/types.js'

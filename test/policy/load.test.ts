@@ -1,6 +1,6 @@
 import t from 'tap'
 import { readdirSync, readFileSync } from 'node:fs'
-import { admit } from '../../src/decision/decide.js'
+import { admit } from '../../src/admission/admit.js'
 import { decodeReview } from '../../src/admission/decode.js'
 import { DEFAULT_POLICY_FILE, loadPolicyFile, parsePolicy, PolicyError } from '../../src/policy/load.js'
 import { debugContainer, profileContainer, review, type ReviewOptions } from '../support/reviews.js'

@@ -4,7 +4,7 @@
 // enforce-mode denial is never turned into an allow, nor reworded.
 import t from 'tap'
 import fc from 'fast-check'
-import { admit } from '../../src/decision/decide.js'
+import { admit } from '../../src/admission/admit.js'
 import { decodeReview } from '../../src/admission/decode.js'
 import { parsePolicy } from '../../src/policy/load.js'
 import type { Policy } from '../../src/decision/types.js'

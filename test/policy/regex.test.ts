@@ -1,7 +1,7 @@
 // Patterns from a policy run on RE2 (linear time), through the policy loader: env.require patterns
 // (which compile.ts turns into JSON Schema `pattern`) and `pattern`/`patternProperties` in custom schemas.
 import t from 'tap'
-import { admit } from '../../src/decision/decide.js'
+import { admit } from '../../src/admission/admit.js'
 import { decodeReview } from '../../src/admission/decode.js'
 import type { JsonObject } from '../../src/kube/types.js'
 import { parsePolicy, PolicyError } from '../../src/policy/load.js'

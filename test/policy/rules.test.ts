@@ -1,6 +1,6 @@
 // Every field of the policy format, decided end to end: YAML text in, AdmissionReview answer out.
 import t from 'tap'
-import { admit } from '../../src/decision/decide.js'
+import { admit } from '../../src/admission/admit.js'
 import { decodeReview } from '../../src/admission/decode.js'
 import { parsePolicy } from '../../src/policy/load.js'
 import type { Policy } from '../../src/decision/types.js'
@@ -160,7 +160,7 @@ t.test('exemptions: not evaluated at all, allowed and noted', async (t) => {
   const p = policy(rules, spec)
   const byUser = decide(p, { ...added(profileContainer('sysadmin')), username: 'breakglass-admin' })
   t.same(byUser.review.response, { uid: byUser.review.response?.uid, allowed: true })
-  t.same(byUser.summary, { outcome: 'exempt', rules: [], modes: [], note: 'user "breakglass-admin" matches exemption "breakglass-admin"' })
+  t.same(byUser.summary, { outcome: 'exempt', rules: [], note: 'user "breakglass-admin" matches exemption "breakglass-admin"' })
   const byGroup = decide(p, { ...added(profileContainer('sysadmin')), groups: ['system:masters'] })
   t.equal(byGroup.summary.note, 'group "system:masters" matches exemption "system:masters"')
   const r = review(added(profileContainer('sysadmin')))

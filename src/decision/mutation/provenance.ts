@@ -15,7 +15,6 @@
 // own timestamps stay the authority on time. EPHEMERAL_GUARD_POLICY is `<name>@<hash>`, informational:
 // replicas may briefly hold different policies, so its value is not judged, only that it is a value.
 import type { JsonObject, JsonValue } from '../../kube/types.js'
-import type { Check, Violation } from '../types.js'
 import { isJsonObject } from './json-patch.js'
 
 export const PREFIX = 'EPHEMERAL_GUARD_'
@@ -98,42 +97,4 @@ export function envValue(container: JsonValue, name: string): string | undefined
   const env = isJsonObject(container) ? container['env'] : undefined
   const entry = Array.isArray(env) ? env.find((e) => isJsonObject(e) && e['name'] === name && typeof e['value'] === 'string') : undefined
   return isJsonObject(entry) ? (entry['value'] as string) : undefined
-}
-
-/** Why an EPHEMERAL_GUARD_ entry of a new container is forged, or undefined. */
-function forgery(e: JsonObject, name: string, username: string, now: Date | undefined): string | undefined {
-  if (name !== REQUESTED_BY && name !== REQUESTED_AT && name !== POLICY) return `${name} is not a variable of ephemeral-guard, which reserves the ${PREFIX} prefix`
-  if (e['valueFrom'] !== undefined) return `${name} must be a value set by ephemeral-guard, not valueFrom`
-  if (name === REQUESTED_BY && e['value'] !== username) return `${REQUESTED_BY} must be the requester's username ${JSON.stringify(username)}`
-  if (name === REQUESTED_AT && now !== undefined && !requestedAtValid(e['value'], now)) {
-    return `${REQUESTED_AT} must be the time of the request: RFC 3339, at most ${REQUESTED_AT_MAX_AGE_MS / 1000} s before and ${REQUESTED_AT_MAX_AHEAD_MS / 1000} s after ${rfc3339(now)}`
-  }
-  return undefined
-}
-
-/**
- * Validating side: the EPHEMERAL_GUARD_ variables of a new container are ephemeral-guard's, as the
- * mutating webhook writes them. Absent is allowed (the mutating webhook may be down; it fails open).
- * The time window applies when the input has the time of the request (admission), not to containers
- * admitted earlier (audit), whose timestamps are history.
- */
-export const provenanceCheck: Check = {
-  id: PROVENANCE_RULE,
-  origin: 'policy',
-  mode: 'enforce',
-  run: ({ pod, added, requester, now }) => {
-    const out: Violation[] = []
-    for (const { index, value } of added) {
-      const env = isJsonObject(value) ? value['env'] : undefined
-      if (!Array.isArray(env)) continue
-      env.forEach((e, j) => {
-        const name = isJsonObject(e) ? e['name'] : undefined
-        if (typeof name !== 'string' || !name.startsWith(PREFIX)) return
-        const detail = forgery(e as JsonObject, name, requester.username, now)
-        if (detail === undefined) return
-        out.push({ origin: 'policy', rule: PROVENANCE_RULE, type: 'Forbidden', containerIndex: index, field: `${pod.listField}[${index}].env[${j}]`, detail })
-      })
-    }
-    return out
-  },
 }
