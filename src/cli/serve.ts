@@ -1,18 +1,9 @@
-// `serve`: the HTTPS webhook, with the policy and certificates watched, metrics and probes on the
-// operations port, and the graceful shutdown sequence on SIGTERM/SIGINT.
+// `serve`: flags into a ServeConfig (server/serve.ts assembles and starts everything from it), and
+// SIGTERM/SIGINT into the graceful shutdown sequence.
 import { createLogger } from '../log.js'
-import { packageVersion } from '../paths.js'
-import { defaultPolicy } from '../policy/default.js'
-import { type Policy } from '../decision/types.js'
-import { PolicyWatcher } from '../policy/watch.js'
-import { startServer } from '../server/listen.js'
-import { Metrics } from '../server/metrics.js'
-import { createAdmitContext } from '../cluster/context.js'
+import { startWebhook, type ServeConfig } from '../server/serve.js'
 import { stringOf, type Io, type Parsed } from './command.js'
 import { parsePort, UsageError } from './usage.js'
-
-/** How often serve re-reads --policy. Kubelet updates a mounted ConfigMap within about a minute. */
-const POLICY_POLL_MS = 2000
 
 /** A non-negative number of seconds (decimals allowed), in milliseconds. */
 function parseSeconds(flag: string, value: string): number {
@@ -23,6 +14,17 @@ function parseSeconds(flag: string, value: string): number {
   return Math.round(seconds * 1000)
 }
 
+/** --tls-cert and --tls-key, or --dev-certs DIR when neither is given; --client-ca with either. */
+function tlsSource(values: Parsed['values']): ServeConfig['tls'] {
+  const certFile = stringOf(values, 'tls-cert')
+  const keyFile = stringOf(values, 'tls-key')
+  const devCerts = stringOf(values, 'dev-certs')
+  const clientCaFile = stringOf(values, 'client-ca')
+  const clientCa = clientCaFile !== undefined ? { clientCaFile } : {}
+  if (devCerts !== undefined && certFile === undefined && keyFile === undefined) return { devCerts, ...clientCa }
+  if (certFile === undefined || keyFile === undefined) throw new UsageError('needs --tls-cert and --tls-key (or --dev-certs DIR for development)')
+  return { certFile, keyFile, ...clientCa }
+}
 
 /**
  * Starts serving and returns undefined: the process then runs until a signal ends it (the one place
@@ -36,81 +38,34 @@ export async function serve({ values }: Parsed, io: Io): Promise<undefined> {
   const tlsReloadIntervalMs = parseSeconds('--tls-reload-interval', flag('tls-reload-interval'))
   const delayMs = parseSeconds('--shutdown-delay', flag('shutdown-delay'))
   const drainTimeoutMs = parseSeconds('--drain-timeout', flag('drain-timeout'))
-  const logger = createLogger({ env: io.env })
-  const metrics = new Metrics({ version: packageVersion() })
-  const file = stringOf(values, 'policy')
-  let policy: () => Policy = () => defaultPolicy
-  let status = (): Record<string, unknown> => ({ policy: { name: defaultPolicy.name, hash: defaultPolicy.hash, source: 'built-in' } })
-  let watcher: PolicyWatcher | undefined
-  if (file !== undefined) {
-    const w = PolicyWatcher.open(file, logger)
-    w.onReload((e) => {
-      metrics.policyReload(e.result)
-      if (e.result === 'success') metrics.policyInForce(e.policy) // a failure keeps the policy in force
-    })
-    w.start(POLICY_POLL_MS)
-    policy = w.current
-    status = () => ({ policy: w.status() })
-    watcher = w
-  }
-  metrics.policyInForce(policy())
-  let certFile = stringOf(values, 'tls-cert')
-  let keyFile = stringOf(values, 'tls-key')
-  const devCerts = stringOf(values, 'dev-certs')
-  if (devCerts !== undefined && certFile === undefined && keyFile === undefined) {
-    const { ensureDevCertificates } = await import('../certs/generate.js') // loaded only when needed
-    const dev = await ensureDevCertificates(devCerts)
-    certFile = dev.certFile
-    keyFile = dev.keyFile
-    logger.info({ certFile, keyFile, caBundle: dev.caFile, created: dev.created },
-      dev.created ? 'created development certificates; trust the CA bundle to call the webhook' : 'using development certificates')
-  }
-  if (certFile === undefined || keyFile === undefined) throw new UsageError('needs --tls-cert and --tls-key (or --dev-certs DIR for development)')
-  const clientCaFile = stringOf(values, 'client-ca')
+  const policyFile = stringOf(values, 'policy')
   const kubeconfig = stringOf(values, 'kubeconfig')
-  const context = await createAdmitContext({ logger, env: io.env, ...(kubeconfig !== undefined ? { kubeconfig } : {}) })
-  const policyStatus = status
-  // /readyz shows the namespace cache too; it stays ready while the cache syncs or retries, since
-  // only the Pod Security fit of the (failurePolicy Ignore) mutating webhook depends on it.
-  if (context.namespaceCache) status = () => ({ ...policyStatus(), namespaceCache: context.namespaceCache!() })
-  const server = await startServer({
+  const logger = createLogger({ env: io.env })
+  const webhook = await startWebhook({
     host: flag('host'),
     port,
-    tls: { certFile, keyFile, ...(clientCaFile !== undefined ? { clientCaFile } : {}) },
-    tlsReloadIntervalMs,
-    policy,
-    context,
-    status,
-    logger,
-    metrics,
     ops: { host: flag('metrics-host'), port: metricsPort },
+    tls: tlsSource(values),
+    tlsReloadIntervalMs,
+    ...(policyFile !== undefined ? { policyFile } : {}),
+    ...(kubeconfig !== undefined ? { kubeconfig } : {}),
+    env: io.env,
+    logger,
   })
-  const { serialNumber, notAfter } = server.certificates.material.certificate
-  logger.info({
-    addresses: server.app.addresses(),
-    metricsHost: server.ops?.address.address,
-    metricsPort: server.ops?.address.port,
-    clientCertificates: clientCaFile !== undefined ? 'required' : 'not requested',
-    certificate: { serialNumber, notAfter: notAfter.toISOString() },
-    policy: policy().name,
-    hash: policy().hash,
-  }, 'ephemeral-guard serving')
 
   // SIGTERM (the kubelet): the shutdown sequence. SIGINT (Ctrl-C) or a second signal: the same
   // without what is left of the delay; in-flight requests still drain.
   const hurry = new AbortController()
-  let stopping = false
+  const stopping = new AbortController()
   const stop = (signal: string): void => {
-    if (stopping || signal === 'SIGINT') {
+    if (stopping.signal.aborted || signal === 'SIGINT') {
       if (!hurry.signal.aborted) logger.info({ signal }, 'skipping the rest of the shutdown delay')
       hurry.abort()
     }
-    if (stopping) return
-    stopping = true
+    if (stopping.signal.aborted) return
+    stopping.abort()
     logger.info({ signal }, 'shutting down')
-    watcher?.stop()
-    void context.stop()
-    server.shutdown({ delayMs, drainTimeoutMs, hurry: hurry.signal }).then(
+    webhook.stop({ delayMs, drainTimeoutMs, hurry: hurry.signal }).then(
       () => process.exit(0),
       (err: unknown) => {
         logger.error({ err }, 'shutdown failed')

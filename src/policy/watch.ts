@@ -1,15 +1,10 @@
-// Reloads the policy file when its content changes. A mounted ConfigMap changes by a symlink swap
-// (..data), which keeps mtimes and inodes of the path unreliable, so the content is compared.
-//
-// Stable reads: a changed content is applied only when two consecutive polls, one interval apart,
-// read the same text (a changed read arms, the next equal read applies). A file rewritten in place
-// shows its prefixes while it is written, and most prefixes of a policy are valid, weaker policies;
-// a writer that pauses for longer than the interval can still expose one, so writers must replace the
-// file atomically (rename), as the kubelet does for a ConfigMap. A valid stable change is swapped in;
-// requests in flight keep the policy they started with (the server reads the current policy once per
-// request). An invalid stable change keeps the last good policy.
+// Reloads the policy file when its content changes, through the content poller (src/content-poller.ts:
+// content compared, a change applied after two equal reads one poll apart, an invalid one keeps the
+// last good policy and is reported once). Requests in flight keep the policy they started with (the
+// server reads the current policy once per request).
 import { readFileSync } from 'node:fs'
 import type { Logger } from 'pino'
+import { ContentPoller, type PollResult } from '../content-poller.js'
 import { parsePolicy, PolicyError, type LoadedPolicy } from './load.js'
 import type { Policy } from '../decision/types.js'
 
@@ -33,22 +28,27 @@ export interface PolicyReloadEvent {
 
 export type PolicyReloadListener = (event: PolicyReloadEvent) => void
 
+const unreadable = (file: string, e: Error): PolicyError => new PolicyError(file, [`(file): cannot read: ${e.message}`])
+
+const problemsOf = (e: Error): readonly string[] => (e instanceof PolicyError ? e.problems : [e.message])
+
 export class PolicyWatcher {
-  private loaded: LoadedPolicy
-  private loadedAt = new Date().toISOString()
-  /** The text last acted on: applied, or reported invalid. */
-  private lastText: string
-  /** A changed text read once, applied if the next poll reads it again. */
-  private pending: string | undefined
-  private reloadError: PolicyStatus['reloadError']
-  private readFailed = false
-  private timer: NodeJS.Timeout | undefined
-  private readonly listeners: PolicyReloadListener[] = []
+  private readonly poller: ContentPoller<LoadedPolicy>
 
   /** Parses the initial text; throws PolicyError if it is invalid (serve then refuses to start). */
-  constructor(private readonly file: string, initialText: string, private readonly logger: Logger) {
-    this.loaded = parsePolicy(initialText, file)
-    this.lastText = initialText
+  constructor(private readonly file: string, initialText: string, logger: Logger, clock?: () => Date) {
+    this.poller = new ContentPoller<LoadedPolicy>({
+      files: [file],
+      unreadable: (_i, f, e) => unreadable(f, e),
+      parse: ([text]) => parsePolicy(text!.toString('utf8'), file),
+      initial: { contents: [Buffer.from(initialText)], value: parsePolicy(initialText, file) },
+      logger,
+      log: {
+        reloaded: ({ policy }) => [{ policy: policy.name, hash: policy.hash, source: file }, 'policy reloaded'],
+        failed: (e, { policy }) => [{ source: file, problems: problemsOf(e), policy: policy.name, hash: policy.hash }, 'policy reload failed; keeping the last good policy'],
+      },
+      ...(clock ? { clock } : {}),
+    })
   }
 
   /** Reads the file once, so the first policy and the text later reads compare against are the same. */
@@ -57,25 +57,25 @@ export class PolicyWatcher {
     try {
       text = readFileSync(file, 'utf8')
     } catch (e) {
-      throw new PolicyError(file, [`(file): cannot read: ${(e as Error).message}`])
+      throw unreadable(file, e as Error)
     }
     return new PolicyWatcher(file, text, logger)
   }
 
-  readonly current = (): Policy => this.loaded.policy
+  readonly current = (): Policy => this.poller.value.policy
 
   /** Called after each reload attempt that is also logged: once per changed content or read failure. */
   onReload(listener: PolicyReloadListener): void {
-    this.listeners.push(listener)
-  }
-
-  private emit(result: PolicyReloadEvent['result']): void {
-    for (const l of this.listeners) l({ result, policy: this.loaded.policy })
+    this.poller.onReload((e) => listener({ result: e.result, policy: e.value.policy }))
   }
 
   status(): PolicyStatus {
-    const p = this.loaded.policy
-    return { name: p.name, hash: p.hash, source: this.file, loadedAt: this.loadedAt, ...(this.reloadError ? { reloadError: this.reloadError } : {}) }
+    const { name, hash } = this.poller.value.policy
+    const failed = this.poller.lastFailure
+    return {
+      name, hash, source: this.file, loadedAt: this.poller.since.toISOString(),
+      ...(failed ? { reloadError: { message: 'policy file is invalid; the last good policy stays in force', problems: problemsOf(failed.error), at: failed.at.toISOString() } } : {}),
+    }
   }
 
   /**
@@ -84,60 +84,15 @@ export class PolicyWatcher {
    * read twice in a row, now in force); invalid (unreadable, or a stable change that is not a valid
    * policy: the last good policy stays).
    */
-  check(): 'unchanged' | 'pending' | 'reloaded' | 'invalid' {
-    let text: string
-    try {
-      text = readFileSync(this.file, 'utf8')
-    } catch (e) {
-      // A swap in progress can briefly hide the file; keep serving and try again next time.
-      if (!this.readFailed) this.fail(new PolicyError(this.file, [`(file): cannot read: ${(e as Error).message}`]), undefined)
-      this.readFailed = true
-      this.pending = undefined
-      return 'invalid'
-    }
-    if (this.readFailed) {
-      this.readFailed = false
-      if (text === this.lastText) this.reloadError = undefined
-    }
-    if (text === this.lastText) {
-      this.pending = undefined
-      return 'unchanged'
-    }
-    if (text !== this.pending) {
-      this.pending = text
-      return 'pending'
-    }
-    this.pending = undefined
-    let next: LoadedPolicy
-    try {
-      next = parsePolicy(text, this.file)
-    } catch (e) {
-      this.fail(e, text)
-      return 'invalid'
-    }
-    this.loaded = next
-    this.lastText = text
-    this.loadedAt = new Date().toISOString()
-    this.reloadError = undefined
-    this.logger.info({ policy: next.policy.name, hash: next.policy.hash, source: this.file }, 'policy reloaded')
-    this.emit('success')
-    return 'reloaded'
-  }
-
-  private fail(e: unknown, text: string | undefined): void {
-    const problems = e instanceof PolicyError ? e.problems : [(e as Error).message]
-    if (text !== undefined) this.lastText = text // report a bad version once, not every poll
-    this.reloadError = { message: 'policy file is invalid; the last good policy stays in force', problems, at: new Date().toISOString() }
-    this.logger.error({ source: this.file, problems, policy: this.loaded.policy.name, hash: this.loaded.policy.hash }, 'policy reload failed; keeping the last good policy')
-    this.emit('failure')
+  check(): PollResult {
+    return this.poller.check()
   }
 
   start(intervalMs: number): void {
-    this.timer = setInterval(() => this.check(), intervalMs)
-    this.timer.unref()
+    this.poller.start(intervalMs)
   }
 
   stop(): void {
-    clearInterval(this.timer)
+    this.poller.stop()
   }
 }

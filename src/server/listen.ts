@@ -1,6 +1,6 @@
 // Starts the webhook: TLS from files (reloaded on change), the HTTPS listener, the operations port
-// (metrics and probes), and the graceful shutdown sequence. The only process-level glue besides
-// main.ts and cli/serve.ts, which wires flags and signals to it.
+// (metrics and probes), and the graceful shutdown sequence. server/serve.ts assembles serve around it
+// (policy source, certificates, cluster context); cli/serve.ts wires flags and signals to that.
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { FastifyInstance } from 'fastify'
 import type { Logger } from 'pino'

@@ -1,19 +1,17 @@
 // The serving certificate (and the optional client CA), read from files and reloaded when their content
 // changes, without a restart and without touching established connections.
 //
-// Kubernetes updates a mounted Secret by swapping the ..data symlink, so inotify on the file path and
-// mtimes are unreliable; like controller-runtime's certwatcher, the files are re-read on a timer and
-// their content compared. As for the policy file (src/policy/watch.ts; keep both rules identical), a
+// The files are re-read by the content poller (src/content-poller.ts), the one the policy file uses: a
 // change is taken only when two consecutive polls, one interval apart, read the same content, so a
 // file caught half-written is never judged. A stable change is checked in full (parses, key matches
-// certificate, the certificate is valid now, Node accepts the whole secure context) before it is
+// certificate, Node accepts the whole secure context, the certificate is valid now) before it is
 // swapped in; a bad one keeps the current pair serving.
-import { readFileSync } from 'node:fs'
 import { createPrivateKey, X509Certificate } from 'node:crypto'
 import { createSecureContext, type SecureContextOptions, type TlsOptions } from 'node:tls'
 import type { Logger } from 'pino'
 import type { ReloadResult } from './metrics.js'
 import { pemCertificates } from '../certs/pem.js'
+import { ContentPoller, readContents, type PollResult, type Refusal } from '../content-poller.js'
 
 /**
  * TLS 1.2 as the floor (the API server's Go client speaks 1.3 too) with forward-secret AEAD suites
@@ -54,9 +52,6 @@ export class TlsMaterialError extends Error {
   override readonly name = 'TlsMaterialError'
 }
 
-/** A certificate that is fine but for its notBefore: it is taken once that time has come. */
-class NotYetValidError extends TlsMaterialError {}
-
 /**
  * Everything setSecureContext needs. Node's Server#setSecureContext resets every option it is not
  * given (minVersion, ciphers, ca, ...) to Node's defaults, so every load and reload passes this whole
@@ -83,29 +78,36 @@ export function serverTlsOptions(m: TlsMaterial): TlsOptions {
 }
 
 
-function read(file: string, what: string): Buffer {
-  try {
-    return readFileSync(file)
-  } catch (e) {
-    throw new TlsMaterialError(`cannot read the ${what} ${file}: ${(e as Error).message}`)
-  }
-}
+const WHAT = ['certificate', 'private key', 'client CA'] as const
 
-/** Reads the files once, without checking them. */
-function readFiles(files: TlsFiles): { cert: Buffer; key: Buffer; clientCa?: Buffer } {
-  return {
-    cert: read(files.certFile, 'certificate'),
-    key: read(files.keyFile, 'private key'),
-    ...(files.clientCaFile !== undefined ? { clientCa: read(files.clientCaFile, 'client CA') } : {}),
-  }
+/** The files in the order the poller reads them: certificate, key, then the client CA if any. */
+const fileList = (files: TlsFiles): string[] => [files.certFile, files.keyFile, ...(files.clientCaFile !== undefined ? [files.clientCaFile] : [])]
+
+const unreadable = (index: number, file: string, e: Error): TlsMaterialError => new TlsMaterialError(`cannot read the ${WHAT[index]} ${file}: ${e.message}`)
+
+type RawFiles = { cert: Buffer; key: Buffer; clientCa?: Buffer }
+
+const rawOf = ([cert, key, clientCa]: readonly Buffer[]): RawFiles => ({ cert: cert!, key: key!, ...(clientCa !== undefined ? { clientCa } : {}) })
+
+const contentsOf = (m: RawFiles): Buffer[] => [m.cert, m.key, ...(m.clientCa !== undefined ? [m.clientCa] : [])]
+
+/**
+ * Why a serving certificate is refused at `now`: outside its validity window every client would refuse
+ * it, so it must not replace one that works. One issued a little ahead of this clock is retried.
+ */
+function validity(m: TlsMaterial, files: TlsFiles, now: Date): Refusal | undefined {
+  const { notBefore, notAfter } = m.certificate
+  if (now < notBefore) return { reason: `the certificate in ${files.certFile} is not valid yet: notBefore ${notBefore.toISOString()}`, retry: true }
+  if (now > notAfter) return { reason: `the certificate in ${files.certFile} has expired: notAfter ${notAfter.toISOString()}` }
+  return undefined
 }
 
 /**
  * Checks raw file contents: throws TlsMaterialError saying what is wrong, never a half-usable pair.
- * With `now`, a serving certificate whose validity window does not include it is refused too: every
- * client would refuse it, so it must not replace one that works.
+ * The validity window is not judged here (a reload judges it, see validity()); the pair serve starts
+ * with is taken as it is, and doctor and the expiry metric tell about it.
  */
-export function checkTlsMaterial(raw: { cert: Buffer; key: Buffer; clientCa?: Buffer }, files: TlsFiles, now?: Date): TlsMaterial {
+export function checkTlsMaterial(raw: RawFiles, files: TlsFiles): TlsMaterial {
   let leaf: X509Certificate
   try {
     leaf = new X509Certificate(raw.cert)
@@ -121,8 +123,6 @@ export function checkTlsMaterial(raw: { cert: Buffer; key: Buffer; clientCa?: Bu
   if (!leaf.checkPrivateKey(key)) throw new TlsMaterialError(`the private key in ${files.keyFile} does not match the certificate in ${files.certFile}`)
   const notBefore = new Date(leaf.validFrom)
   const notAfter = new Date(leaf.validTo)
-  if (now !== undefined && now < notBefore) throw new NotYetValidError(`the certificate in ${files.certFile} is not valid yet: notBefore ${notBefore.toISOString()}`)
-  if (now !== undefined && now > notAfter) throw new TlsMaterialError(`the certificate in ${files.certFile} has expired: notAfter ${notAfter.toISOString()}`)
   let clientCaNotAfter: Date | undefined
   if (raw.clientCa !== undefined) {
     const { certs, bad } = pemCertificates(raw.clientCa.toString('utf8'))
@@ -147,10 +147,7 @@ export function checkTlsMaterial(raw: { cert: Buffer; key: Buffer; clientCa?: Bu
 }
 
 /** Reads and checks the files; throws TlsMaterialError (serve then refuses to start). */
-export const loadTlsMaterial = (files: TlsFiles): TlsMaterial => checkTlsMaterial(readFiles(files), files)
-
-const sameContent = (a: { cert: Buffer; key: Buffer; clientCa?: Buffer }, b: { cert: Buffer; key: Buffer; clientCa?: Buffer }): boolean =>
-  a.cert.equals(b.cert) && a.key.equals(b.key) && (a.clientCa === undefined ? b.clientCa === undefined : b.clientCa !== undefined && a.clientCa.equals(b.clientCa))
+export const loadTlsMaterial = (files: TlsFiles): TlsMaterial => checkTlsMaterial(rawOf(readContents(fileList(files), unreadable)), files)
 
 /** A TLS server, as far as reloading is concerned (node:tls and node:https servers both are). */
 export interface SecureContextTarget {
@@ -166,49 +163,51 @@ export interface CertificateStatus {
   readonly reloadError?: { readonly message: string; readonly error: string; readonly at: string }
 }
 
-type RawFiles = { cert: Buffer; key: Buffer; clientCa?: Buffer }
-
 /**
- * Re-reads the files on a timer and swaps the server's secure context when their content changes.
+ * Re-reads the files (src/content-poller.ts: two equal reads one poll apart, then checked in full and
+ * inside its validity window) and swaps the server's secure context when their content changes.
  * Established connections keep the context they were made with; new handshakes get the new one.
  */
 export class CertificateReloader {
-  private current: TlsMaterial
-  /** The last content acted on (taken or refused), so a bad version is reported once, not every poll. */
-  private lastSeen: RawFiles
-  /** A changed content read once, judged if the next poll reads it again. */
-  private pending: RawFiles | undefined
-  /** lastSeen was refused only because it is not valid yet: it is judged again at every poll. */
-  private notYetValid = false
-  private lastReadError: string | undefined
-  private reloadError: CertificateStatus['reloadError']
-  private timer: NodeJS.Timeout | undefined
-  private readonly listeners: CertificateListener[] = []
+  private readonly poller: ContentPoller<TlsMaterial>
 
-  constructor(
-    private readonly target: SecureContextTarget,
-    private readonly files: TlsFiles,
-    initial: TlsMaterial,
-    private readonly logger: Logger,
-    private readonly now: () => Date = () => new Date(),
-  ) {
-    this.current = initial
-    this.lastSeen = initial
+  constructor(target: SecureContextTarget, files: TlsFiles, initial: TlsMaterial, logger: Logger, now: () => Date = () => new Date()) {
+    this.poller = new ContentPoller<TlsMaterial>({
+      files: fileList(files),
+      unreadable,
+      parse: (contents) => checkTlsMaterial(rawOf(contents), files),
+      acceptable: (m, at) => validity(m, files, at),
+      commit: (m) => target.setSecureContext(secureContextOptions(m)),
+      initial: { contents: contentsOf(initial), value: initial },
+      logger,
+      log: {
+        reloaded: ({ certificate: { serialNumber, notAfter } }) =>
+          [{ certFile: files.certFile, serialNumber, notAfter: notAfter.toISOString() }, 'certificate reloaded; new connections use it'],
+        failed: (e, { certificate: { serialNumber, notAfter } }) =>
+          [{ error: e.message, certFile: files.certFile, keyFile: files.keyFile, serving: { serialNumber, notAfter: notAfter.toISOString() } },
+            'certificate reload failed; the current certificate keeps serving'],
+      },
+      clock: now,
+    })
   }
 
   /** The material in use. */
   get material(): TlsMaterial {
-    return this.current
+    return this.poller.value
   }
 
   status(): CertificateStatus {
-    const { serialNumber, notAfter } = this.current.certificate
-    return { serialNumber, notAfter: notAfter.toISOString(), ...(this.reloadError ? { reloadError: this.reloadError } : {}) }
+    const { serialNumber, notAfter } = this.poller.value.certificate
+    const failed = this.poller.lastFailure
+    return {
+      serialNumber, notAfter: notAfter.toISOString(),
+      ...(failed ? { reloadError: { message: 'certificate files are unusable; the current certificate keeps serving', error: failed.error.message, at: failed.at.toISOString() } } : {}),
+    }
   }
 
-  /** Called after every reload attempt on changed content. */
+  /** Called after every reload attempt that is also logged: once per changed content or read failure. */
   onReload(listener: CertificateListener): void {
-    this.listeners.push(listener)
+    this.poller.onReload((e) => listener(e.result === 'success' ? { result: e.result, material: e.value } : { result: e.result, material: e.value, error: e.error.message }))
   }
 
   /**
@@ -217,70 +216,15 @@ export class CertificateReloader {
    * read twice in a row, checked and now serving); invalid (unreadable, or a stable change refused:
    * the current pair keeps serving).
    */
-  check(): 'unchanged' | 'pending' | 'reloaded' | 'invalid' {
-    let raw
-    try {
-      raw = readFiles(this.files)
-    } catch (e) {
-      // A swap in progress or a partial write can hide a file briefly: keep serving, report once.
-      const message = (e as Error).message
-      if (message !== this.lastReadError) this.fail(message)
-      this.lastReadError = message
-      this.pending = undefined
-      return 'invalid'
-    }
-    const hadReadError = this.lastReadError !== undefined
-    this.lastReadError = undefined
-    if (sameContent(raw, this.lastSeen)) {
-      this.pending = undefined
-      if (hadReadError && sameContent(raw, this.current)) this.reloadError = undefined // the files are back as they were
-      // A certificate issued a little ahead of this clock is taken once it is valid, silently until then.
-      if (this.notYetValid) return this.apply(raw, false)
-      return 'unchanged'
-    }
-    if (this.pending === undefined || !sameContent(raw, this.pending)) {
-      this.pending = raw
-      return 'pending'
-    }
-    this.pending = undefined
-    this.lastSeen = raw
-    return this.apply(raw, true)
-  }
-
-  private apply(raw: RawFiles, report: boolean): 'unchanged' | 'reloaded' | 'invalid' {
-    let next: TlsMaterial
-    try {
-      next = checkTlsMaterial(raw, this.files, this.now())
-      this.target.setSecureContext(secureContextOptions(next))
-    } catch (e) {
-      this.notYetValid = e instanceof NotYetValidError
-      if (!report) return 'unchanged'
-      this.fail((e as Error).message)
-      return 'invalid'
-    }
-    this.notYetValid = false
-    this.current = next
-    this.reloadError = undefined
-    const { serialNumber, notAfter } = next.certificate
-    this.logger.info({ certFile: this.files.certFile, serialNumber, notAfter: notAfter.toISOString() }, 'certificate reloaded; new connections use it')
-    for (const l of this.listeners) l({ result: 'success', material: next })
-    return 'reloaded'
-  }
-
-  private fail(error: string): void {
-    const { serialNumber, notAfter } = this.current.certificate
-    this.reloadError = { message: 'certificate files are unusable; the current certificate keeps serving', error, at: this.now().toISOString() }
-    this.logger.error({ error, certFile: this.files.certFile, keyFile: this.files.keyFile, serving: { serialNumber, notAfter: notAfter.toISOString() } },
-      'certificate reload failed; the current certificate keeps serving')
-    for (const l of this.listeners) l({ result: 'failure', material: this.current, error })
+  check(): PollResult {
+    return this.poller.check()
   }
 
   start(intervalMs: number): void {
-    this.timer = setInterval(() => this.check(), intervalMs)
-    this.timer.unref()
+    this.poller.start(intervalMs)
   }
 
   stop(): void {
-    clearInterval(this.timer)
+    this.poller.stop()
   }
 }

@@ -1,0 +1,125 @@
+// The one place that assembles `serve` from a plain options object: the policy source (watched file or
+// the built-in policy) and its metrics, the certificate files (or development certificates), the
+// cluster context, the /readyz status, then startServer (listen.ts: TLS, app, operations port,
+// shutdown sequence). cli/serve.ts only turns flags into ServeConfig and signals into stop().
+import type { Logger } from 'pino'
+import { packageVersion } from '../paths.js'
+import { createAdmitContext } from '../cluster/context.js'
+import type { Policy } from '../decision/types.js'
+import { defaultPolicy } from '../policy/default.js'
+import { PolicyWatcher } from '../policy/watch.js'
+import { startServer, type RunningServer, type ShutdownOptions, type ShutdownReport } from './listen.js'
+import { Metrics } from './metrics.js'
+import type { TlsFiles } from './tls-reload.js'
+
+/** How often serve re-reads the policy file. Kubelet updates a mounted ConfigMap within about a minute. */
+export const POLICY_POLL_MS = 2000
+
+export interface ServeConfig {
+  readonly host: string
+  readonly port: number
+  /** The plain-HTTP operations port (metrics and probes). */
+  readonly ops: { readonly host: string; readonly port: number }
+  /** Certificate files, or a folder of development certificates, created when it holds none. */
+  readonly tls: TlsFiles | { readonly devCerts: string; readonly clientCaFile?: string }
+  /** Milliseconds between re-reads of the certificate files; 0 never re-reads. */
+  readonly tlsReloadIntervalMs: number
+  /** The policy file, watched; without it the built-in policy. */
+  readonly policyFile?: string
+  /** Milliseconds between re-reads of the policy file; default POLICY_POLL_MS. */
+  readonly policyPollMs?: number
+  readonly kubeconfig?: string
+  /** The environment (KUBERNETES_SERVICE_HOST: in-cluster access). */
+  readonly env: Readonly<Record<string, string | undefined>>
+  readonly logger: Logger
+  /** Default: a new registry with the package version and process metrics. */
+  readonly metrics?: Metrics
+}
+
+export interface Webhook {
+  readonly server: RunningServer
+  /** Stops polling and the cluster context, then runs the server's shutdown sequence. */
+  stop(o: ShutdownOptions): Promise<ShutdownReport>
+}
+
+/** The policy in force, what /readyz shows about it, and how to stop watching. */
+function policySource(c: ServeConfig, metrics: Metrics): { current: () => Policy; status: () => unknown; stop: () => void } {
+  if (c.policyFile === undefined) {
+    const { name, hash } = defaultPolicy
+    return { current: () => defaultPolicy, status: () => ({ name, hash, source: 'built-in' }), stop: () => {} }
+  }
+  const w = PolicyWatcher.open(c.policyFile, c.logger) // throws PolicyError: serve refuses to start
+  w.onReload((e) => {
+    metrics.policyReload(e.result)
+    if (e.result === 'success') metrics.policyInForce(e.policy) // a failure keeps the policy in force
+  })
+  w.start(c.policyPollMs ?? POLICY_POLL_MS)
+  return { current: w.current, status: () => w.status(), stop: () => w.stop() }
+}
+
+/** The certificate files given, or development certificates (generated only when needed). */
+async function tlsFiles(c: ServeConfig): Promise<TlsFiles> {
+  if (!('devCerts' in c.tls)) return c.tls
+  const { clientCaFile } = c.tls
+  const { ensureDevCertificates } = await import('../certs/generate.js') // loaded only when needed
+  const dev = await ensureDevCertificates(c.tls.devCerts)
+  c.logger.info({ certFile: dev.certFile, keyFile: dev.keyFile, caBundle: dev.caFile, created: dev.created },
+    dev.created ? 'created development certificates; trust the CA bundle to call the webhook' : 'using development certificates')
+  return { certFile: dev.certFile, keyFile: dev.keyFile, ...(clientCaFile !== undefined ? { clientCaFile } : {}) }
+}
+
+type PolicySource = ReturnType<typeof policySource>
+
+/** Certificates, the cluster context and the server; the context is stopped again if the server cannot start. */
+async function listen(c: ServeConfig, policy: PolicySource, metrics: Metrics): Promise<Webhook> {
+  const tls = await tlsFiles(c)
+  const context = await createAdmitContext({ logger: c.logger, env: c.env, ...(c.kubeconfig !== undefined ? { kubeconfig: c.kubeconfig } : {}) })
+  const { namespaceCache } = context
+  const server = await startServer({
+    host: c.host,
+    port: c.port,
+    tls,
+    tlsReloadIntervalMs: c.tlsReloadIntervalMs,
+    policy: policy.current,
+    context,
+    // /readyz shows the namespace cache too; it stays ready while the cache syncs or retries, since
+    // only the Pod Security fit of the (failurePolicy Ignore) mutating webhook depends on it.
+    status: () => ({ policy: policy.status(), ...(namespaceCache ? { namespaceCache: namespaceCache() } : {}) }),
+    logger: c.logger,
+    metrics,
+    ops: c.ops,
+  }).catch(async (e: unknown) => {
+    await context.stop()
+    throw e
+  })
+  const { serialNumber, notAfter } = server.certificates.material.certificate
+  const inForce = policy.current()
+  c.logger.info({
+    addresses: server.app.addresses(),
+    metricsHost: server.ops?.address.address,
+    metricsPort: server.ops?.address.port,
+    clientCertificates: tls.clientCaFile !== undefined ? 'required' : 'not requested',
+    certificate: { serialNumber, notAfter: notAfter.toISOString() },
+    policy: inForce.name,
+    hash: inForce.hash,
+  }, 'ephemeral-guard serving')
+  return {
+    server,
+    stop: (o) => {
+      policy.stop()
+      void context.stop()
+      return server.shutdown(o)
+    },
+  }
+}
+
+/** Starts serving and logs "ephemeral-guard serving"; throws, with nothing left running, if it cannot. */
+export async function startWebhook(c: ServeConfig): Promise<Webhook> {
+  const metrics = c.metrics ?? new Metrics({ version: packageVersion() })
+  const policy = policySource(c, metrics)
+  metrics.policyInForce(policy.current())
+  return listen(c, policy, metrics).catch((e: unknown) => {
+    policy.stop()
+    throw e
+  })
+}
