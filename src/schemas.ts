@@ -1,9 +1,7 @@
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js'
-import { parseImageReference } from './image/reference.js'
+import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js'
 import { SCHEMAS_DIR } from './paths.js'
-import { imageMatches, parseImagePattern, type ImagePattern } from './image/pattern.js'
 import { safeRegExp } from './re2.js'
 
 /** Keyword carrying, per failing Ajv keyword, the Kubernetes field.Error a schema violation becomes. */
@@ -16,47 +14,6 @@ export const ERROR_ANNOTATION = 'x-kubernetes-error'
  */
 const OPTIONS = { allErrors: true, coerceTypes: false, useDefaults: false, removeAdditional: false, allowUnionTypes: true } as const
 
-type KeywordErrors = { errors?: Partial<ErrorObject>[] }
-
-export interface ImagePolicySpec {
-  readonly allow?: readonly string[]
-  readonly deny?: readonly string[]
-  readonly requireDigest?: boolean
-  readonly forbidTags?: readonly string[]
-}
-
-/**
- * imagePolicy: the image parses under the distribution/reference grammar (by a linear scanner: a
- * regular expression for it would backtrack), and meets the allow/deny patterns, digest and tag rules.
- */
-function compileImagePolicy(spec: ImagePolicySpec): (data: string) => boolean {
-  const patterns = (list: readonly string[] | undefined): ImagePattern[] | undefined => list?.map((p) => {
-    const parsed = parseImagePattern(p)
-    if (typeof parsed === 'string') throw new Error(`image pattern ${JSON.stringify(p)} ${parsed}`)
-    return parsed
-  })
-  const allow = patterns(spec.allow)
-  const deny = patterns(spec.deny) ?? []
-  const forbidTags = new Set(spec.forbidTags ?? [])
-  const validate = (data: string): boolean => {
-    const parsed = parseImageReference(data)
-    const problems: string[] = []
-    if (!parsed.ok) problems.push(parsed.error)
-    else {
-      const ref = parsed.reference
-      const denied = deny.find((p) => imageMatches(ref, p))
-      if (denied) problems.push(`matches denied image pattern ${JSON.stringify(denied.source)}`)
-      if (allow && !allow.some((p) => imageMatches(ref, p))) problems.push(`is not allowed; allowed images: ${allow.map((p) => p.source).join(', ')}`)
-      if (spec.requireDigest && ref.digest === undefined) problems.push('must be pinned by digest (@sha256:...)')
-      // An image pinned by digest is judged by it; with neither tag nor digest it is "latest".
-      if (ref.digest === undefined && forbidTags.has(ref.tag ?? 'latest')) problems.push(`tag ${JSON.stringify(ref.tag ?? 'latest')} is not allowed`)
-    }
-    ;(validate as KeywordErrors).errors = problems.map((message) => ({ keyword: 'imagePolicy', message, params: {} }))
-    return problems.length === 0
-  }
-  return validate
-}
-
 /** A new Ajv instance with ephemeral-guard's keywords. */
 function createAjv(options: { safePatterns?: boolean } = {}): Ajv2020 {
   const ajv = new Ajv2020({
@@ -65,7 +22,6 @@ function createAjv(options: { safePatterns?: boolean } = {}): Ajv2020 {
     ...(options.safePatterns ? { code: { regExp: safeRegExp }, strictTypes: false, strictRequired: false } : {}),
   })
   ajv.addKeyword({ keyword: ERROR_ANNOTATION, schemaType: 'object' })
-  ajv.addKeyword({ keyword: 'imagePolicy', type: 'string', schemaType: 'object', errors: true, compile: compileImagePolicy })
   return ajv
 }
 

@@ -73,12 +73,12 @@ from a terminal). Exit 0 allowed, 1 denied, 2 input not a usable AdmissionReview
 
 const policy: CommandSpec = {
   name: 'policy',
-  summary: 'check a policy file, or print the schemas and checks it compiles to',
+  summary: 'check a policy file, or print the checks it compiles to',
   synopsis: '(check | schema) FILE',
   options: {},
   allowPositionals: true,
   description: `check: validates a policy file (exit 0 valid, 1 invalid, every problem with its path).
-schema: prints the JSON Schemas and checks the policy compiles to.`,
+schema: prints, per rule, its checks (one per rule field, with what it requires) and its custom schema.`,
   examples: ['ephemeral-guard policy check policies/examples/production.yaml', 'ephemeral-guard policy schema policies/default.yaml'],
   run: async (p, io) => (await import('./policy.js')).policyCommand(p, io),
 }

@@ -1,160 +1,28 @@
-// Compiles a validated policy document into checks: per rule, a JSON Schema for each new container
-// (images, securityContext, targets, env, volume mounts), the admin's custom schema over the
-// evaluation document, and the few checks a schema cannot express (who asks, how many containers).
+// Compiles a validated policy document into checks: per rule, the built-in checks of its fields
+// (src/checks/policy/, one file per field: images, securityContext, subjects, targets, env,
+// volumeMounts, maxEphemeralContainers), the admin's custom schema over the evaluation document
+// (checks/schema-check.ts), and the rule's match.
 import type { Ajv2020 } from 'ajv/dist/2020.js'
-import { isJsonObject, type JsonValue } from '../kube/types.js'
+import type { JsonValue } from '../kube/types.js'
 import { DEFAULT_MAX_NEW_CONTAINERS } from '../decision/limits.js'
 import { kubernetesChecks } from '../checks/index.js'
 import { schemaCheck } from '../checks/schema-check.js'
-import type { AddedContainer, Check, CheckInput, FieldErrorType, Mode, Requester, Violation } from '../decision/types.js'
-import { ERROR_ANNOTATION } from '../schemas.js'
-import { compileGlob, compileGlobs, type NameMatcher } from './glob.js'
-import { safeRegExp } from '../re2.js'
+import type { AddedContainer, Check, CheckInput, Mode, Requester, Violation } from '../decision/types.js'
+import { compileGlob, compileGlobs, type NameMatcher } from '../glob.js'
+import { containerObject, type ContainerCheck, type PodCheck } from '../checks/policy/types.js'
+import { imagesCheck } from '../checks/policy/images.js'
+import { securityContextCheck } from '../checks/policy/security-context.js'
+import { targetsCheck } from '../checks/policy/targets.js'
+import { envRequireCheck, envSecretRefsCheck } from '../checks/policy/env.js'
+import { volumeMountsCheck } from '../checks/policy/volume-mounts.js'
+import { subjectsCheck } from '../checks/policy/subjects.js'
+import { maxEphemeralContainersCheck } from '../checks/policy/max-ephemeral-containers.js'
 import { compileSelector } from './selector.js'
 import { provenanceCheck } from '../checks/policy/provenance.js'
 import { DEFAULT_PULL_POLICY } from '../decision/mutation/pull-policy.js'
 import { normalizeRegistry } from '../decision/mutation/registry-mirror.js'
 import type { CompiledRuleView, MutationsDocument, PolicyDocument, RuleDocument } from './types.js'
 import type { Mutations, Policy } from '../decision/types.js'
-
-type Schema = Record<string, unknown>
-const A = ERROR_ANNOTATION
-const quotedList = (xs: readonly string[]): string => (xs.length === 0 ? 'none' : xs.join(', '))
-
-function containerSchema(rule: RuleDocument): Schema {
-  const r = rule.name
-  const e = (type: FieldErrorType, detail: string) => ({ type, detail, rule: r })
-  const properties: Record<string, Schema> = {}
-  const required: string[] = []
-  const annotations: Record<string, unknown> = {}
-
-  if (rule.images) properties['image'] = { type: 'string', imagePolicy: rule.images, [A]: { imagePolicy: e('Invalid', '{message}') } }
-
-  const sc = rule.securityContext
-  if (sc) {
-    const props: Record<string, Schema> = {}
-    const scRequired: string[] = []
-    const scAnnotations: Record<string, unknown> = {}
-    if (sc.allowPrivileged === false) props['privileged'] = { not: { const: true }, [A]: { not: e('Forbidden', 'privileged debug containers are not allowed') } }
-    if (sc.allowPrivilegeEscalation === false) {
-      props['allowPrivilegeEscalation'] = { not: { const: true }, [A]: { not: e('Forbidden', 'privilege escalation is not allowed in debug containers') } }
-    }
-    if (sc.requireRunAsNonRoot) {
-      props['runAsNonRoot'] = { const: true, [A]: { const: e('Invalid', 'must be true') } }
-      scRequired.push('runAsNonRoot')
-      scAnnotations['required:runAsNonRoot'] = e('Required', 'must be true')
-    }
-    const caps: Record<string, Schema> = {}
-    if (sc.allowedCapabilities) {
-      const allowed = sc.allowedCapabilities
-      caps['add'] = {
-        type: ['array', 'null'],
-        items: allowed.length > 0
-          ? { enum: allowed, [A]: { enum: e('Forbidden', `capability {value} is not allowed; allowed: ${quotedList(allowed)}`) } }
-          : { not: {}, [A]: { not: e('Forbidden', 'capability {value} is not allowed; allowed: none') } },
-      }
-    }
-    if (sc.requireDropAll) {
-      caps['drop'] = { type: 'array', contains: { const: 'ALL' }, [A]: { contains: e('Invalid', 'must include "ALL"'), type: e('Invalid', 'must include "ALL"') } }
-      scRequired.push('capabilities')
-      scAnnotations['required:capabilities'] = e('Required', 'must drop "ALL"')
-    }
-    if (Object.keys(caps).length > 0) {
-      props['capabilities'] = {
-        type: sc.requireDropAll ? 'object' : ['object', 'null'],
-        properties: caps,
-        ...(sc.requireDropAll ? { required: ['drop'] } : {}),
-        [A]: { 'required:drop': e('Required', 'must include "ALL"'), type: e('Required', 'must drop "ALL"') },
-      }
-    }
-    const must = [sc.requireRunAsNonRoot ? 'runAsNonRoot: true' : '', sc.requireDropAll ? 'capabilities.drop: [ALL]' : ''].filter(Boolean)
-    if (must.length > 0) {
-      required.push('securityContext')
-      annotations['required:securityContext'] = e('Required', `must set ${must.join(' and ')}`)
-    }
-    properties['securityContext'] = {
-      type: must.length > 0 ? 'object' : ['object', 'null'],
-      properties: props,
-      ...(scRequired.length > 0 ? { required: scRequired } : {}),
-      [A]: { ...scAnnotations, type: e('Required', `must set ${must.join(' and ')}`) },
-    }
-  }
-
-  const t = rule.targets
-  if (t?.requireTarget || (t?.denyContainers?.length ?? 0) > 0) {
-    const target: Schema = { type: 'string', [A]: {} }
-    if (t?.requireTarget) {
-      required.push('targetContainerName')
-      annotations['required:targetContainerName'] = e('Required', 'must name the container to debug (kubectl debug --target)')
-      target['minLength'] = 1
-      ;(target[A] as Record<string, unknown>)['minLength'] = e('Required', 'must name the container to debug (kubectl debug --target)')
-    }
-    if (t?.denyContainers?.length) {
-      target['not'] = { enum: t.denyContainers }
-      ;(target[A] as Record<string, unknown>)['not'] = e('Forbidden', 'container {value} may not be targeted')
-    }
-    properties['targetContainerName'] = target
-  }
-
-  const env = rule.env
-  if (env?.forbidSecretRefs) {
-    // env.require is judged in code (envRequireCheck): what counts is the last entry of a name.
-    const secret = e('Forbidden', 'secrets may not be read into debug containers')
-    properties['env'] = {
-      type: ['array', 'null'],
-      items: { type: 'object', properties: { valueFrom: { type: ['object', 'null'], properties: { secretKeyRef: { type: 'null', [A]: { type: secret } } } } } },
-    }
-    properties['envFrom'] = { type: ['array', 'null'], items: { type: 'object', properties: { secretRef: { type: 'null', [A]: { type: secret } } } } }
-  }
-
-  // The allow-list covers every way a container names a pod volume: volumeMounts and, for raw block
-  // volumes, volumeDevices.
-  const allow = rule.volumeMounts?.allow
-  if (allow) {
-    const names = (detail: string): Schema => ({
-      type: ['array', 'null'],
-      items: { type: 'object', properties: { name: allow.length > 0 ? { enum: allow, [A]: { enum: e('Forbidden', detail) } } : { not: {}, [A]: { not: e('Forbidden', detail) } } } },
-    })
-    properties['volumeMounts'] = names(`volume {value} may not be mounted; allowed: ${quotedList(allow)}`)
-    properties['volumeDevices'] = names(`volume {value} may not be attached as a device; allowed: ${quotedList(allow)}`)
-  }
-
-  return { type: 'object', properties, ...(required.length > 0 ? { required } : {}), [A]: annotations }
-}
-
-type ContainerCheck = { describe: string; run: (added: AddedContainer, input: CheckInput) => Violation[] }
-
-/**
- * env.require, judged on what the container will see: the kubelet applies env entries in order, so
- * the last entry of a name wins, and a later valueFrom replaces an earlier plain value. A required
- * name passes only when its last entry sets a plain `value` (matching the pattern, if any). A value
- * holding a `$(VAR)` reference is expanded by the kubelet into something not judged here, so it never
- * matches a pattern.
- */
-function envRequireCheck(rule: RuleDocument): ContainerCheck | undefined {
-  const wanted = rule.env?.require ?? []
-  if (wanted.length === 0) return undefined
-  const compiled = wanted.map((q) => ({ name: q.name, want: `${q.name}${q.pattern ? ` matching ${q.pattern}` : ''}`, re: q.pattern === undefined ? undefined : safeRegExp(q.pattern, 'u') }))
-  const violation = (input: CheckInput, index: number, detail: string): Violation =>
-    ({ origin: 'policy', rule: rule.name, field: `${input.pod.listField}[${index}].env`, type: 'Required', detail, containerIndex: index })
-  return {
-    describe: `env.require: the last env entry named ${compiled.map((c) => c.want).join(', ')} sets a plain value (the kubelet uses the last entry of a name)`,
-    run: ({ index, value }, input) => {
-      const env = isJsonObject(value) ? value['env'] : undefined
-      if (!Array.isArray(env)) return [violation(input, index, `must set ${compiled.map((c) => c.want).join(', ')}`)]
-      const last = new Map<string, JsonValue>()
-      for (const entry of env) if (isJsonObject(entry) && typeof entry['name'] === 'string') last.set(entry['name'], entry)
-      const out: Violation[] = []
-      for (const c of compiled) {
-        const entry = last.get(c.name)
-        const v = isJsonObject(entry) && (entry['valueFrom'] === undefined || entry['valueFrom'] === null) ? entry['value'] : undefined
-        const ok = typeof v === 'string' && (c.re === undefined || (!v.includes('$(') && c.re.test(v)))
-        if (!ok) out.push(violation(input, index, `must set ${c.want}`))
-      }
-      return out
-    },
-  }
-}
 
 function compileMatch(match: RuleDocument['match'] = {}): (input: CheckInput) => boolean {
   const any = (globs: string[] | undefined): NameMatcher | undefined => (globs === undefined ? undefined : compileGlobs(globs))
@@ -187,28 +55,38 @@ export function evaluationDocument(added: AddedContainer, input: CheckInput): Js
   }
 }
 
-function podChecks(rule: RuleDocument): Array<{ describe: string; run: (input: CheckInput) => Violation[] }> {
-  const out: Array<{ describe: string; run: (input: CheckInput) => Violation[] }> = []
-  const pod = (input: CheckInput, detail: string): Violation =>
-    ({ origin: 'policy', rule: rule.name, field: input.pod.listField, type: 'Forbidden', detail, containerIndex: -1 })
-  if (rule.subjects) {
-    const users = compileGlobs(rule.subjects.users ?? [])
-    const groups = compileGlobs(rule.subjects.groups ?? [])
-    out.push({
-      describe: `subjects: requester's username matches ${quotedList(rule.subjects.users ?? [])} or a group matches ${quotedList(rule.subjects.groups ?? [])}`,
-      run: (input) => (users(input.requester.username) || input.requester.groups.some(groups) ? []
-        : [pod(input, `user ${JSON.stringify(input.requester.username)} may not add ephemeral containers here`)]),
-    })
-  }
-  const max = rule.maxEphemeralContainers
-  if (max !== undefined) {
-    out.push({
-      describe: `maxEphemeralContainers: at most ${max} per pod, existing ones included`,
-      run: (input) => (input.pod.ephemeralContainers.length <= max ? []
-        : [pod(input, `at most ${max} ephemeral containers per pod; this request makes ${input.pod.ephemeralContainers.length}`)]),
-    })
-  }
-  return out
+/**
+ * A rule's built-in checks, one per rule field (src/checks/policy/, one file each), in the order
+ * their violations are listed within a container: first every field a check finds missing, then
+ * images, securityContext, targets, env.forbidSecretRefs, volumeMounts (the field checks, which judge
+ * only a container that is an object), then env.require; after them the custom schema, then the pod
+ * checks: subjects, maxEphemeralContainers.
+ */
+function builtInChecks(rule: RuleDocument): { fields: ContainerCheck[]; last: ContainerCheck[]; pods: PodCheck[] } {
+  const r = rule.name
+  const defined = <T>(x: T | undefined): x is T => x !== undefined
+  const fields = [
+    rule.images && imagesCheck(rule.images, r),
+    rule.securityContext && securityContextCheck(rule.securityContext, r),
+    rule.targets && targetsCheck(rule.targets, r),
+    rule.env && envSecretRefsCheck(rule.env, r),
+    rule.volumeMounts && volumeMountsCheck(rule.volumeMounts, r),
+  ].filter(defined)
+  const last = [rule.env && envRequireCheck(rule.env, r)].filter(defined)
+  const pods = [
+    rule.subjects && subjectsCheck(rule.subjects, r),
+    rule.maxEphemeralContainers === undefined ? undefined : maxEphemeralContainersCheck(rule.maxEphemeralContainers, r),
+  ].filter(defined)
+  return { fields, last, pods }
+}
+
+/** Runs container checks on every new container: all the missing fields of a container first. */
+function runContainerChecks(checks: readonly ContainerCheck[], input: CheckInput): Violation[] {
+  if (checks.length === 0) return []
+  return input.added.flatMap(({ index, value }) => {
+    const at = { index, field: `${input.pod.listField}[${index}]` }
+    return [...checks.flatMap((c) => c.missing?.(value, at) ?? []), ...checks.flatMap((c) => c.run(value, at))]
+  })
 }
 
 const LABELS_UNKNOWN = "the pod's labels are unknown (the legacy EphemeralContainers object carries none), so match.podSelector is taken to match"
@@ -218,9 +96,9 @@ export interface CompiledRule { readonly check: Check; readonly view: CompiledRu
 export function compileRule(rule: RuleDocument, defaultMode: Mode, ajv: Ajv2020): CompiledRule {
   const mode = rule.mode ?? defaultMode
   const matches = compileMatch(rule.match)
-  const schema = containerSchema(rule)
-  const hasContainerRules = Object.keys(schema['properties'] as Schema).length > 0 || 'required' in schema
-  const containers = hasContainerRules ? schemaCheck({ id: rule.name, origin: 'policy', mode, schema, validate: ajv.compile(schema) }) : undefined
+  const { fields, last, pods } = builtInChecks(rule)
+  // A container that is no object fails a rule with field checks once, before them.
+  const shaped = fields.length === 0 ? [] : [containerObject(rule.name), ...fields]
   const custom = rule.schema === undefined ? undefined : schemaCheck({
     id: rule.name,
     origin: 'policy',
@@ -230,10 +108,8 @@ export function compileRule(rule: RuleDocument, defaultMode: Mode, ajv: Ajv2020)
     documentOf: evaluationDocument,
     containerPointer: '/container',
   })
-  const pods = podChecks(rule)
   const labelsUnknown = (input: CheckInput): Violation =>
     ({ origin: 'policy', rule: rule.name, field: input.pod.listField, type: 'Forbidden', detail: LABELS_UNKNOWN, containerIndex: -1 })
-  const perContainer = [envRequireCheck(rule)].filter((c): c is ContainerCheck => c !== undefined)
   const check: Check = {
     id: rule.name,
     origin: 'policy',
@@ -241,8 +117,8 @@ export function compileRule(rule: RuleDocument, defaultMode: Mode, ajv: Ajv2020)
     run: (input) => {
       if (input.added.length === 0 || !matches(input)) return []
       const found = [
-        ...(containers?.run(input) ?? []),
-        ...perContainer.flatMap((c) => input.added.flatMap((a) => c.run(a, input))),
+        ...runContainerChecks(shaped, input),
+        ...runContainerChecks(last, input),
         ...(custom?.run(input) ?? []),
         ...pods.flatMap((p) => p.run(input)),
       ]
@@ -258,8 +134,7 @@ export function compileRule(rule: RuleDocument, defaultMode: Mode, ajv: Ajv2020)
       rule: rule.name,
       mode,
       ...(rule.match ? { match: rule.match } : {}),
-      containerSchema: schema,
-      podChecks: [...perContainer, ...pods].map((p) => p.describe),
+      checks: [...fields, ...last, ...pods].map((c) => ({ name: c.name, description: c.description })),
       ...(rule.schema === undefined ? {} : { customSchema: rule.schema }),
     },
   }

@@ -63,12 +63,12 @@ export interface RuleDocument {
 }
 
 
-/** What `policy schema` prints: each rule and the schemas it compiled to. */
+/** What `policy schema` prints: each rule, its built-in checks (src/checks/policy/) and its custom schema. */
 export interface CompiledRuleView {
   readonly rule: string
   readonly mode: Mode
   readonly match?: RuleDocument['match']
-  readonly containerSchema: Record<string, unknown>
-  readonly podChecks: readonly string[]
+  /** One per rule field, in the order they judge: the field's name and what it requires. */
+  readonly checks: ReadonlyArray<{ readonly name: string; readonly description: string }>
   readonly customSchema?: Record<string, unknown> | boolean
 }

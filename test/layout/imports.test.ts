@@ -10,7 +10,7 @@ const SRC = fileURLToPath(new URL('../../src/', import.meta.url))
 
 /** Lowest first. Units on one floor do not import each other. */
 export const FLOORS: readonly (readonly string[])[] = [
-  ['kube', 'errors', 'image', 'duration', 'paths', 'log', 're2', 'certs', 'content-poller'], // wire types and leaf utilities; the file poller
+  ['kube', 'errors', 'image', 'duration', 'paths', 'log', 're2', 'certs', 'glob', 'content-poller'], // wire types and leaf utilities; the file poller
   ['schemas'], // Ajv with ephemeral-guard's keywords
   ['decision'], // the pure core: vocabulary, views, violations, verdicts, validate and mutate
   ['checks', 'admission', 'cluster'], // rules of the core; the AdmissionReview envelope; cluster access

@@ -1,7 +1,7 @@
 import t from 'tap'
 import { parseImageReference, type ImageReference } from '../../src/image/reference.js'
 import { imageMatches, parseImagePattern, type ImagePattern } from '../../src/image/pattern.js'
-import { compileGlob, compileGlobs } from '../../src/policy/glob.js'
+import { compileGlob, compileGlobs } from '../../src/glob.js'
 import { compileSelector, selectorErrors } from '../../src/policy/selector.js'
 
 const DIGEST = `sha256:${'c'.repeat(64)}`

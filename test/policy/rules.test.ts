@@ -3,6 +3,7 @@ import t from 'tap'
 import { admit } from '../../src/admission/admit.js'
 import { decodeReview } from '../../src/admission/decode.js'
 import { parsePolicy } from '../../src/policy/load.js'
+import { toPodView } from '../../src/decision/pod-view.js'
 import type { Policy } from '../../src/decision/types.js'
 import type { AdmissionReview } from '../../src/kube/types.js'
 import { debugContainer, profileContainer, review, type Container, type ReviewOptions } from '../support/reviews.js'
@@ -184,4 +185,34 @@ t.test('rules judge only new containers, and only requests that add one', async 
   const old = debugContainer({ name: 'debugger-old01' })
   const res = decide(p, { existing: [old], objectList: [old], groups: ['dev'] }).review.response
   t.equal(res?.allowed, true, 'nothing added: nothing for the rule to judge')
+})
+
+t.test('within a container, a rule lists missing fields first, then its checks in order, then env.require', async (t) => {
+  const p = policy([
+    '  - name: r',
+    '    env: {require: [{name: T}], forbidSecretRefs: true}',
+    '    volumeMounts: {allow: []}',
+    '    targets: {requireTarget: true}',
+    '    securityContext: {requireRunAsNonRoot: true}',
+    '    images: {forbidTags: [latest]}',
+    '',
+  ].join('\n'))
+  const c = { ...debugContainer({ image: 'busybox', volumeMounts: [{ name: 'data', mountPath: '/d' }], envFrom: [{ secretRef: { name: 's' } }] }), targetContainerName: undefined } as unknown as Container
+  const res = decide(p, added(c)).review.response
+  t.same(res?.status?.message?.split(', spec.').map((m, i) => (i === 0 ? m : `spec.${m}`)).filter((m) => m.includes('(rule r)')).map((m) => m.replace(/^\[/, '').replace(/\]$/, '')), [
+    'spec.ephemeralContainers[0].securityContext: Required value: must set runAsNonRoot: true (rule r)',
+    'spec.ephemeralContainers[0].targetContainerName: Required value: must name the container to debug (kubectl debug --target) (rule r)',
+    'spec.ephemeralContainers[0].image: Invalid value: "busybox": tag "latest" is not allowed (rule r)',
+    'spec.ephemeralContainers[0].envFrom[0].secretRef: Forbidden: secrets may not be read into debug containers (rule r)',
+    'spec.ephemeralContainers[0].volumeMounts[0].name: Forbidden: volume "data" may not be mounted; allowed: none (rule r)',
+    'spec.ephemeralContainers[0].env: Required value: must set T (rule r)',
+  ])
+  // Kubernetes' own "must be an object" hides these in the message: read the rule's check itself.
+  const pod = toPodView({ kind: 'Pod', metadata: { name: 'p' }, spec: { containers: [{ name: 'app' }], ephemeralContainers: [7] } }, 'object')
+  const oldPod = toPodView({ kind: 'Pod', metadata: { name: 'p' }, spec: { containers: [{ name: 'app' }] } }, 'oldObject')
+  const found = p.checks.find((c) => c.id === 'r')!.run({ pod, oldPod, added: [{ index: 0, value: 7 }], removed: [], changed: [], requester: { namespace: 'shop', username: 'u', groups: [], dryRun: false } })
+  t.same(found.map((v) => `${v.field}: ${v.type}: ${v.detail}`), [
+    'spec.ephemeralContainers[0]: Invalid: must be object',
+    'spec.ephemeralContainers[0].env: Required: must set T',
+  ], 'a container that is no object: once for the field checks, and env.require, which reads any value')
 })
