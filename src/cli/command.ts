@@ -2,7 +2,7 @@
 // (commands.ts) that both parses the command line and prints help, so the two cannot drift. A
 // command's implementation is loaded only when it runs: `--help` and `--version` load none of them.
 import { parseArgs, type ParseArgsConfig } from 'node:util'
-import { UsageError } from './usage.js'
+import { UsageError } from '../errors.js'
 
 /** Where a command writes: process.stdout/stderr in the bin, a buffer in tests. */
 export interface Output {

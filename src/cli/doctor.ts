@@ -4,7 +4,7 @@ import { parseDuration } from '../duration.js'
 import { doctorExitCode, formatFinding } from '../doctor/findings.js'
 import { PACKAGE_ROOT } from '../paths.js'
 import { fail, stringOf, type Io, type Parsed } from './command.js'
-import { UsageError } from './usage.js'
+import { ClusterError, UsageError } from '../errors.js'
 
 /** The recommended webhook configurations: compared with the file itself, never with a copy. */
 export const RECOMMENDED_WEBHOOKS = join(PACKAGE_ROOT, 'manifests', 'base', 'webhooks.yaml')
@@ -20,7 +20,7 @@ export async function doctor({ values }: Parsed, io: Io): Promise<number> {
   const expiry = parseDuration(expiryText)
   if (typeof expiry === 'string') throw new UsageError(`--expiry-warning: ${expiry}`)
   // The cluster client is loaded only once the arguments are known to be good (see main.ts).
-  const { ClusterError, createKubeApi } = await import('../cluster/api.js')
+  const { createKubeApi } = await import('../cluster/api.js')
   const { runDoctor } = await import('../doctor/run.js')
   try {
     const api = createKubeApi({ ...(kubeconfig ? { kubeconfig } : {}), ...(kubeContext ? { context: kubeContext } : {}) })

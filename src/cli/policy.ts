@@ -1,7 +1,7 @@
 // `policy check|schema FILE`.
-import { loadPolicyFile, PolicyError, type LoadedPolicy } from '../policy/load.js'
+import { loadPolicyFile, type LoadedPolicy } from '../policy/load.js'
+import { PolicyError, UsageError } from '../errors.js'
 import type { Io, Parsed } from './command.js'
-import { UsageError } from './usage.js'
 
 export function policyCommand({ positionals }: Parsed, io: Io): number {
   const [sub, ...files] = positionals

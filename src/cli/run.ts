@@ -2,7 +2,7 @@
 // its only caller in the bin; tests call it in-process.
 import { commandHelp, nearest, parseCommand, programHelp, type Exit, type Io } from './command.js'
 import { COMMANDS, INTRO, OUTRO, PROGRAM } from './commands.js'
-import { UsageError } from './usage.js'
+import { UsageError } from '../errors.js'
 import { packageVersion } from '../paths.js'
 
 const names = COMMANDS.map((c) => c.name)

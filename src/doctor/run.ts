@@ -1,6 +1,7 @@
 // `doctor` against a cluster: read the admission configuration and ephemeral-guard's own objects,
 // then judge them with the pure functions of rules.ts and install.ts.
-import { ClusterError, forEachPage, type KubeApi } from '../cluster/api.js'
+import { forEachPage, type KubeApi } from '../cluster/api.js'
+import { ClusterError } from '../errors.js'
 import type { JsonObject } from '../kube/types.js'
 import type { DoctorFinding } from './findings.js'
 import { installationFindings, policyConfigMapOf, type InstallNames } from './install.js'

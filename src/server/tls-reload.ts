@@ -14,6 +14,7 @@ import { createSecureContext, type SecureContextOptions, type TlsOptions } from 
 import type { Logger } from 'pino'
 import type { ReloadResult } from './metrics.js'
 import { pemCertificates } from '../certs/pem.js'
+import { NotYetValidError, TlsMaterialError } from '../errors.js'
 
 /**
  * TLS 1.2 as the floor (the API server's Go client speaks 1.3 too) with forward-secret AEAD suites
@@ -49,13 +50,6 @@ export interface TlsMaterial {
   /** The earliest notAfter among the client CA certificates. */
   readonly clientCaNotAfter?: Date
 }
-
-export class TlsMaterialError extends Error {
-  override readonly name = 'TlsMaterialError'
-}
-
-/** A certificate that is fine but for its notBefore: it is taken once that time has come. */
-class NotYetValidError extends TlsMaterialError {}
 
 /**
  * Everything setSecureContext needs. Node's Server#setSecureContext resets every option it is not

@@ -1,6 +1,7 @@
 // spec.mutations in the policy file: validated like the rest, every problem with its path.
 import t from 'tap'
-import { parsePolicy, PolicyError } from '../../src/policy/load.js'
+import { parsePolicy } from '../../src/policy/load.js'
+import { PolicyError } from '../../src/errors.js'
 
 const HEAD = 'apiVersion: ephemeral-guard.dev/v1alpha1\nkind: EphemeralContainerPolicy\nmetadata: {name: test}\n'
 
