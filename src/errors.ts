@@ -5,6 +5,12 @@
 // HTTP status used when one ends a request outside an AdmissionReview and the Kubernetes Status
 // reason used inside one. test/checks/registry.test.ts keeps the catalogue honest.
 
+/**
+ * What every parser of untrusted input returns (image references and patterns, durations, RFC 3339
+ * times): it never throws, and a failure is a message saying what is wrong with the input.
+ */
+export type Parsed<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: string }
+
 export type KubernetesReason = 'BadRequest' | 'Forbidden' | 'Invalid' | 'InternalError' | 'RequestEntityTooLarge' | 'Timeout'
 
 /** Every error the project throws on purpose; `code` and `name` live on the class's prototype. */

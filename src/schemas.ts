@@ -32,8 +32,8 @@ export interface ImagePolicySpec {
 function compileImagePolicy(spec: ImagePolicySpec): (data: string) => boolean {
   const patterns = (list: readonly string[] | undefined): ImagePattern[] | undefined => list?.map((p) => {
     const parsed = parseImagePattern(p)
-    if (typeof parsed === 'string') throw new Error(`image pattern ${JSON.stringify(p)} ${parsed}`)
-    return parsed
+    if (!parsed.ok) throw new Error(`image pattern ${JSON.stringify(p)} ${parsed.error}`)
+    return parsed.value
   })
   const allow = patterns(spec.allow)
   const deny = patterns(spec.deny) ?? []
@@ -43,7 +43,7 @@ function compileImagePolicy(spec: ImagePolicySpec): (data: string) => boolean {
     const problems: string[] = []
     if (!parsed.ok) problems.push(parsed.error)
     else {
-      const ref = parsed.reference
+      const ref = parsed.value
       const denied = deny.find((p) => imageMatches(ref, p))
       if (denied) problems.push(`matches denied image pattern ${JSON.stringify(denied.source)}`)
       if (allow && !allow.some((p) => imageMatches(ref, p))) problems.push(`is not allowed; allowed images: ${allow.map((p) => p.source).join(', ')}`)

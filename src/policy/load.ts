@@ -53,7 +53,7 @@ function semanticProblems(doc: PolicyDocument): string[] {
     for (const list of ['allow', 'deny'] as const) {
       rule.images?.[list]?.forEach((p, j) => {
         const parsed = parseImagePattern(p)
-        if (typeof parsed === 'string') problems.push(`${at}.images.${list}[${j}]: image pattern ${JSON.stringify(p)} ${parsed}`)
+        if (!parsed.ok) problems.push(`${at}.images.${list}[${j}]: image pattern ${JSON.stringify(p)} ${parsed.error}`)
       })
     }
     if (rule.match?.podSelector) problems.push(...selectorErrors(rule.match.podSelector, `${at}.match.podSelector`))
