@@ -25,8 +25,8 @@ export async function audit({ values }: Parsed, io: Io): Promise<number> {
   let olderThan: { text: string; ms: number } | undefined
   if (olderThanText !== undefined) {
     const ms = parseDuration(olderThanText)
-    if (typeof ms === 'string') throw new UsageError(`--older-than: ${ms}`)
-    olderThan = { text: olderThanText, ms }
+    if (!ms.ok) throw new UsageError(`--older-than: ${ms.error}`)
+    olderThan = { text: olderThanText, ms: ms.value }
   }
 
   let loaded: LoadedPolicy

@@ -18,7 +18,7 @@ export async function doctor({ values }: Parsed, io: Io): Promise<number> {
   const policyKey = stringOf(values, 'policy-key')
   if (output !== 'text' && output !== 'json') throw new UsageError(`-o must be text or json, got ${output}`)
   const expiry = parseDuration(expiryText)
-  if (typeof expiry === 'string') throw new UsageError(`--expiry-warning: ${expiry}`)
+  if (!expiry.ok) throw new UsageError(`--expiry-warning: ${expiry.error}`)
   // The cluster client is loaded only once the arguments are known to be good (see main.ts).
   const { createKubeApi } = await import('../cluster/api.js')
   const { runDoctor } = await import('../doctor/run.js')
@@ -33,7 +33,7 @@ export async function doctor({ values }: Parsed, io: Io): Promise<number> {
       deployment: stringOf(values, 'deployment')!,
       manifestFile: RECOMMENDED_WEBHOOKS,
       now: () => new Date(),
-      expiryWarningMs: expiry,
+      expiryWarningMs: expiry.value,
     })
     const problems = findings.filter((f) => f.level !== 'ok').length
     if (output === 'json') io.stdout.write(`${JSON.stringify({ checked, problems, findings }, null, 2)}\n`)

@@ -10,7 +10,7 @@ import { admit } from '../admission/admit.js'
 import type { Mode } from '../decision/types.js'
 import { parseJson } from '../admission/parse.js'
 import type { Policy } from '../decision/types.js'
-import { answerWithinMs, parseGoDuration } from './deadline.js'
+import { answerWithinMs, timeoutParamMs } from './deadline.js'
 import type { AdmissionMetrics, RequestErrorReason } from './metrics.js'
 
 /**
@@ -155,7 +155,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
   const deadlines = new WeakMap<FastifyRequest, number>()
   const clock = (): number => (context.now?.() ?? new Date()).getTime()
   const deadline = (webhook: Webhook) => (req: FastifyRequest, reply: FastifyReply, done: () => void): void => {
-    const timeoutMs = parseGoDuration((req.query as Record<string, unknown>)['timeout'])
+    const timeoutMs = timeoutParamMs((req.query as Record<string, unknown>)['timeout'])
     if (timeoutMs !== undefined) {
       const budgetMs = answerWithinMs(timeoutMs, REQUEST_TIMEOUT_MS)
       deadlines.set(req, clock() + budgetMs)

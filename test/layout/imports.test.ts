@@ -11,7 +11,7 @@ const SRC = fileURLToPath(new URL('../../src/', import.meta.url))
 /** Lowest first. Units on one floor do not import each other. */
 export const FLOORS: readonly (readonly string[])[] = [
   ['errors'], // the error catalogue: every unit may throw its errors
-  ['kube', 'image', 'duration', 'paths', 'log', 're2', 'certs'], // wire types and leaf utilities
+  ['kube', 'image', 'duration', 'time', 'paths', 'log', 're2', 'certs'], // wire types and leaf utilities
   ['schemas'], // Ajv with ephemeral-guard's keywords
   ['decision'], // the pure core: vocabulary, views, violations, verdicts, validate and mutate
   ['checks', 'admission', 'cluster'], // rules of the core; the AdmissionReview envelope; cluster access
