@@ -16,7 +16,7 @@ import type { CompiledRuleView } from '../policy/types.js'
 import type { Policy } from '../decision/types.js'
 
 /** deny: an enforce rule is violated (the webhook would refuse it); warn/audit: only rules in that mode are. */
-export type Verdict = 'deny' | 'warn' | 'audit' | 'pass' | 'exempt' | 'error'
+export type AuditVerdict = 'deny' | 'warn' | 'audit' | 'pass' | 'exempt' | 'error'
 
 export type ContainerState = 'running' | 'terminated' | 'waiting' | 'unknown'
 
@@ -53,7 +53,7 @@ export interface AuditFinding {
   readonly ageSeconds?: number
   /** True when --older-than was given and the container is at least that old: recycle the pod. */
   readonly recycle: boolean
-  readonly verdict: Verdict
+  readonly verdict: AuditVerdict
   readonly violations: readonly AuditViolation[]
   /** Why exempt, why an error, or which rules could not be applied for want of the requester. */
   readonly notes: readonly string[]
@@ -121,7 +121,7 @@ function unappliedRules(rules: readonly CompiledRuleView[], username: string | u
   return out
 }
 
-function verdictOf(found: ReadonlyArray<{ mode: Mode }>): Verdict {
+function verdictOf(found: ReadonlyArray<{ mode: Mode }>): AuditVerdict {
   if (found.some((v) => v.mode === 'enforce')) return 'deny'
   if (found.some((v) => v.mode === 'warn')) return 'warn'
   return found.length > 0 ? 'audit' : 'pass'

@@ -166,7 +166,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
     done()
   }
 
-  const review = (webhook: Webhook) => async (req: FastifyRequest, reply: FastifyReply) => {
+  const answerReview = (webhook: Webhook) => async (req: FastifyRequest, reply: FastifyReply) => {
     const decoded = decodeReview(req.body)
     const due = deadlines.get(req)
     const { review: answer, summary } = admit(decoded, webhook, options.policy(), due === undefined ? context : { ...context, deadline: due })
@@ -192,8 +192,8 @@ export function buildApp(options: AppOptions): FastifyInstance {
     }, 'admission decision')
     return answer
   }
-  app.post('/validate', { onRequest: deadline('validate') }, review('validate'))
-  app.post('/mutate', { onRequest: deadline('mutate') }, review('mutate'))
+  app.post('/validate', { onRequest: deadline('validate') }, answerReview('validate'))
+  app.post('/mutate', { onRequest: deadline('mutate') }, answerReview('mutate'))
 
   app.get('/healthz', async () => ({ status: 'ok' }))
   app.get('/readyz', async (_req, reply) => {

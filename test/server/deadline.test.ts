@@ -7,7 +7,7 @@ import { answerWithinMs, timeoutParamMs } from '../../src/server/deadline.js'
 import { startServer, type RunningServer } from '../../src/server/listen.js'
 import { Metrics } from '../../src/server/metrics.js'
 import type { AdmissionReview } from '../../src/kube/types.js'
-import { profileContainer, review } from '../support/reviews.js'
+import { profileContainer, admissionReview } from '../support/reviews.js'
 import { logSink, testCertificates } from '../support/server.js'
 import { httpsCall, parsePrometheus, secretVolume, sleep, valueOf } from './helpers.js'
 
@@ -49,7 +49,7 @@ t.before(async () => {
 })
 t.teardown(() => server.shutdown({ delayMs: 0, drainTimeoutMs: 1000 }))
 
-const body = JSON.stringify(review({ added: [profileContainer('sysadmin')] }))
+const body = JSON.stringify(admissionReview({ added: [profileContainer('sysadmin')] }))
 
 /**
  * Sends the headers and the first `sent` bytes of the body, then nothing for `stallMs` (B3: a 5 s stall),
