@@ -29,7 +29,7 @@ export interface AuditResult {
   readonly findings: readonly AuditFinding[]
 }
 
-export const VERDICTS: readonly AuditVerdict[] = ['deny', 'warn', 'audit', 'pass', 'exempt', 'error']
+const VERDICTS: readonly AuditVerdict[] = ['deny', 'warn', 'audit', 'pass', 'exempt', 'error']
 
 export function summarize(pods: number, findings: readonly AuditFinding[]): AuditSummary {
   const verdicts = Object.fromEntries(VERDICTS.map((v) => [v, 0])) as Record<AuditVerdict, number>
@@ -103,12 +103,12 @@ export const formatYaml = (result: AuditResult): string => stringify(auditDocume
 
 // --- PolicyReports ---------------------------------------------------------------------------
 
-export const POLICY_REPORT_API_VERSION = 'wgpolicyk8s.io/v1alpha2'
+const POLICY_REPORT_API_VERSION = 'wgpolicyk8s.io/v1alpha2'
 export const REPORT_SOURCE = 'ephemeral-guard'
 export const MANAGED_BY_LABEL = 'app.kubernetes.io/managed-by'
 export const POLICY_LABEL = 'ephemeral-guard.dev/policy'
 /** The pseudo-policy of results that are about the pod, not a rule: a pod to recycle. */
-export const TAINTED_POD_RULE = 'tainted-pod'
+const TAINTED_POD_RULE = 'tainted-pod'
 
 type ReportResult = 'pass' | 'fail' | 'warn' | 'error' | 'skip'
 
@@ -116,7 +116,7 @@ const RESULT_OF: Readonly<Record<AuditVerdict, ReportResult>> = { deny: 'fail', 
 const SEVERITY_OF: Readonly<Record<string, string>> = { enforce: 'high', warn: 'medium', audit: 'low' }
 
 /** Report names: one per policy per namespace, so candidate policies do not overwrite each other. */
-export const reportName = (policyName: string): string => `ephemeral-guard-${policyName}`
+const reportName = (policyName: string): string => `ephemeral-guard-${policyName}`
 
 function properties(f: AuditFinding): Record<string, string> {
   return {

@@ -7,7 +7,7 @@ import { ClusterError } from '../errors.js'
 import { compareFindings, MANAGED_BY_LABEL, POLICY_LABEL, REPORT_SOURCE, summarize, type AuditResult, type AuditScope } from './report.js'
 
 /** Pods per list request: kubectl's default chunk size. */
-export const PAGE_SIZE = 500
+const PAGE_SIZE = 500
 
 export interface RunAuditOptions {
   readonly scope: AuditScope

@@ -7,7 +7,7 @@ import { fail, stringOf, type Io, type Parsed } from './command.js'
 import { ClusterError, UsageError } from '../errors.js'
 
 /** The recommended webhook configurations: compared with the file itself, never with a copy. */
-export const RECOMMENDED_WEBHOOKS = join(PACKAGE_ROOT, 'manifests', 'base', 'webhooks.yaml')
+const RECOMMENDED_WEBHOOKS = join(PACKAGE_ROOT, 'manifests', 'base', 'webhooks.yaml')
 
 export async function doctor({ values }: Parsed, io: Io): Promise<number> {
   const output = stringOf(values, 'output')

@@ -20,7 +20,7 @@ async function readInput(file: string | undefined, io: Io): Promise<string> {
 }
 
 /** `k=v,k2=v2` to labels; a key without `=` is refused. */
-export function parseLabels(text: string): Record<string, string> {
+function parseLabels(text: string): Record<string, string> {
   const out: Record<string, string> = {}
   for (const pair of text.split(',')) {
     if (pair.trim() === '') continue

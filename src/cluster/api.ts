@@ -29,7 +29,7 @@ export interface KubeApi {
 const REQUEST_TIMEOUT_MS = 30_000
 
 /** Loads the kubeconfig as kubectl would: --kubeconfig, else $KUBECONFIG, ~/.kube/config, in-cluster. */
-export function loadKubeConfig(options: KubeApiOptions): KubeConfig {
+function loadKubeConfig(options: KubeApiOptions): KubeConfig {
   const kc = new KubeConfig()
   try {
     if (options.kubeconfig !== undefined) kc.loadFromFile(options.kubeconfig)

@@ -36,7 +36,7 @@ async function readObject(api: KubeApi, path: string): Promise<JsonObject | stri
   }
 }
 
-export const DEFAULT_POLICY_CONFIGMAP = { name: 'ephemeral-guard-policy', key: 'policy.yaml' }
+const DEFAULT_POLICY_CONFIGMAP = { name: 'ephemeral-guard-policy', key: 'policy.yaml' }
 
 /** Names given on the command line win; otherwise the Deployment says which ConfigMap it mounts. */
 async function resolvePolicyConfigMap(api: KubeApi, options: DoctorOptions): Promise<InstallNames> {

@@ -27,8 +27,8 @@ export const BODY_LIMIT_BYTES = 7 * 1024 * 1024
  * closes them and never races a request against our close.
  */
 export const REQUEST_TIMEOUT_MS = 35_000
-export const HEADERS_TIMEOUT_MS = 10_000
-export const KEEP_ALIVE_TIMEOUT_MS = 95_000
+const HEADERS_TIMEOUT_MS = 10_000
+const KEEP_ALIVE_TIMEOUT_MS = 95_000
 
 /** What /readyz reports, on the HTTPS port and on the operations port alike. */
 export interface Readiness {

@@ -14,8 +14,7 @@
 // the window, so the patched object is a fixed point; a value outside it is rewritten. The audit log's
 // own timestamps stay the authority on time. EPHEMERAL_GUARD_POLICY is `<name>@<hash>`, informational:
 // replicas may briefly hold different policies, so its value is not judged, only that it is a value.
-import type { JsonObject, JsonValue } from '../../kube/types.js'
-import { isJsonObject } from './json-patch.js'
+import { isJsonObject, type JsonObject, type JsonValue } from '../../kube/types.js'
 import { formatRfc3339, parseRfc3339 } from '../../time.js'
 
 export const PREFIX = 'EPHEMERAL_GUARD_'

@@ -23,7 +23,7 @@ export function mirrorPrefixProblem(prefix: string): string | undefined {
 }
 
 /** The image as pulled through its registry's mirror; unchanged when its registry has none or it does not parse. */
-export function mirroredImage(image: string, mirrors: ReadonlyMap<string, string>): string {
+function mirroredImage(image: string, mirrors: ReadonlyMap<string, string>): string {
   if (mirrors.size === 0) return image
   const parsed = parseImageReference(image)
   if (!parsed.ok) return image
