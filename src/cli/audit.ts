@@ -34,7 +34,7 @@ export async function audit({ values }: Parsed, io: Io): Promise<number> {
     loaded = loadPolicyFile(policyFile ?? DEFAULT_POLICY_FILE)
   } catch (e) {
     if (!(e instanceof PolicyError)) throw e
-    return fail(`invalid policy ${e.source}: ${e.problems.join('; ')}`)
+    return fail(e.message)
   }
 
   const showProgress = io.stderr.isTTY === true
