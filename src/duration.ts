@@ -2,7 +2,7 @@
 // sequence of decimal numbers, each with a unit. No regular expression is built from the input.
 // One parser for command-line flags (audit --older-than, doctor --expiry-warning) and for the API
 // server's ?timeout= (server/deadline.ts, once per request): messages are built only on failure.
-import type { Parsed } from './errors.js'
+import type { ParseResult } from './errors.js'
 
 const UNIT_MS: Readonly<Record<string, number>> = {
   ns: 1e-6,
@@ -23,14 +23,14 @@ const MAX_LENGTH = 64
 
 const isDigit = (c: string | undefined): boolean => c !== undefined && c >= '0' && c <= '9'
 
-const invalid = (text: string, why: string): Parsed<never> =>
+const invalid = (text: string, why: string): ParseResult<never> =>
   ({ ok: false, error: `invalid duration ${JSON.stringify(text.length > MAX_LENGTH ? `${text.slice(0, MAX_LENGTH)}…` : text)}: ${why}` })
 
 /**
  * Milliseconds in a Go duration string, or a message saying what is wrong. Signs are refused (an
  * age is never negative); "0" alone is accepted, as in Go.
  */
-export function parseDuration(text: string): Parsed<number> {
+export function parseDuration(text: string): ParseResult<number> {
   if (text.length > MAX_LENGTH) return invalid(text, `longer than ${MAX_LENGTH} characters`)
   if (text === '') return invalid(text, 'empty (use e.g. 24h, 90m or 1h30m)')
   if (text === '0') return { ok: true, value: 0 }

@@ -7,9 +7,10 @@
 
 /**
  * What every parser of untrusted input returns (image references and patterns, durations, RFC 3339
- * times): it never throws, and a failure is a message saying what is wrong with the input.
+ * times, RE2 patterns): it never throws, and a failure is a message saying what is wrong with the input.
+ * Validators that only judge (mirrorPrefixProblem, unsafePatternReason) return that message or undefined.
  */
-export type Parsed<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: string }
+export type ParseResult<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: string }
 
 export type KubernetesReason = 'BadRequest' | 'Forbidden' | 'Invalid' | 'InternalError' | 'RequestEntityTooLarge' | 'Timeout'
 

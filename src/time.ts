@@ -1,6 +1,6 @@
 // RFC 3339 date-times, the API's metav1.Time and what the mutating webhook writes into
 // EPHEMERAL_GUARD_REQUESTED_AT: one formatter, one parser (for untrusted text: it never throws).
-import type { Parsed } from './errors.js'
+import type { ParseResult } from './errors.js'
 
 /** RFC 3339 in UTC, whole seconds: `2026-01-02T03:04:05Z`. */
 export const formatRfc3339 = (d: Date): string => d.toISOString().replace(/\.\d{3}Z$/, 'Z')
@@ -9,7 +9,7 @@ export const formatRfc3339 = (d: Date): string => d.toISOString().replace(/\.\d{
 const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/
 
 /** Milliseconds since the epoch of an RFC 3339 date-time (2026-02-30 is none). */
-export function parseRfc3339(text: string): Parsed<number> {
+export function parseRfc3339(text: string): ParseResult<number> {
   const m = RFC3339.exec(text)
   if (m === null) return { ok: false, error: 'not an RFC 3339 date-time' }
   const [y, mo, d, h, mi, s] = m.slice(1, 7).map(Number) as [number, number, number, number, number, number]

@@ -4,7 +4,7 @@
 // or digest; otherwise both are ignored. An image with a digest is judged by its digest, so a tag pin
 // never matches it. Never a string prefix: `registry.example.com/debug/*` does not match
 // `registry.example.com.evil.io/debug/x` or `registry.example.com/debug-evil/x`.
-import type { Parsed } from '../errors.js'
+import type { ParseResult } from '../errors.js'
 import { looksLikeHost, parseImageReference, type ImageReference } from './reference.js'
 
 export interface ImagePattern {
@@ -15,7 +15,7 @@ export interface ImagePattern {
 }
 
 /** Parses a pattern, normalizing it as an image would be; never throws. */
-export function parseImagePattern(source: string): Parsed<ImagePattern> {
+export function parseImagePattern(source: string): ParseResult<ImagePattern> {
   let rest = source
   let digest: string | undefined
   let tag: string | undefined

@@ -10,7 +10,7 @@
 //   domain    := host [":" port]        host := domain-name | "[" IPv6 "]"
 //   tag       := [\w][\w.-]{0,127}      digest := algorithm ":" hex
 
-import type { Parsed } from '../errors.js'
+import type { ParseResult } from '../errors.js'
 
 export interface ImageReference {
   /** Registry host (and port), lowercased; `docker.io` when the reference names none. */
@@ -134,7 +134,7 @@ export const looksLikeHost = (segment: string): boolean =>
  * Parses and normalizes a reference as the kubelet would pull it: `busybox` is
  * `docker.io/library/busybox`, `index.docker.io` is `docker.io`, the domain is lowercased.
  */
-export function parseImageReference(image: string): Parsed<ImageReference> {
+export function parseImageReference(image: string): ParseResult<ImageReference> {
   if (image.length === 0) return { ok: false, error: 'repository name must have at least one component' }
   // ParseNormalizedNamed refuses a bare 64-hex identifier: it would be ambiguous with an image ID.
   if (image.length === 64 && [...image].every((ch) => isLowerHex(ch.charCodeAt(0)))) {
