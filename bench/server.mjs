@@ -7,7 +7,7 @@ import pino from 'pino'
 import { buildApp } from '../dist/server/app.js'
 import { defaultPolicy } from '../dist/policy/default.js'
 import { Metrics } from '../dist/server/metrics.js'
-import { TLS12_CIPHERS, TLS_MIN_VERSION } from '../dist/server/listen.js'
+import { TLS12_CIPHERS, TLS_MIN_VERSION } from '../dist/server/tls-reload.js'
 
 const [, , target, certB64, keyB64] = process.argv
 const https = { cert: Buffer.from(certB64, 'base64'), key: Buffer.from(keyB64, 'base64'), minVersion: TLS_MIN_VERSION, ciphers: TLS12_CIPHERS }

@@ -17,16 +17,12 @@
 // of this clock) is judged again at every poll while the files hold it, silently until it is taken.
 import { readFileSync } from 'node:fs'
 import type { Logger } from 'pino'
+import { RefusedContentError } from './errors.js'
 
 /** Why a parsed value is refused; with `retry`, the same content is judged again at every poll. */
 export interface Refusal {
   readonly reason: string
   readonly retry?: boolean
-}
-
-/** A refusal from `acceptable`, as the error reported. */
-export class RefusedContentError extends Error {
-  override readonly name = 'RefusedContentError'
 }
 
 /** What one check() did. */

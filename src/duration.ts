@@ -2,6 +2,7 @@
 // sequence of decimal numbers, each with a unit. No regular expression is built from the input.
 // One parser for command-line flags (audit --older-than, doctor --expiry-warning) and for the API
 // server's ?timeout= (server/deadline.ts, once per request): messages are built only on failure.
+import type { ParseResult } from './errors.js'
 
 const UNIT_MS: Readonly<Record<string, number>> = {
   ns: 1e-6,
@@ -22,17 +23,17 @@ const MAX_LENGTH = 64
 
 const isDigit = (c: string | undefined): boolean => c !== undefined && c >= '0' && c <= '9'
 
+const invalid = (text: string, why: string): ParseResult<never> =>
+  ({ ok: false, error: `invalid duration ${JSON.stringify(text.length > MAX_LENGTH ? `${text.slice(0, MAX_LENGTH)}…` : text)}: ${why}` })
+
 /**
  * Milliseconds in a Go duration string, or a message saying what is wrong. Signs are refused (an
  * age is never negative); "0" alone is accepted, as in Go.
  */
-const invalid = (text: string, why: string): string =>
-  `invalid duration ${JSON.stringify(text.length > MAX_LENGTH ? `${text.slice(0, MAX_LENGTH)}…` : text)}: ${why}`
-
-export function parseDuration(text: string): number | string {
+export function parseDuration(text: string): ParseResult<number> {
   if (text.length > MAX_LENGTH) return invalid(text, `longer than ${MAX_LENGTH} characters`)
   if (text === '') return invalid(text, 'empty (use e.g. 24h, 90m or 1h30m)')
-  if (text === '0') return 0
+  if (text === '0') return { ok: true, value: 0 }
   if (text[0] === '-' || text[0] === '+') return invalid(text, 'must not have a sign')
   let total = 0
   let i = 0
@@ -55,7 +56,7 @@ export function parseDuration(text: string): number | string {
     total += Number(`${whole || '0'}.${fraction || '0'}`) * UNIT_MS[unit]!
   }
   if (!Number.isFinite(total) || total > Number.MAX_SAFE_INTEGER) return invalid(text, 'too large')
-  return total
+  return { ok: true, value: total }
 }
 
 /** A short human age, kubectl style: 45s, 12m, 5h, 3d, 2y (whole units, rounded down). */

@@ -5,6 +5,7 @@
 // (https://github.com/google/re2/wiki/Syntax): no backreferences, no lookahead or lookbehind; a pattern
 // RE2 cannot compile is refused when the policy loads, never run by another engine.
 import { RE2JS } from 're2js'
+import type { ParseResult } from './errors.js'
 
 /**
  * Longest string a policy pattern is run on: longer strings fail the pattern without running it.
@@ -14,19 +15,19 @@ import { RE2JS } from 're2js'
 export const MAX_PATTERN_SUBJECT = 4096
 
 /** The compiled pattern, or why it is refused (`is not a valid RE2 regular expression: ...`). */
-function compile(pattern: string): RE2JS | string {
+function compile(pattern: string): ParseResult<RE2JS> {
   try {
-    return RE2JS.compile(pattern)
+    return { ok: true, value: RE2JS.compile(pattern) }
   } catch (e) {
     // re2js: "error parsing regexp: invalid escape sequence: `\1`"
-    return `is not a valid RE2 regular expression (no backreferences or lookaround): ${(e as Error).message.replace(/^error parsing regexp: /, '')}`
+    return { ok: false, error: `is not a valid RE2 regular expression (no backreferences or lookaround): ${(e as Error).message.replace(/^error parsing regexp: /, '')}` }
   }
 }
 
 /** Why a pattern is refused, or undefined when RE2 compiles it. */
 export function unsafePatternReason(pattern: string): string | undefined {
   const compiled = compile(pattern)
-  return typeof compiled === 'string' ? compiled : undefined
+  return compiled.ok ? undefined : compiled.error
 }
 
 /**
@@ -36,8 +37,9 @@ export function unsafePatternReason(pattern: string): string | undefined {
  */
 export function safeRegExp(pattern: string, _flags: string): { test: (s: string) => boolean; toString: () => string } {
   const compiled = compile(pattern)
-  if (typeof compiled === 'string') throw new Error(`pattern ${JSON.stringify(pattern)} ${compiled}`)
+  if (!compiled.ok) throw new Error(`pattern ${JSON.stringify(pattern)} ${compiled.error}`)
+  const re = compiled.value
   // Ajv caches compiled patterns by toString(): keep it the pattern's own.
-  return { test: (s) => s.length <= MAX_PATTERN_SUBJECT && compiled.test(s), toString: () => `/${pattern}/re2` }
+  return { test: (s) => s.length <= MAX_PATTERN_SUBJECT && re.test(s), toString: () => `/${pattern}/re2` }
 }
 safeRegExp.code = 'safeRegExp'

@@ -11,11 +11,12 @@ import type { JsonObject, JsonValue } from '../kube/types.js'
 import { isJsonObject } from '../kube/types.js'
 // The names the mutating webhook writes (policy `provenance`).
 import { POLICY, REQUESTED_AT, REQUESTED_BY } from '../decision/mutation/provenance.js'
+import { parseRfc3339 } from '../time.js'
 import type { CompiledRuleView } from '../policy/types.js'
 import type { Policy } from '../decision/types.js'
 
 /** deny: an enforce rule is violated (the webhook would refuse it); warn/audit: only rules in that mode are. */
-export type Verdict = 'deny' | 'warn' | 'audit' | 'pass' | 'exempt' | 'error'
+export type AuditVerdict = 'deny' | 'warn' | 'audit' | 'pass' | 'exempt' | 'error'
 
 export type ContainerState = 'running' | 'terminated' | 'waiting' | 'unknown'
 
@@ -52,7 +53,7 @@ export interface AuditFinding {
   readonly ageSeconds?: number
   /** True when --older-than was given and the container is at least that old: recycle the pod. */
   readonly recycle: boolean
-  readonly verdict: Verdict
+  readonly verdict: AuditVerdict
   readonly violations: readonly AuditViolation[]
   /** Why exempt, why an error, or which rules could not be applied for want of the requester. */
   readonly notes: readonly string[]
@@ -72,11 +73,10 @@ export interface AuditOptions {
 
 const str = (v: JsonValue | undefined): string | undefined => (typeof v === 'string' ? v : undefined)
 
-/** RFC 3339 date-time (the API's metav1.Time and what the mutating webhook writes); parsed without building a regex from input. */
-function rfc3339(value: string | undefined): number | undefined {
-  if (value === undefined || value.length < 20 || value.length > 40 || value[4] !== '-' || value[10] !== 'T') return undefined
-  const ms = Date.parse(value)
-  return Number.isNaN(ms) ? undefined : ms
+/** An RFC 3339 date-time in milliseconds; undefined when absent or not one (the age is then read elsewhere). */
+function timeOf(value: string | undefined): number | undefined {
+  const parsed = value === undefined ? undefined : parseRfc3339(value)
+  return parsed?.ok === true ? parsed.value : undefined
 }
 
 function envValue(container: JsonObject, name: string): string | undefined {
@@ -121,7 +121,7 @@ function unappliedRules(rules: readonly CompiledRuleView[], username: string | u
   return out
 }
 
-function verdictOf(found: ReadonlyArray<{ mode: Mode }>): Verdict {
+function verdictOf(found: ReadonlyArray<{ mode: Mode }>): AuditVerdict {
   if (found.some((v) => v.mode === 'enforce')) return 'deny'
   if (found.some((v) => v.mode === 'warn')) return 'warn'
   return found.length > 0 ? 'audit' : 'pass'
@@ -135,7 +135,7 @@ export function auditPod(item: JsonObject, policy: AuditPolicy, options: AuditOp
   if (list.length === 0) return []
   const namespace = str(metadata['namespace']) ?? ''
   const podName = str(metadata['name']) ?? ''
-  const podCreated = rfc3339(str(metadata['creationTimestamp']))
+  const podCreated = timeOf(str(metadata['creationTimestamp']))
   const now = options.now.getTime()
   // List items carry no kind; the webhook sees a Pod.
   const pod: JsonObject = { ...item, apiVersion: 'v1', kind: 'Pod' }
@@ -145,10 +145,10 @@ export function auditPod(item: JsonObject, policy: AuditPolicy, options: AuditOp
     const name = str(container['name']) ?? ''
     const requestedBy = envValue(container, REQUESTED_BY) || undefined
     const requestedAtText = envValue(container, REQUESTED_AT)
-    const requestedAt = rfc3339(requestedAtText)
+    const requestedAt = timeOf(requestedAtText)
     const admittedUnder = envValue(container, POLICY) || undefined
     const status = statusOf(item, name)
-    const startedAt = rfc3339(status.startedAt)
+    const startedAt = timeOf(status.startedAt)
     const [sinceMs, ageSource]: [number | undefined, AgeSource] =
       requestedAt !== undefined ? [requestedAt, 'requested-at']
         : startedAt !== undefined ? [startedAt, 'started-at']

@@ -3,7 +3,7 @@
 import { stringify } from 'yaml'
 import type { JsonObject } from '../kube/types.js'
 import { formatAge } from '../duration.js'
-import type { AuditFinding, Verdict } from './evaluate.js'
+import type { AuditFinding, AuditVerdict } from './evaluate.js'
 
 export interface AuditScope {
   /** undefined with --all-namespaces. */
@@ -14,7 +14,7 @@ export interface AuditSummary {
   readonly pods: number
   readonly podsWithEphemeralContainers: number
   readonly ephemeralContainers: number
-  readonly verdicts: Readonly<Record<Verdict, number>>
+  readonly verdicts: Readonly<Record<AuditVerdict, number>>
   /** Containers flagged by --older-than. */
   readonly recycle: number
 }
@@ -29,10 +29,10 @@ export interface AuditResult {
   readonly findings: readonly AuditFinding[]
 }
 
-export const VERDICTS: readonly Verdict[] = ['deny', 'warn', 'audit', 'pass', 'exempt', 'error']
+const VERDICTS: readonly AuditVerdict[] = ['deny', 'warn', 'audit', 'pass', 'exempt', 'error']
 
 export function summarize(pods: number, findings: readonly AuditFinding[]): AuditSummary {
-  const verdicts = Object.fromEntries(VERDICTS.map((v) => [v, 0])) as Record<Verdict, number>
+  const verdicts = Object.fromEntries(VERDICTS.map((v) => [v, 0])) as Record<AuditVerdict, number>
   for (const f of findings) verdicts[f.verdict]++
   return {
     pods,
@@ -103,20 +103,20 @@ export const formatYaml = (result: AuditResult): string => stringify(auditDocume
 
 // --- PolicyReports ---------------------------------------------------------------------------
 
-export const POLICY_REPORT_API_VERSION = 'wgpolicyk8s.io/v1alpha2'
+const POLICY_REPORT_API_VERSION = 'wgpolicyk8s.io/v1alpha2'
 export const REPORT_SOURCE = 'ephemeral-guard'
 export const MANAGED_BY_LABEL = 'app.kubernetes.io/managed-by'
 export const POLICY_LABEL = 'ephemeral-guard.dev/policy'
 /** The pseudo-policy of results that are about the pod, not a rule: a pod to recycle. */
-export const TAINTED_POD_RULE = 'tainted-pod'
+const TAINTED_POD_RULE = 'tainted-pod'
 
 type ReportResult = 'pass' | 'fail' | 'warn' | 'error' | 'skip'
 
-const RESULT_OF: Readonly<Record<Verdict, ReportResult>> = { deny: 'fail', warn: 'warn', audit: 'warn', pass: 'pass', exempt: 'skip', error: 'error' }
+const RESULT_OF: Readonly<Record<AuditVerdict, ReportResult>> = { deny: 'fail', warn: 'warn', audit: 'warn', pass: 'pass', exempt: 'skip', error: 'error' }
 const SEVERITY_OF: Readonly<Record<string, string>> = { enforce: 'high', warn: 'medium', audit: 'low' }
 
 /** Report names: one per policy per namespace, so candidate policies do not overwrite each other. */
-export const reportName = (policyName: string): string => `ephemeral-guard-${policyName}`
+const reportName = (policyName: string): string => `ephemeral-guard-${policyName}`
 
 function properties(f: AuditFinding): Record<string, string> {
   return {

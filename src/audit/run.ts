@@ -2,11 +2,12 @@
 // findings (one small record per debug container), then write PolicyReports when asked.
 import type { JsonObject } from '../kube/types.js'
 import { auditPod, type AuditFinding, type AuditPolicy } from './evaluate.js'
-import { ClusterError, forEachPage, type KubeApi } from '../cluster/api.js'
+import { forEachPage, type KubeApi } from '../cluster/api.js'
+import { ClusterError } from '../errors.js'
 import { compareFindings, MANAGED_BY_LABEL, POLICY_LABEL, REPORT_SOURCE, summarize, type AuditResult, type AuditScope } from './report.js'
 
 /** Pods per list request: kubectl's default chunk size. */
-export const PAGE_SIZE = 500
+const PAGE_SIZE = 500
 
 export interface RunAuditOptions {
   readonly scope: AuditScope

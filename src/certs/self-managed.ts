@@ -10,6 +10,7 @@ import { X509Certificate } from 'node:crypto'
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { stringify } from 'yaml'
+import { CertsError } from '../errors.js'
 import { createCertificateAuthority, issueCertificate, type CertificateAuthority } from './generate.js'
 
 const DAY_MS = 86_400_000
@@ -23,8 +24,6 @@ export const MUTATING_WEBHOOK = 'mutate.ephemeral-guard.dev'
 /** Same bounds as a Kubernetes Service or Namespace name (RFC 1123 label). */
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/
 const MAX_DAYS = 3650
-
-export class CertsError extends Error {}
 
 export interface SelfManagedOptions {
   readonly namespace: string

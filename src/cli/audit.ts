@@ -1,9 +1,9 @@
 // `audit`: what debug containers exist, who added them, and what a policy would say of them.
 import { parseDuration } from '../duration.js'
 import { exitCodeOf, formatJson, formatPolicyReports, formatTable, formatYaml, policyReports } from '../audit/report.js'
-import { DEFAULT_POLICY_FILE, loadPolicyFile, PolicyError, type LoadedPolicy } from '../policy/load.js'
+import { DEFAULT_POLICY_FILE, loadPolicyFile, type LoadedPolicy } from '../policy/load.js'
+import { ClusterError, PolicyError, UsageError } from '../errors.js'
 import { fail as failWith, flagOf, stringOf, type Io, type Parsed } from './command.js'
-import { UsageError } from './usage.js'
 
 const OUTPUTS = ['table', 'json', 'yaml', 'policyreport'] as const
 type Output = (typeof OUTPUTS)[number]
@@ -25,8 +25,8 @@ export async function audit({ values }: Parsed, io: Io): Promise<number> {
   let olderThan: { text: string; ms: number } | undefined
   if (olderThanText !== undefined) {
     const ms = parseDuration(olderThanText)
-    if (typeof ms === 'string') throw new UsageError(`--older-than: ${ms}`)
-    olderThan = { text: olderThanText, ms }
+    if (!ms.ok) throw new UsageError(`--older-than: ${ms.error}`)
+    olderThan = { text: olderThanText, ms: ms.value }
   }
 
   let loaded: LoadedPolicy
@@ -34,12 +34,12 @@ export async function audit({ values }: Parsed, io: Io): Promise<number> {
     loaded = loadPolicyFile(policyFile ?? DEFAULT_POLICY_FILE)
   } catch (e) {
     if (!(e instanceof PolicyError)) throw e
-    return fail(`invalid policy ${e.source}: ${e.problems.join('; ')}`)
+    return fail(e.message)
   }
 
   const showProgress = io.stderr.isTTY === true
   // The cluster client is loaded only once the arguments are known to be good (see main.ts).
-  const { ClusterError, createKubeApi } = await import('../cluster/api.js')
+  const { createKubeApi } = await import('../cluster/api.js')
   const { applyReports, runAudit } = await import('../audit/run.js')
   try {
     const api = createKubeApi({ ...(kubeconfig ? { kubeconfig } : {}), ...(kubeContext ? { context: kubeContext } : {}) })

@@ -1,8 +1,8 @@
 // `certs --namespace NS --service SVC --out DIR [--days N] [--new-ca]`: certificate material and a
 // kustomize Component for manifests/overlays/self-managed (see src/certs/self-managed.ts).
-import { CertsError, checkOptions, writeSelfManaged } from '../certs/self-managed.js'
+import { checkOptions, writeSelfManaged } from '../certs/self-managed.js'
+import { CertsError, UsageError } from '../errors.js'
 import { fail, flagOf, stringOf, type Io, type Parsed } from './command.js'
-import { UsageError } from './usage.js'
 
 export async function certsCommand({ values }: Parsed, io: Io): Promise<number> {
   const namespace = stringOf(values, 'namespace')

@@ -2,7 +2,7 @@
 // (commands.ts) that both parses the command line and prints help, so the two cannot drift. A
 // command's implementation is loaded only when it runs: `--help` and `--version` load none of them.
 import { parseArgs, type ParseArgsConfig } from 'node:util'
-import { UsageError } from './usage.js'
+import { UsageError } from '../errors.js'
 
 /** Where a command writes: process.stdout/stderr in the bin, a buffer in tests. */
 export interface Output {
@@ -155,8 +155,11 @@ export const stringOf = (values: Values, name: string): string | undefined => {
 /** A boolean flag's value. */
 export const flagOf = (values: Values, name: string): boolean => values[name] === true
 
-/** The one format of a command's error line: `ephemeral-guard <command>: <message>`; returns exit 2. */
-export function fail(io: Io, command: string, message: string): 2 {
-  io.stderr.write(`ephemeral-guard ${command}: ${message}\n`)
+/**
+ * The one format of every CLI error: `ephemeral-guard[ <command>]: <message>` on stderr (a policy's
+ * problems follow on indented lines, as PolicyError's message has them); returns exit 2.
+ */
+export function fail(io: Io, command: string | undefined, message: string): 2 {
+  io.stderr.write(`ephemeral-guard${command === undefined ? '' : ` ${command}`}: ${message}\n`)
   return 2
 }

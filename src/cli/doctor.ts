@@ -4,10 +4,10 @@ import { parseDuration } from '../duration.js'
 import { doctorExitCode, formatFinding } from '../doctor/findings.js'
 import { PACKAGE_ROOT } from '../paths.js'
 import { fail, stringOf, type Io, type Parsed } from './command.js'
-import { UsageError } from './usage.js'
+import { ClusterError, UsageError } from '../errors.js'
 
 /** The recommended webhook configurations: compared with the file itself, never with a copy. */
-export const RECOMMENDED_WEBHOOKS = join(PACKAGE_ROOT, 'manifests', 'base', 'webhooks.yaml')
+const RECOMMENDED_WEBHOOKS = join(PACKAGE_ROOT, 'manifests', 'base', 'webhooks.yaml')
 
 export async function doctor({ values }: Parsed, io: Io): Promise<number> {
   const output = stringOf(values, 'output')
@@ -18,9 +18,9 @@ export async function doctor({ values }: Parsed, io: Io): Promise<number> {
   const policyKey = stringOf(values, 'policy-key')
   if (output !== 'text' && output !== 'json') throw new UsageError(`-o must be text or json, got ${output}`)
   const expiry = parseDuration(expiryText)
-  if (typeof expiry === 'string') throw new UsageError(`--expiry-warning: ${expiry}`)
+  if (!expiry.ok) throw new UsageError(`--expiry-warning: ${expiry.error}`)
   // The cluster client is loaded only once the arguments are known to be good (see main.ts).
-  const { ClusterError, createKubeApi } = await import('../cluster/api.js')
+  const { createKubeApi } = await import('../cluster/api.js')
   const { runDoctor } = await import('../doctor/run.js')
   try {
     const api = createKubeApi({ ...(kubeconfig ? { kubeconfig } : {}), ...(kubeContext ? { context: kubeContext } : {}) })
@@ -33,7 +33,7 @@ export async function doctor({ values }: Parsed, io: Io): Promise<number> {
       deployment: stringOf(values, 'deployment')!,
       manifestFile: RECOMMENDED_WEBHOOKS,
       now: () => new Date(),
-      expiryWarningMs: expiry,
+      expiryWarningMs: expiry.value,
     })
     const problems = findings.filter((f) => f.level !== 'ok').length
     if (output === 'json') io.stdout.write(`${JSON.stringify({ checked, problems, findings }, null, 2)}\n`)

@@ -1,7 +1,7 @@
 // `policy check|schema FILE`.
-import { loadPolicyFile, PolicyError, type LoadedPolicy } from '../policy/load.js'
-import type { Io, Parsed } from './command.js'
-import { UsageError } from './usage.js'
+import { loadPolicyFile, type LoadedPolicy } from '../policy/load.js'
+import { PolicyError, UsageError } from '../errors.js'
+import { fail, type Io, type Parsed } from './command.js'
 
 export function policyCommand({ positionals }: Parsed, io: Io): number {
   const [sub, ...files] = positionals
@@ -12,8 +12,8 @@ export function policyCommand({ positionals }: Parsed, io: Io): number {
     loaded = loadPolicyFile(files[0]!)
   } catch (e) {
     if (!(e instanceof PolicyError)) throw e
-    io.stderr.write(`${e.message}\n`)
-    return 1
+    fail(io, 'policy', e.message)
+    return 1 // the check's finding, not a failure to run it
   }
   const { policy, rules } = loaded
   if (sub === 'check') {

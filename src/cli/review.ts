@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs'
 import { text as readAll } from 'node:stream/consumers'
 import { decodeReview } from '../admission/decode.js'
-import { WebhookError } from '../errors.js'
+import { UsageError, WebhookError } from '../errors.js'
 import { type Webhook } from '../decision/types.js'
 import { admit } from '../admission/admit.js'
 import { parseJson } from '../admission/parse.js'
@@ -11,7 +11,6 @@ import { loadPolicyFile } from '../policy/load.js'
 import { parseDocument } from 'yaml'
 import type { DecisionContext } from '../decision/types.js'
 import { fail, stringOf, type Io, type Parsed } from './command.js'
-import { UsageError } from './usage.js'
 
 /** The review's text: FILE, or standard input for `-` or no FILE (refused when it is a terminal). */
 async function readInput(file: string | undefined, io: Io): Promise<string> {
@@ -21,7 +20,7 @@ async function readInput(file: string | undefined, io: Io): Promise<string> {
 }
 
 /** `k=v,k2=v2` to labels; a key without `=` is refused. */
-export function parseLabels(text: string): Record<string, string> {
+function parseLabels(text: string): Record<string, string> {
   const out: Record<string, string> = {}
   for (const pair of text.split(',')) {
     if (pair.trim() === '') continue

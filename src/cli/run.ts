@@ -1,8 +1,8 @@
 // The command line as a function: argv and the process's streams in, an exit code out. main.ts is
 // its only caller in the bin; tests call it in-process.
-import { commandHelp, nearest, parseCommand, programHelp, type Exit, type Io } from './command.js'
+import { commandHelp, fail, nearest, parseCommand, programHelp, type Exit, type Io } from './command.js'
 import { COMMANDS, INTRO, OUTRO, PROGRAM } from './commands.js'
-import { UsageError } from './usage.js'
+import { UsageError } from '../errors.js'
 import { packageVersion } from '../paths.js'
 
 const names = COMMANDS.map((c) => c.name)
@@ -43,10 +43,9 @@ export async function runCli(argv: readonly string[], io: Io): Promise<Exit> {
     }
     return await spec.run(parsed, io)
   } catch (e) {
-    const usage = e instanceof UsageError
-    const where = usage ? ((e as UsageError).command ?? command) : undefined
-    const prefix = `${PROGRAM}${(where ?? command) ? ` ${where ?? command}` : ''}`
-    io.stderr.write(`${prefix}: ${(e as Error).message}\n${usage ? `Run ${PROGRAM}${where ? ` ${where}` : ''} --help for usage.\n` : ''}`)
+    const where = e instanceof UsageError ? (e.command ?? command) : command
+    fail(io, where, (e as Error).message)
+    if (e instanceof UsageError) io.stderr.write(`Run ${PROGRAM}${where ? ` ${where}` : ''} --help for usage.\n`)
     return 2
   }
 }

@@ -3,7 +3,8 @@
 import { createLogger } from '../log.js'
 import { startWebhook, type ServeConfig } from '../server/serve.js'
 import { stringOf, type Io, type Parsed } from './command.js'
-import { parsePort, UsageError } from './usage.js'
+import { parsePort } from './usage.js'
+import { UsageError } from '../errors.js'
 
 /** A non-negative number of seconds (decimals allowed), in milliseconds. */
 function parseSeconds(flag: string, value: string): number {

@@ -1,13 +1,7 @@
-// Errors that mean "the command line was wrong": printed with a pointer to the command's --help, exit 2.
-export class UsageError extends Error {
-  override readonly name = 'UsageError'
-  /** The command whose --help the message points at; undefined for the top level. */
-  readonly command: string | undefined
-  constructor(message: string, command?: string) {
-    super(message)
-    this.command = command
-  }
-}
+// Reading the command line: a wrong one throws UsageError (src/errors.ts), printed with a pointer to
+// the command's --help, exit 2.
+import { UsageError } from '../errors.js'
+
 
 export function parsePort(flag: string, value: string | undefined): number {
   const port = Number(value)

@@ -5,15 +5,8 @@
 import { request as httpsRequest, type RequestOptions } from 'node:https'
 import { request as httpRequest } from 'node:http'
 import { KubeConfig } from '@kubernetes/client-node'
+import { ClusterError } from '../errors.js'
 import { isJsonObject, type JsonObject, type JsonValue } from '../kube/types.js'
-
-/** The cluster could not be asked, or refused: exit 2 with this one-line message. */
-export class ClusterError extends Error {
-  override readonly name = 'ClusterError'
-  constructor(message: string, readonly status?: number) {
-    super(message)
-  }
-}
 
 export interface KubeApiOptions {
   readonly kubeconfig?: string
@@ -36,7 +29,7 @@ export interface KubeApi {
 const REQUEST_TIMEOUT_MS = 30_000
 
 /** Loads the kubeconfig as kubectl would: --kubeconfig, else $KUBECONFIG, ~/.kube/config, in-cluster. */
-export function loadKubeConfig(options: KubeApiOptions): KubeConfig {
+function loadKubeConfig(options: KubeApiOptions): KubeConfig {
   const kc = new KubeConfig()
   try {
     if (options.kubeconfig !== undefined) kc.loadFromFile(options.kubeconfig)

@@ -27,7 +27,7 @@ export interface ClusterContext extends DecisionContext {
 }
 
 /** Start-up waits this long for the first namespace list; decisions before it see unknown labels. */
-export const SYNC_WAIT_MS = 5000
+const SYNC_WAIT_MS = 5000
 
 // @kubernetes/client-node takes about a second of CPU to import: loaded only when a cluster is named,
 // so review, policy and an offline serve start without it.
@@ -44,7 +44,7 @@ export async function clusterConfig(options: Pick<AdmitContextOptions, 'kubeconf
 }
 
 /** A list+watch informer on namespaces. */
-export async function namespaceInformer(kc: KubeConfig): Promise<NamespaceInformer> {
+async function namespaceInformer(kc: KubeConfig): Promise<NamespaceInformer> {
   const { CoreV1Api, makeInformer } = await client()
   const core = kc.makeApiClient(CoreV1Api)
   return makeInformer<V1Namespace>(kc, '/api/v1/namespaces', () => core.listNamespace()) as unknown as NamespaceInformer

@@ -34,7 +34,7 @@ export interface NamespaceObject {
 
 /** Delay before a failed list or watch is tried again; doubles up to RETRY_MAX_MS. */
 export const RETRY_MIN_MS = 500
-export const RETRY_MAX_MS = 30_000
+const RETRY_MAX_MS = 30_000
 
 const describeError = (err: unknown): string => {
   if (err instanceof Error) return err.message

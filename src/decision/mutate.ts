@@ -7,7 +7,8 @@ import type { CheckInput, DecisionContext, Policy, Violation } from './types.js'
 import { DEFAULT_MUTATIONS } from './mutation/defaults.js'
 import { mutate } from './mutation/steps.js'
 import { enforcePolicyOf } from './mutation/pod-security.js'
-import { envValue, REQUESTED_AT, rfc3339, type Provenance } from './mutation/provenance.js'
+import { envValue, REQUESTED_AT, type Provenance } from './mutation/provenance.js'
+import { formatRfc3339 } from '../time.js'
 
 export function mutationVerdict(
   input: CheckInput,
@@ -20,7 +21,7 @@ export function mutationVerdict(
   const { pod, added, requester } = input
   const labels = m.podSecurity === undefined ? undefined : context.namespaceLabels?.(requester.namespace)
   const provenance: Provenance | undefined = m.provenance
-    ? { requestedBy: requester.username, requestedAt: rfc3339(context.now?.() ?? new Date()), policy: `${policy.name}@${policy.hash}` }
+    ? { requestedBy: requester.username, requestedAt: formatRfc3339(context.now?.() ?? new Date()), policy: `${policy.name}@${policy.hash}` }
     : undefined
   const result = mutate({
     pod,

@@ -4,7 +4,7 @@ import type { AdmissionResponse, StatusDetailsCause } from '../kube/types.js'
 import type { Violation } from './types.js'
 import type { JsonPatchOperation } from './mutation/json-patch.js'
 import { clip, jsonBytes, LISTED_TEXT_MAX_BYTES, MAX_LISTED_VIOLATIONS, VIOLATION_TEXT_MAX_BYTES } from './limits.js'
-import { aggregateMessage, formatViolation } from './violations.js'
+import { aggregateMessage, fieldMessage, violationBody } from './violations.js'
 
 export type Verdict = Omit<AdmissionResponse, 'uid'>
 
@@ -45,9 +45,9 @@ export function denied(ordered: readonly Violation[], podName: string): Verdict 
   let used = 0
   for (const v of ordered) {
     if (parts.length === MAX_LISTED_VIOLATIONS) break
-    const text = formatViolation(v)
-    const part = clip(text, VIOLATION_TEXT_MAX_BYTES)
-    const cause = { reason: `FieldValue${v.type}`, message: clip(text.slice(v.field.length + 2), VIOLATION_TEXT_MAX_BYTES), field: clip(v.field, VIOLATION_TEXT_MAX_BYTES) }
+    const body = violationBody(v)
+    const part = clip(fieldMessage(v.field, body), VIOLATION_TEXT_MAX_BYTES)
+    const cause = { reason: `FieldValue${v.type}`, message: clip(body, VIOLATION_TEXT_MAX_BYTES), field: clip(v.field, VIOLATION_TEXT_MAX_BYTES) }
     // The part, its separator, the cause and its keys and punctuation.
     const cost = jsonBytes(part) + 2 + jsonBytes(cause.reason) + jsonBytes(cause.message) + jsonBytes(cause.field) + 32
     if (parts.length > 0 && used + cost > LISTED_TEXT_MAX_BYTES) break

@@ -16,14 +16,23 @@ const OMITS_VALUE: ReadonlySet<FieldErrorType> = new Set(['Required', 'Forbidden
 // Go's %q for strings, %v for the rest; close enough for ASCII, which is what these fields hold.
 const goValue = (v: JsonValue): string => (typeof v === 'string' ? JSON.stringify(v) : typeof v === 'object' && v !== null ? JSON.stringify(v) : String(v))
 
-/** A violation in Kubernetes' words: `<field>: <Type>[: <value>][: <detail>]`, policy rules named. */
-export function formatViolation(v: Violation): string {
+/**
+ * What is wrong, without the field, as field.Error.ErrorBody: `<Type>[: <value>][: <detail>]`, policy
+ * rules named. The message of a status cause, whose field is given apart.
+ */
+export function violationBody(v: Violation): string {
   let body = TYPE_TEXT[v.type]
   if (!OMITS_VALUE.has(v.type) && v.value !== undefined) body += `: ${goValue(v.value)}`
   const detail = v.origin === 'policy' ? `${v.detail ?? 'not allowed'} (rule ${v.rule})` : v.detail
   if (detail) body += `: ${detail}`
-  return `${v.field}: ${body}`
+  return body
 }
+
+/** A field and what is wrong with it, as field.Error.Error: `<field>: <body>`. */
+export const fieldMessage = (field: string, body: string): string => `${field}: ${body}`
+
+/** A violation in Kubernetes' words: `<field>: <Type>[: <value>][: <detail>]`, policy rules named. */
+export const formatViolation = (v: Violation): string => fieldMessage(v.field, violationBody(v))
 
 const STRENGTH: Readonly<Record<Mode, number>> = { enforce: 2, warn: 1, audit: 0 }
 

@@ -1,6 +1,7 @@
 // `doctor` against a cluster: read the admission configuration and ephemeral-guard's own objects,
 // then judge them with the pure functions of rules.ts and install.ts.
-import { ClusterError, forEachPage, type KubeApi } from '../cluster/api.js'
+import { forEachPage, type KubeApi } from '../cluster/api.js'
+import { ClusterError } from '../errors.js'
 import type { JsonObject } from '../kube/types.js'
 import type { DoctorFinding } from './findings.js'
 import { installationFindings, policyConfigMapOf, type InstallNames } from './install.js'
@@ -35,7 +36,7 @@ async function readObject(api: KubeApi, path: string): Promise<JsonObject | stri
   }
 }
 
-export const DEFAULT_POLICY_CONFIGMAP = { name: 'ephemeral-guard-policy', key: 'policy.yaml' }
+const DEFAULT_POLICY_CONFIGMAP = { name: 'ephemeral-guard-policy', key: 'policy.yaml' }
 
 /** Names given on the command line win; otherwise the Deployment says which ConfigMap it mounts. */
 async function resolvePolicyConfigMap(api: KubeApi, options: DoctorOptions): Promise<InstallNames> {

@@ -4,7 +4,8 @@
 // or digest; otherwise both are ignored. An image with a digest is judged by its digest, so a tag pin
 // never matches it. Never a string prefix: `registry.example.com/debug/*` does not match
 // `registry.example.com.evil.io/debug/x` or `registry.example.com/debug-evil/x`.
-import { parseImageReference, type ImageReference } from './reference.js'
+import type { ParseResult } from '../errors.js'
+import { looksLikeHost, parseImageReference, type ImageReference } from './reference.js'
 
 export interface ImagePattern {
   readonly source: string
@@ -13,10 +14,8 @@ export interface ImagePattern {
   readonly digest?: string
 }
 
-const looksLikeHost = (s: string): boolean => s.includes('.') || s.includes(':') || s === 'localhost' || s.toLowerCase() !== s
-
-/** Parses a pattern, normalizing it as an image would be; returns an error string when malformed. */
-export function parseImagePattern(source: string): ImagePattern | string {
+/** Parses a pattern, normalizing it as an image would be; never throws. */
+export function parseImagePattern(source: string): ParseResult<ImagePattern> {
   let rest = source
   let digest: string | undefined
   let tag: string | undefined
@@ -32,8 +31,8 @@ export function parseImagePattern(source: string): ImagePattern | string {
     rest = rest.slice(0, colon)
   }
   const segments = rest.split('/')
-  if (segments.some((s) => s === '')) return 'has an empty path segment'
-  if (segments.some((s) => s.includes('*') && s !== '*' && s !== '**')) return 'may use * and ** only as whole path segments'
+  if (segments.some((s) => s === '')) return { ok: false, error: 'has an empty path segment' }
+  if (segments.some((s) => s.includes('*') && s !== '*' && s !== '**')) return { ok: false, error: 'may use * and ** only as whole path segments' }
   // Normalize like ParseNormalizedNamed: no registry means Docker Hub, a bare name means library/.
   let domain = segments[0]!
   let path = segments.slice(1)
@@ -49,8 +48,8 @@ export function parseImagePattern(source: string): ImagePattern | string {
   // Check the literal parts against the reference grammar by substituting a valid name for wildcards.
   const probe = [wildcardHost ? 'example.com' : domain, ...(path.length > 0 ? path : ['x']).map((s) => (s.includes('*') ? 'x' : s))].join('/')
   const parsed = parseImageReference(`${probe}${tag !== undefined ? `:${tag}` : ''}${digest !== undefined ? `@${digest}` : ''}`)
-  if (!parsed.ok) return parsed.error
-  return { source, segments: [domain, ...path], ...(tag === undefined ? {} : { tag }), ...(digest === undefined ? {} : { digest }) }
+  if (!parsed.ok) return parsed
+  return { ok: true, value: { source, segments: [domain, ...path], ...(tag === undefined ? {} : { tag }), ...(digest === undefined ? {} : { digest }) } }
 }
 
 /** Segment glob: `*` one segment, `**` zero or more. Dynamic programming, O(segments²). */

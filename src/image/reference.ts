@@ -10,6 +10,8 @@
 //   domain    := host [":" port]        host := domain-name | "[" IPv6 "]"
 //   tag       := [\w][\w.-]{0,127}      digest := algorithm ":" hex
 
+import type { ParseResult } from '../errors.js'
+
 export interface ImageReference {
   /** Registry host (and port), lowercased; `docker.io` when the reference names none. */
   readonly domain: string
@@ -19,9 +21,6 @@ export interface ImageReference {
   readonly digest?: string
 }
 
-export type ParseResult =
-  | { readonly ok: true; readonly reference: ImageReference }
-  | { readonly ok: false; readonly error: string }
 
 const DEFAULT_DOMAIN = 'docker.io'
 const LEGACY_DEFAULT_DOMAIN = 'index.docker.io'
@@ -124,10 +123,18 @@ function checkDigest(s: string): string | undefined {
 }
 
 /**
+ * splitDockerDomain's rule: the first segment of a name is a registry host when it has a dot, a port
+ * or an uppercase letter (repository paths are lowercase), or is `localhost`. Image patterns and
+ * registry mirror prefixes read their first segment by the same rule.
+ */
+export const looksLikeHost = (segment: string): boolean =>
+  segment.includes('.') || segment.includes(':') || segment === 'localhost' || segment.toLowerCase() !== segment
+
+/**
  * Parses and normalizes a reference as the kubelet would pull it: `busybox` is
  * `docker.io/library/busybox`, `index.docker.io` is `docker.io`, the domain is lowercased.
  */
-export function parseImageReference(image: string): ParseResult {
+export function parseImageReference(image: string): ParseResult<ImageReference> {
   if (image.length === 0) return { ok: false, error: 'repository name must have at least one component' }
   // ParseNormalizedNamed refuses a bare 64-hex identifier: it would be ambiguous with an image ID.
   if (image.length === 64 && [...image].every((ch) => isLowerHex(ch.charCodeAt(0)))) {
@@ -158,8 +165,7 @@ export function parseImageReference(image: string): ParseResult {
   const slash = rest.indexOf('/')
   if (slash >= 0) {
     const first = rest.slice(0, slash)
-    const looksLikeHost = first.includes('.') || first.includes(':') || first === 'localhost' || first.toLowerCase() !== first
-    if (looksLikeHost) {
+    if (looksLikeHost(first)) {
       if (!isDomain(first)) return { ok: false, error: INVALID }
       domain = first.toLowerCase()
       path = rest.slice(slash + 1)
@@ -183,8 +189,5 @@ export function parseImageReference(image: string): ParseResult {
     ...(tag === undefined ? {} : { tag }),
     ...(digest === undefined ? {} : { digest }),
   }
-  return { ok: true, reference }
+  return { ok: true, value: reference }
 }
-
-/** `domain/path`, the normalized repository that image patterns are matched against. */
-export const repositoryOf = (ref: ImageReference): string => `${ref.domain}/${ref.path}`

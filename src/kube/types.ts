@@ -3,7 +3,7 @@
 // Every other module imports Kubernetes types from here. Input arrives as untrusted JSON, so object
 // fields are typed as what JSON can hold and are narrowed where they are read.
 
-export const ADMISSION_API_VERSIONS = ['admission.k8s.io/v1', 'admission.k8s.io/v1beta1'] as const
+const ADMISSION_API_VERSIONS = ['admission.k8s.io/v1', 'admission.k8s.io/v1beta1'] as const
 export type AdmissionApiVersion = (typeof ADMISSION_API_VERSIONS)[number]
 
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue }

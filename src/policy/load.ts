@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { parseDocument } from 'yaml'
+import { PolicyError } from '../errors.js'
 import { fieldPath } from '../checks/schema-check.js'
 import { PACKAGE_ROOT } from '../paths.js'
 import { createPolicyAjv, loadSchema, pointerSegments } from '../schemas.js'
@@ -17,13 +18,6 @@ import type { Policy } from '../decision/types.js'
 
 export const DEFAULT_POLICY_FILE = join(PACKAGE_ROOT, 'policies', 'default.yaml')
 
-/** A policy that cannot be used; `problems` are `path: what is wrong`, in document order. */
-export class PolicyError extends Error {
-  override readonly name = 'PolicyError'
-  constructor(readonly source: string, readonly problems: readonly string[]) {
-    super(`${source}: invalid policy:\n${problems.map((p) => `  ${p}`).join('\n')}`)
-  }
-}
 
 export interface LoadedPolicy {
   readonly policy: Policy
@@ -57,7 +51,7 @@ function semanticProblems(doc: PolicyDocument): string[] {
     for (const list of ['allow', 'deny'] as const) {
       rule.images?.[list]?.forEach((p, j) => {
         const parsed = parseImagePattern(p)
-        if (typeof parsed === 'string') problems.push(`${at}.images.${list}[${j}]: image pattern ${JSON.stringify(p)} ${parsed}`)
+        if (!parsed.ok) problems.push(`${at}.images.${list}[${j}]: image pattern ${JSON.stringify(p)} ${parsed.error}`)
       })
     }
     if (rule.match?.podSelector) problems.push(...selectorErrors(rule.match.podSelector, `${at}.match.podSelector`))

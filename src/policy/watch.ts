@@ -5,7 +5,8 @@
 import { readFileSync } from 'node:fs'
 import type { Logger } from 'pino'
 import { ContentPoller, type PollResult } from '../content-poller.js'
-import { parsePolicy, PolicyError, type LoadedPolicy } from './load.js'
+import { parsePolicy, type LoadedPolicy } from './load.js'
+import { PolicyError } from '../errors.js'
 import type { Policy } from '../decision/types.js'
 
 export interface PolicyStatus {

@@ -10,7 +10,7 @@ import { admit } from '../admission/admit.js'
 import type { Mode } from '../decision/types.js'
 import { parseJson } from '../admission/parse.js'
 import type { Policy } from '../decision/types.js'
-import { answerWithinMs, parseGoDuration } from './deadline.js'
+import { answerWithinMs, timeoutParamMs } from './deadline.js'
 import type { AdmissionMetrics, RequestErrorReason } from './metrics.js'
 
 /**
@@ -27,8 +27,8 @@ export const BODY_LIMIT_BYTES = 7 * 1024 * 1024
  * closes them and never races a request against our close.
  */
 export const REQUEST_TIMEOUT_MS = 35_000
-export const HEADERS_TIMEOUT_MS = 10_000
-export const KEEP_ALIVE_TIMEOUT_MS = 95_000
+const HEADERS_TIMEOUT_MS = 10_000
+const KEEP_ALIVE_TIMEOUT_MS = 95_000
 
 /** What /readyz reports, on the HTTPS port and on the operations port alike. */
 export interface Readiness {
@@ -155,7 +155,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
   const deadlines = new WeakMap<FastifyRequest, number>()
   const clock = (): number => (context.now?.() ?? new Date()).getTime()
   const deadline = (webhook: Webhook) => (req: FastifyRequest, reply: FastifyReply, done: () => void): void => {
-    const timeoutMs = parseGoDuration((req.query as Record<string, unknown>)['timeout'])
+    const timeoutMs = timeoutParamMs((req.query as Record<string, unknown>)['timeout'])
     if (timeoutMs !== undefined) {
       const budgetMs = answerWithinMs(timeoutMs, REQUEST_TIMEOUT_MS)
       deadlines.set(req, clock() + budgetMs)
@@ -166,7 +166,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
     done()
   }
 
-  const review = (webhook: Webhook) => async (req: FastifyRequest, reply: FastifyReply) => {
+  const answerReview = (webhook: Webhook) => async (req: FastifyRequest, reply: FastifyReply) => {
     const decoded = decodeReview(req.body)
     const due = deadlines.get(req)
     const { review: answer, summary } = admit(decoded, webhook, options.policy(), due === undefined ? context : { ...context, deadline: due })
@@ -192,8 +192,8 @@ export function buildApp(options: AppOptions): FastifyInstance {
     }, 'admission decision')
     return answer
   }
-  app.post('/validate', { onRequest: deadline('validate') }, review('validate'))
-  app.post('/mutate', { onRequest: deadline('mutate') }, review('mutate'))
+  app.post('/validate', { onRequest: deadline('validate') }, answerReview('validate'))
+  app.post('/mutate', { onRequest: deadline('mutate') }, answerReview('mutate'))
 
   app.get('/healthz', async () => ({ status: 'ok' }))
   app.get('/readyz', async (_req, reply) => {

@@ -10,10 +10,10 @@ const MAX_LENGTH = 32
  * repeated query parameter), malformed, zero or negative: then no deadline applies beyond the
  * server's request timeout.
  */
-export function parseGoDuration(text: unknown): number | undefined {
+export function timeoutParamMs(text: unknown): number | undefined {
   if (typeof text !== 'string' || text.length > MAX_LENGTH) return undefined
   const ms = parseDuration(text[0] === '+' ? text.slice(1) : text)
-  return typeof ms === 'number' && ms > 0 ? ms : undefined
+  return ms.ok && ms.value > 0 ? ms.value : undefined
 }
 
 /**

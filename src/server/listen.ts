@@ -11,7 +11,6 @@ import type { Metrics } from './metrics.js'
 import { startOpsServer, type OpsServer } from './ops-server.js'
 import { CertificateReloader, DEFAULT_TLS_RELOAD_INTERVAL_MS, loadTlsMaterial, serverTlsOptions, type SecureContextTarget, type TlsFiles, type TlsMaterial } from './tls-reload.js'
 
-export { TLS12_CIPHERS, TLS_MIN_VERSION } from './tls-reload.js'
 
 export interface ServeOptions {
   readonly host: string

@@ -6,7 +6,7 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 import type { DecisionSummary, Outcome, Webhook } from '../decision/types.js'
 import type { Mode } from '../decision/types.js'
 
-export const METRIC_PREFIX = 'ephemeral_guard_'
+const METRIC_PREFIX = 'ephemeral_guard_'
 
 const WEBHOOKS: readonly Webhook[] = ['validate', 'mutate']
 const OUTCOMES: readonly Outcome[] = ['allowed', 'denied', 'patched', 'skipped', 'exempt', 'errored']

@@ -12,6 +12,7 @@ import type { Logger } from 'pino'
 import type { ReloadResult } from './metrics.js'
 import { pemCertificates } from '../certs/pem.js'
 import { ContentPoller, readContents, type PollResult, type Refusal } from '../content-poller.js'
+import { TlsMaterialError } from '../errors.js'
 
 /**
  * TLS 1.2 as the floor (the API server's Go client speaks 1.3 too) with forward-secret AEAD suites
@@ -46,10 +47,6 @@ export interface TlsMaterial {
   readonly certificate: { readonly serialNumber: string; readonly subject: string; readonly notBefore: Date; readonly notAfter: Date }
   /** The earliest notAfter among the client CA certificates. */
   readonly clientCaNotAfter?: Date
-}
-
-export class TlsMaterialError extends Error {
-  override readonly name = 'TlsMaterialError'
 }
 
 /**

@@ -6,7 +6,7 @@ import { defaultPolicy } from '../../src/policy/default.js'
 import { type Policy } from '../../src/decision/types.js'
 import type { AdmissionReview } from '../../src/kube/types.js'
 import { containerCases } from '../support/cases.js'
-import { debugContainer, review, storedPod } from '../support/reviews.js'
+import { debugContainer, admissionReview, storedPod } from '../support/reviews.js'
 import { verdictParts } from '../support/verdicts.js'
 
 const decide = (r: AdmissionReview, webhook: 'validate' | 'mutate' = 'validate', policy: Policy = defaultPolicy) =>
@@ -18,7 +18,7 @@ for (const apiVersion of ['admission.k8s.io/v1', 'admission.k8s.io/v1beta1'] as 
       for (const c of containerCases) {
         // The legacy object carries no containers, so checks that need them cannot apply there.
         if (shape === 'EphemeralContainers' && c.needsPodSpec) continue
-        const r = review({ added: c.added, existing: c.existing ?? [], apiVersion, shape })
+        const r = admissionReview({ added: c.added, existing: c.existing ?? [], apiVersion, shape })
         const { review: answer, summary } = decide(r)
         const expectAllowed = c.kubernetes.length === 0 && c.policy.length === 0
         t.equal(answer.apiVersion, apiVersion, `${c.name}: same apiVersion`)
@@ -40,14 +40,14 @@ for (const apiVersion of ['admission.k8s.io/v1', 'admission.k8s.io/v1beta1'] as 
 }
 
 t.test('a denial lists every violation in one stable message', async (t) => {
-  const r = review({ added: [debugContainer({ name: 'one', ports: [{ containerPort: 1 }], securityContext: { privileged: true } }), debugContainer({ name: 'two', image: 'NOPE' })] })
+  const r = admissionReview({ added: [debugContainer({ name: 'one', ports: [{ containerPort: 1 }], securityContext: { privileged: true } }), debugContainer({ name: 'two', image: 'NOPE' })] })
   const first = decide(r).review.response?.status?.message
   t.equal(first,
     '[spec.ephemeralContainers[0].ports: Forbidden: cannot be set for an Ephemeral Container, ' +
     'spec.ephemeralContainers[0].securityContext.privileged: Forbidden: privileged debug containers are not allowed (rule no-privileged), ' +
     'spec.ephemeralContainers[1].image: Invalid value: "NOPE": repository name must be lowercase (rule image-reference)]')
   t.equal(decide(r).review.response?.status?.message, first, 'the same request gives the same message')
-  const single = decide(review({ added: [debugContainer({ securityContext: { privileged: true } })] }))
+  const single = decide(admissionReview({ added: [debugContainer({ securityContext: { privileged: true } })] }))
   t.equal(single.review.response?.status?.message,
     'spec.ephemeralContainers[0].securityContext.privileged: Forbidden: privileged debug containers are not allowed (rule no-privileged)',
     'one violation is not bracketed')
@@ -57,50 +57,50 @@ t.test('a denial lists every violation in one stable message', async (t) => {
 t.test('existing ephemeral containers are never re-judged', async (t) => {
   // Added before the webhook existed, privileged: must not block a new, compliant one.
   const old = debugContainer({ name: 'debugger-old01', securityContext: { privileged: true } })
-  const r = review({ existing: [old], added: [debugContainer({ name: 'debugger-new01' })] })
+  const r = admissionReview({ existing: [old], added: [debugContainer({ name: 'debugger-new01' })] })
   t.equal(decide(r).review.response?.allowed, true)
 })
 
 t.test('existing ephemeral containers may be neither removed nor changed', async (t) => {
   const a = debugContainer({ name: 'debugger-aaaaa' })
   const b = debugContainer({ name: 'debugger-bbbbb' })
-  const removed = decide(review({ existing: [a, b], objectList: [b] })).review.response
+  const removed = decide(admissionReview({ existing: [a, b], objectList: [b] })).review.response
   t.equal(removed?.allowed, false)
   t.equal(removed?.status?.message, 'spec.ephemeralContainers: Forbidden: existing ephemeral containers "debugger-aaaaa" may not be removed')
-  const changed = decide(review({ existing: [a, b], objectList: [{ ...a, image: 'alpine:3.20' }, { ...b, tty: false }] })).review.response
+  const changed = decide(admissionReview({ existing: [a, b], objectList: [{ ...a, image: 'alpine:3.20' }, { ...b, tty: false }] })).review.response
   t.equal(changed?.status?.message,
     '[spec.ephemeralContainers: Forbidden: existing ephemeral containers "debugger-aaaaa" may not be changed, ' +
     'spec.ephemeralContainers: Forbidden: existing ephemeral containers "debugger-bbbbb" may not be changed]')
   t.equal(changed?.status?.code, 422)
-  const reordered = decide(review({ existing: [a, b], objectList: [b, a] })).review.response
+  const reordered = decide(admissionReview({ existing: [a, b], objectList: [b, a] })).review.response
   t.equal(reordered?.allowed, true, 'reordering is not a change: containers match by name')
 })
 
 t.test('static pods cannot take ephemeral containers', async (t) => {
-  const r = review({ added: [debugContainer()], annotations: { 'kubernetes.io/config.mirror': 'a1b2c3' } })
+  const r = admissionReview({ added: [debugContainer()], annotations: { 'kubernetes.io/config.mirror': 'a1b2c3' } })
   const res = decide(r).review.response
   t.equal(res?.allowed, false)
   t.equal(res?.status?.message, ': Forbidden: static pods do not support ephemeral containers')
 })
 
 t.test('entries without a usable name are new and refused', async (t) => {
-  const res = decide(review({ added: [{ image: 'busybox' }] })).review.response
+  const res = decide(admissionReview({ added: [{ image: 'busybox' }] })).review.response
   t.equal(res?.allowed, false)
   t.match(res?.status?.message, /spec\.ephemeralContainers\[0\]\.name: Required value/)
-  const notObject = decide(review({ objectList: ['busybox'] })).review.response
+  const notObject = decide(admissionReview({ objectList: ['busybox'] })).review.response
   t.equal(notObject?.allowed, false)
   t.match(notObject?.status?.message, /spec\.ephemeralContainers\[0\]: Invalid value: "busybox": must be an object/)
 })
 
 t.test('requests other than UPDATE pods/ephemeralcontainers are allowed untouched', async (t) => {
-  const cases: Array<[string, (r: ReturnType<typeof review>) => void]> = [
+  const cases: Array<[string, (r: ReturnType<typeof admissionReview>) => void]> = [
     ['CREATE pods', (r) => { r.request.operation = 'CREATE'; delete r.request.subResource }],
     ['UPDATE pods', (r) => { delete r.request.subResource }],
     ['UPDATE pods/status', (r) => { r.request.subResource = 'status' }],
     ['UPDATE apps deployments', (r) => { r.request.resource = { group: 'apps', version: 'v1', resource: 'deployments' } }],
   ]
   for (const [name, edit] of cases) {
-    const r = review({ added: [debugContainer({ securityContext: { privileged: true } })] })
+    const r = admissionReview({ added: [debugContainer({ securityContext: { privileged: true } })] })
     edit(r)
     t.notOk(isEphemeralContainersUpdate(r.request), name)
     for (const webhook of ['validate', 'mutate'] as const) {
@@ -113,7 +113,7 @@ t.test('requests other than UPDATE pods/ephemeralcontainers are allowed untouche
 })
 
 t.test('an object that cannot be evaluated fails closed, uid kept', async (t) => {
-  const edits: Array<[string, (r: ReturnType<typeof review>) => void, RegExp]> = [
+  const edits: Array<[string, (r: ReturnType<typeof admissionReview>) => void, RegExp]> = [
     ['null object', (r) => { r.request.object = null }, /request\.object must be a Pod or EphemeralContainers object/],
     ['missing oldObject', (r) => { delete r.request.oldObject }, /request\.oldObject must be/],
     ['wrong kind', (r) => { (r.request.object as { kind: string }).kind = 'Deployment' }, /kind must be Pod or EphemeralContainers, got "Deployment"/],
@@ -126,7 +126,7 @@ t.test('an object that cannot be evaluated fails closed, uid kept', async (t) =>
   ]
   for (const [name, edit, message] of edits) {
     for (const webhook of ['validate', 'mutate'] as const) {
-      const r = review({ added: [debugContainer()] })
+      const r = admissionReview({ added: [debugContainer()] })
       edit(r)
       const d = decide(r, webhook)
       t.equal(d.review.response?.uid, r.request.uid, `${name}: uid`)
@@ -140,7 +140,7 @@ t.test('an object that cannot be evaluated fails closed, uid kept', async (t) =>
 
 t.test('a check that throws fails closed with an internal error', async (t) => {
   const broken: Policy = { name: 'broken', hash: '000000000000', exemption: () => undefined, checks: [{ id: 'boom', origin: 'policy', mode: 'enforce', run: () => { throw new TypeError('bug') } }] }
-  const r = review({ added: [debugContainer()] })
+  const r = admissionReview({ added: [debugContainer()] })
   const d = decide(r, 'validate', broken)
   t.same(d.review.response, {
     uid: r.request.uid,
@@ -152,20 +152,20 @@ t.test('a check that throws fails closed with an internal error', async (t) => {
 
 t.test('dry-run requests get the same decision', async (t) => {
   const bad = [debugContainer({ securityContext: { privileged: true } })]
-  const wet = decide(review({ added: bad })).review.response
-  const dry = decide(review({ added: bad, dryRun: true })).review.response
+  const wet = decide(admissionReview({ added: bad })).review.response
+  const dry = decide(admissionReview({ added: bad, dryRun: true })).review.response
   t.same({ ...dry, uid: '' }, { ...wet, uid: '' })
 })
 
 t.test('the pod name in the status details comes from the request', async (t) => {
-  const r = review({ added: [debugContainer({ securityContext: { privileged: true } })] })
+  const r = admissionReview({ added: [debugContainer({ securityContext: { privileged: true } })] })
   t.equal(decide(r).review.response?.status?.details?.name, 'cart-7d9f8b6c4-q2xkz')
   delete r.request.name
   t.equal(decide(r).review.response?.status?.details?.name, 'cart-7d9f8b6c4-q2xkz', 'falls back to the object')
 })
 
 t.test('a pod with no ephemeral containers yet and no change is allowed', async (t) => {
-  const r = review()
+  const r = admissionReview()
   r.request.object = storedPod()
   t.equal(decide(r).review.response?.allowed, true)
 })

@@ -10,7 +10,7 @@ import { parsePolicy } from '../../src/policy/load.js'
 import { defaultPolicy } from '../../src/policy/default.js'
 import { type Policy } from '../../src/decision/types.js'
 import type { AdmissionReview } from '../../src/kube/types.js'
-import { debugContainer, profileContainer, review, type Container } from '../support/reviews.js'
+import { debugContainer, profileContainer, admissionReview, type Container } from '../support/reviews.js'
 
 const decide = (r: AdmissionReview, webhook: 'validate' | 'mutate' = 'validate', policy: Policy = defaultPolicy, context: DecisionContext = {}) =>
   admit(decodeReview(JSON.parse(JSON.stringify(r))), webhook, policy, context)
@@ -25,7 +25,7 @@ const policyText = (rules: string, spec = '') =>
   `apiVersion: ephemeral-guard.dev/v1alpha1\nkind: EphemeralContainerPolicy\nmetadata: {name: test}\nspec:\n${spec}  rules:\n${rules}`
 
 t.test('9,000 new privileged containers: a 403 under max-new-containers, none judged, a small answer', async (t) => {
-  const r = review({ added: privileged(9000) })
+  const r = admissionReview({ added: privileged(9000) })
   const { review: answer, summary } = decide(r)
   t.equal(answer.response?.uid, r.request.uid)
   t.equal(answer.response?.allowed, false)
@@ -46,21 +46,21 @@ t.test('9,000 new privileged containers: a 403 under max-new-containers, none ju
 t.test('no check runs when the request adds more than the limit', async (t) => {
   let runs = 0
   const counting: Policy = { name: 'counting', hash: '000000000000', exemption: () => undefined, limits: { maxNewContainers: 3 }, checks: [{ id: 'count', origin: 'policy', mode: 'enforce', run: () => { runs++; return [] } }] }
-  t.equal(decide(review({ added: privileged(4) }), 'validate', counting).review.response?.status?.code, 403)
-  t.equal(decide(review({ added: privileged(4) }), 'mutate', counting).review.response?.allowed, true)
+  t.equal(decide(admissionReview({ added: privileged(4) }), 'validate', counting).review.response?.status?.code, 403)
+  t.equal(decide(admissionReview({ added: privileged(4) }), 'mutate', counting).review.response?.allowed, true)
   t.equal(runs, 0, 'not judged')
-  t.equal(decide(review({ added: privileged(3) }), 'validate', counting).review.response?.allowed, true, 'at the limit, judged')
+  t.equal(decide(admissionReview({ added: privileged(3) }), 'validate', counting).review.response?.allowed, true, 'at the limit, judged')
   t.equal(runs, 1)
 })
 
 t.test('new containers with more than 20,000 JSON values: a 403 under max-new-container-values, none judged', async (t) => {
   const caps = (n: number) => debugContainer({ securityContext: { capabilities: { add: Array.from({ length: n }, (_, i) => `CAP_${i}`) } } })
-  const { review: answer, summary } = decide(review({ added: [caps(30_000)] }))
+  const { review: answer, summary } = decide(admissionReview({ added: [caps(30_000)] }))
   t.equal(answer.response?.status?.code, 403)
   t.equal(answer.response?.status?.message, 'spec.ephemeralContainers: Forbidden: at most 20000 JSON values in the new ephemeral containers of a request; this request has more, none of them judged (rule max-new-container-values)')
   t.same(summary, { outcome: 'denied', rules: [{ rule: 'max-new-container-values', mode: 'enforce' }] })
-  t.match(decide(review({ added: [caps(30_000)] }), 'mutate').review.response?.warnings?.[0], /\(rule max-new-container-values\)$/)
-  const under = decide(review({ added: [caps(19_000)] }))
+  t.match(decide(admissionReview({ added: [caps(30_000)] }), 'mutate').review.response?.warnings?.[0], /\(rule max-new-container-values\)$/)
+  const under = decide(admissionReview({ added: [caps(19_000)] }))
   t.same(under.summary.rules.map((r) => r.rule), ['allowed-capabilities'], 'under the limit, judged')
   t.equal(under.review.response?.status?.details?.causes?.length, MAX_LISTED_VIOLATIONS)
   t.match(under.review.response?.status?.message, /, and 18950 more\]$/)
@@ -71,9 +71,9 @@ t.test('new containers with more than 20,000 JSON values: a 403 under max-new-co
 
 t.test('spec.limits.maxNewContainers configures the limit; the policy schema bounds it', async (t) => {
   const p = parsePolicy(policyText('    []\n', '  limits: {maxNewContainers: 2}\n'), 'test.yaml').policy
-  const three = decide(review({ added: [debugContainer({ name: 'a' }), debugContainer({ name: 'b' }), debugContainer({ name: 'c' })] }), 'validate', p)
+  const three = decide(admissionReview({ added: [debugContainer({ name: 'a' }), debugContainer({ name: 'b' }), debugContainer({ name: 'c' })] }), 'validate', p)
   t.match(three.review.response?.status?.message, /at most 2 new ephemeral containers per request; this request adds 3, none of them judged \(rule max-new-containers\)$/)
-  t.equal(decide(review({ added: [debugContainer({ name: 'a' }), debugContainer({ name: 'b' })] }), 'validate', p).review.response?.allowed, true)
+  t.equal(decide(admissionReview({ added: [debugContainer({ name: 'a' }), debugContainer({ name: 'b' })] }), 'validate', p).review.response?.allowed, true)
   t.equal(defaultPolicy.limits?.maxNewContainers, 100, 'default 100')
   t.throws(() => parsePolicy(policyText('    []\n', '  limits: {maxNewContainers: 0}\n'), 'test.yaml'), /spec\.limits\.maxNewContainers: must be >= 1/)
   t.throws(() => parsePolicy(policyText('    []\n', '  limits: {maxNewContainers: 1001}\n'), 'test.yaml'), /spec\.limits\.maxNewContainers: must be <= 1000/)
@@ -81,7 +81,7 @@ t.test('spec.limits.maxNewContainers configures the limit; the policy schema bou
 })
 
 t.test('a denial lists at most 50 violations, then counts the rest', async (t) => {
-  const { review: answer } = decide(review({ added: privileged(60) }))
+  const { review: answer } = decide(admissionReview({ added: privileged(60) }))
   const message = answer.response?.status?.message ?? ''
   t.equal(answer.response?.status?.details?.causes?.length, MAX_LISTED_VIOLATIONS)
   t.ok(message.endsWith(', and 10 more]'), 'the rest counted')
@@ -106,7 +106,7 @@ t.test('however long the values, the reply text stays under 64 KiB', async (t) =
     securityContext: { capabilities: { add: Array.from({ length: 50 }, (_, j) => `CAP_${j}_${evil.slice(0, 400)}`) } },
     [`unknown-${evil.slice(0, 3000)}`]: 1,
   }))
-  const { review: answer } = decide(review({ added }), 'validate', p)
+  const { review: answer } = decide(admissionReview({ added }), 'validate', p)
   t.equal(answer.response?.allowed, false)
   t.ok(textBytes(answer) <= REPLY_TEXT_MAX_BYTES, `reply text ${textBytes(answer)} bytes`)
   t.ok((answer.response?.warnings?.length ?? 0) > 0, 'warnings given')
@@ -128,7 +128,7 @@ t.test('clip and jsonBytes count JSON-encoded UTF-8 bytes', async (t) => {
 })
 
 t.test('past the deadline, work stops and the request is refused', async (t) => {
-  const r = review({ added: [debugContainer()] })
+  const r = admissionReview({ added: [debugContainer()] })
   let runs = 0
   let clock = 1_000
   const counting: Policy = {

@@ -9,14 +9,14 @@ import type { ModedViolation } from '../../src/decision/types.js'
 import { parsePolicy } from '../../src/policy/load.js'
 import { defaultPolicy } from '../../src/policy/default.js'
 import { type Policy } from '../../src/decision/types.js'
-import { debugContainer, review, type ReviewOptions } from '../support/reviews.js'
+import { debugContainer, admissionReview, type ReviewOptions } from '../support/reviews.js'
 import { verdictParts } from '../support/verdicts.js'
 
 const policy = (rules: string): Policy =>
   parsePolicy(`apiVersion: ephemeral-guard.dev/v1alpha1\nkind: EphemeralContainerPolicy\nmetadata: {name: test}\nspec:\n  rules:\n${rules}`, 'test.yaml').policy
 
 const decide = (p: Policy, o: ReviewOptions, webhook: 'validate' | 'mutate' = 'validate') =>
-  admit(decodeReview(JSON.parse(JSON.stringify(review(o)))), webhook, p)
+  admit(decodeReview(JSON.parse(JSON.stringify(admissionReview(o)))), webhook, p)
 
 t.test('a warn-mode env.require rule does not cancel an enforced rule forbidding LD_PRELOAD', async (t) => {
   const p = policy([

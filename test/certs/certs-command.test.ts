@@ -10,7 +10,8 @@ import { join } from 'node:path'
 import { parse } from 'yaml'
 import { createCertificateAuthority } from '../../src/certs/generate.js'
 import { cli } from '../support/cli.js'
-import { CertsError, checkOptions, kustomizationComponent, serviceDnsNames, writeSelfManaged } from '../../src/certs/self-managed.js'
+import { CertsError } from '../../src/errors.js'
+import { checkOptions, kustomizationComponent, serviceDnsNames, writeSelfManaged } from '../../src/certs/self-managed.js'
 
 // Key generation on a shared CPU: more than tap's default 30 s.
 t.setTimeout(180_000)

@@ -1,7 +1,8 @@
 import t from 'tap'
-import { readdirSync } from 'node:fs'
+import { readdirSync, readFileSync } from 'node:fs'
 import { assertRegistry, kubernetesChecks } from '../../src/checks/index.js'
 import { defaultPolicy } from '../../src/policy/default.js'
+import * as errors from '../../src/errors.js'
 import { ERROR_CLASSES } from '../../src/errors.js'
 import { fileSchemaCheck } from '../../src/checks/schema-check.js'
 import { containerCases } from '../support/cases.js'
@@ -37,13 +38,39 @@ t.test('a schema annotation with an unknown error type fails at start', async (t
   t.throws(() => fileSchemaCheck('x', 'policy', '../test/fixtures/schemas/bad-annotation.schema.json'), /is not a field error type/)
 })
 
-t.test('the error catalogue: unique codes, named after their classes', async (t) => {
-  const codes = ERROR_CLASSES.map((C) => new C('x').code)
-  t.equal(new Set(codes).size, codes.length)
+t.test('the error catalogue: unique codes, named after their classes, every class of the project in it', async (t) => {
+  const codes = ERROR_CLASSES.map((C) => C.code)
+  t.equal(new Set(codes).size, codes.length, 'codes are unique')
+  t.equal(new Set(ERROR_CLASSES.map((C) => C.name)).size, codes.length, 'names are unique')
   for (const C of ERROR_CLASSES) {
-    const e = new C('x')
-    t.equal(e.name, C.name)
-    t.match(e.code, /^WH_ERR_[A-Z_]+$/)
-    t.ok(e.statusCode >= 400 && e.statusCode < 600)
+    t.match(C.name, /^[A-Z][A-Za-z]+Error$/)
+    t.equal(C.code, `WH_ERR_${C.name.replace(/Error$/, '').replace(/(?<=[a-z])(?=[A-Z])/g, '_').toUpperCase()}`, C.name)
   }
+  const exported = Object.entries(errors).filter(([, v]) => typeof v === 'function' && v.prototype instanceof errors.CodedError && v !== errors.WebhookError)
+  t.same(exported.map(([k]) => k).sort(), ERROR_CLASSES.map((C) => C.name).sort(), 'every error class exported is listed')
+  const elsewhere = readdirSync(new URL('../../src/', import.meta.url), { recursive: true, encoding: 'utf8' })
+    .filter((f) => f.endsWith('.ts') && f !== 'errors.ts')
+    .filter((f) => /\bclass \w+ extends (\w*Error)\b|\bcreateError\(/.test(readFileSync(new URL(`../../src/${f}`, import.meta.url), 'utf8')))
+  t.same(elsewhere, [], 'no error class is declared outside src/errors.ts')
+})
+
+t.test('catalogue errors: instanceof, name, code and fields on the instance; cause kept', async (t) => {
+  const cause = new Error('below')
+  const webhook = [errors.BadReviewError, errors.BadRequestError, errors.UnevaluableObjectError, errors.DeadlineExceededError, errors.InternalError]
+  for (const C of webhook) {
+    const e = new C('x', { cause })
+    t.ok(e instanceof errors.WebhookError && e instanceof errors.CodedError && e instanceof Error)
+    t.match(e, { name: C.name, code: C.code, message: 'x', cause })
+    t.ok(e.statusCode >= 400 && e.statusCode < 600)
+    t.type(e.reason, 'string')
+    t.same(Object.keys(e).sort(), ['code', 'name', 'reason', 'statusCode'], 'own and enumerable, as loggers serialize them')
+  }
+  t.match(new errors.PolicyError('p.yaml', ['a: b']), { name: 'PolicyError', code: 'WH_ERR_POLICY', source: 'p.yaml', problems: ['a: b'], message: 'p.yaml: invalid policy:\n  a: b' })
+  t.match(new errors.ClusterError('no', 403), { name: 'ClusterError', code: 'WH_ERR_CLUSTER', status: 403 })
+  t.match(new errors.UsageError('bad', 'audit'), { name: 'UsageError', code: 'WH_ERR_USAGE', command: 'audit' })
+  t.match(new errors.CertsError('c'), { name: 'CertsError', code: 'WH_ERR_CERTS' })
+  const refused = new errors.RefusedContentError('later')
+  t.ok(refused instanceof errors.RefusedContentError && !(new errors.TlsMaterialError('x') instanceof errors.RefusedContentError))
+  t.match(refused, { name: 'RefusedContentError', code: 'WH_ERR_REFUSED_CONTENT' })
+  t.notOk(new errors.PolicyError('p', []) instanceof errors.WebhookError, 'only webhook errors end an admission request')
 })

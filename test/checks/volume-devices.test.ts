@@ -8,14 +8,14 @@ import { parsePolicy } from '../../src/policy/load.js'
 import { defaultPolicy } from '../../src/policy/default.js'
 import { type Policy } from '../../src/decision/types.js'
 import type { JsonObject } from '../../src/kube/types.js'
-import { debugContainer, review, type Container } from '../support/reviews.js'
+import { debugContainer, admissionReview, type Container } from '../support/reviews.js'
 
 const policy = (rules: string): Policy =>
   parsePolicy(`apiVersion: ephemeral-guard.dev/v1alpha1\nkind: EphemeralContainerPolicy\nmetadata: {name: test}\nspec:\n  rules:\n${rules}`, 'test.yaml').policy
 
 /** A review of a pod that has a block-mode PVC volume ("pg-block") and a generic ephemeral one. */
 function blockReview(added: Container[], shape: 'Pod' | 'EphemeralContainers' = 'Pod') {
-  const r = review({ added, shape })
+  const r = admissionReview({ added, shape })
   if (shape === 'Pod') {
     for (const o of [r.request.object, r.request.oldObject] as JsonObject[]) {
       const spec = o['spec'] as JsonObject

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { X509Certificate } from 'node:crypto'
 import type { AdmissionReview } from '../../src/kube/types.js'
-import { debugContainer, profileContainer, review } from '../support/reviews.js'
+import { debugContainer, profileContainer, admissionReview } from '../support/reviews.js'
 import { call } from '../support/server.js'
 import { startServe } from './serve-process.js'
 import { cli } from '../support/cli.js'
@@ -36,17 +36,17 @@ t.test('--help and --version, in-process and from the bin', async (t) => {
 t.test('review: exit 0 allowed, 1 denied, 2 unusable, response on stdout', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'eg-review-'))
   const allowedFile = join(dir, 'allowed.json')
-  const r = review({ added: [profileContainer('general')] })
+  const r = admissionReview({ added: [profileContainer('general')] })
   writeFileSync(allowedFile, JSON.stringify(r))
   const ok = await run(['review', allowedFile])
   t.equal(ok.status, 0)
   t.match(JSON.parse(ok.stdout) as AdmissionReview, { apiVersion: 'admission.k8s.io/v1', response: { uid: r.request.uid, allowed: true } })
 
-  const denied = await run(['review', '-'], { input: JSON.stringify(review({ added: [profileContainer('sysadmin')] })) })
+  const denied = await run(['review', '-'], { input: JSON.stringify(admissionReview({ added: [profileContainer('sysadmin')] })) })
   t.equal(denied.status, 1)
   t.match((JSON.parse(denied.stdout) as AdmissionReview).response?.status?.message, /securityContext\.privileged: Forbidden/)
 
-  const mutated = await run(['review', '--webhook', 'mutate'], { input: JSON.stringify(review({ added: [debugContainer()] })) })
+  const mutated = await run(['review', '--webhook', 'mutate'], { input: JSON.stringify(admissionReview({ added: [debugContainer()] })) })
   t.equal(mutated.status, 0)
   t.equal((JSON.parse(mutated.stdout) as AdmissionReview).response?.patchType, 'JSONPatch')
 
@@ -55,7 +55,7 @@ t.test('review: exit 0 allowed, 1 denied, 2 unusable, response on stdout', async
   t.equal(garbage.stdout, '')
   t.match(garbage.stderr, /not a usable AdmissionReview: body is not valid JSON/)
 
-  const unevaluable = review({ added: [debugContainer()] })
+  const unevaluable = admissionReview({ added: [debugContainer()] })
   unevaluable.request.object = null
   const bad = await run(['review'], { input: JSON.stringify(unevaluable) })
   t.equal(bad.status, 2)
@@ -129,7 +129,7 @@ t.test('policy check and policy schema', async (t) => {
 })
 
 t.test('review and serve with --policy', async (t) => {
-  const body = JSON.stringify(review({ added: [profileContainer('sysadmin', { env: [{ name: 'DEBUG_TICKET', value: 'INC-1' }] })], groups: ['incident-responders'] }))
+  const body = JSON.stringify(admissionReview({ added: [profileContainer('sysadmin', { env: [{ name: 'DEBUG_TICKET', value: 'INC-1' }] })], groups: ['incident-responders'] }))
   t.equal((await run(['review', '--policy', 'policies/examples/break-glass.yaml'], { input: body })).status, 0, 'break-glass allows with a ticket')
   t.equal((await run(['review'], { input: body })).status, 1, 'the default policy does not')
   const dir = mkdtempSync(join(tmpdir(), 'eg-policy-'))

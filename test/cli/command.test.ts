@@ -3,7 +3,7 @@
 import t from 'tap'
 import { commandHelp, editDistance, nearest, parseCommand } from '../../src/cli/command.js'
 import { COMMANDS, PROGRAM } from '../../src/cli/commands.js'
-import { UsageError } from '../../src/cli/usage.js'
+import { UsageError } from '../../src/errors.js'
 import { cli } from '../support/cli.js'
 
 t.test('every command answers --help and -h with its synopsis and every flag of its table', async (t) => {

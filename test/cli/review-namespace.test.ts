@@ -5,7 +5,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { AdmissionReview } from '../../src/kube/types.js'
-import { profileContainer, review } from '../support/reviews.js'
+import { profileContainer, admissionReview } from '../support/reviews.js'
 import { cli } from '../support/cli.js'
 
 const POLICY = new URL('../../policies/examples/mutations.yaml', import.meta.url).pathname
@@ -17,7 +17,7 @@ const file = (name: string, text: string): string => {
   writeFileSync(f, text)
   return f
 }
-const general = file('general.json', JSON.stringify(review({ added: [profileContainer('general')] })))
+const general = file('general.json', JSON.stringify(admissionReview({ added: [profileContainer('general')] })))
 const patchOf = (stdout: string): Array<{ op: string; path: string; value?: unknown }> => {
   const res = (JSON.parse(stdout) as AdmissionReview).response
   return res?.patch === undefined ? [] : JSON.parse(Buffer.from(res.patch, 'base64').toString('utf8'))

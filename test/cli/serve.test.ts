@@ -7,7 +7,7 @@ import { createServer } from 'node:net'
 import { join } from 'node:path'
 import { generateCertificates } from '../../src/certs/generate.js'
 import type { AdmissionReview } from '../../src/kube/types.js'
-import { profileContainer, review } from '../support/reviews.js'
+import { profileContainer, admissionReview } from '../support/reviews.js'
 import { policyText, policyVolume } from '../support/volume.js'
 import { testCertificates } from '../support/server.js'
 import { httpCall, httpsCall, scrape, secretVolume, serialOf, valueOf } from '../server/helpers.js'
@@ -19,7 +19,7 @@ t.setTimeout(180_000)
 
 
 const version = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version
-const sysadmin = JSON.stringify(review({ added: [profileContainer('sysadmin')] }))
+const sysadmin = JSON.stringify(admissionReview({ added: [profileContainer('sysadmin')] }))
 
 t.test('metrics port: decisions, policy reloads and certificate rotation, scraped over HTTP', async (t) => {
   const a = await testCertificates()

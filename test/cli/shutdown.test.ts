@@ -4,7 +4,7 @@
 import t from 'tap'
 import { Agent } from 'node:https'
 import { connect } from 'node:tls'
-import { profileContainer, review } from '../support/reviews.js'
+import { profileContainer, admissionReview } from '../support/reviews.js'
 import { testCertificates } from '../support/server.js'
 import { httpCall, httpsCall, secretVolume, sleep, type HttpsResult } from '../server/helpers.js'
 import { startServe, type ServeProcess } from './serve-process.js'
@@ -12,7 +12,7 @@ import { startServe, type ServeProcess } from './serve-process.js'
 t.setTimeout(180_000)
 
 const DELAY_S = 2
-const body = JSON.stringify(review({ added: [profileContainer('general')] }))
+const body = JSON.stringify(admissionReview({ added: [profileContainer('general')] }))
 
 /** A review whose body arrives in two parts `gapMs` apart on a connection of its own; resolves with the raw answer. */
 function slowReview(port: number, ca: string, gapMs: number): Promise<string> {

@@ -183,8 +183,8 @@ t.test('errors: one line on stderr, exit 2, never a stack trace', async (t) => {
   writeFileSync(unreachable, kc)
   const cases: Array<[string, string[], RegExp]> = [
     ['unreachable cluster', ['--kubeconfig', unreachable, '-A'], /^ephemeral-guard audit: cannot reach the API server at https:\/\/127\.0\.0\.1:1: ECONNREFUSED/],
-    ['bad policy', ['-A', '--policy', join(REPO_ROOT, 'package.json')], /^ephemeral-guard audit: invalid policy .*package\.json: \(document\): must have required property 'apiVersion'/],
-    ['missing policy', ['-A', '--policy', '/nonexistent.yaml'], /^ephemeral-guard audit: invalid policy \/nonexistent\.yaml: \(file\): cannot read/],
+    ['bad policy', ['-A', '--policy', join(REPO_ROOT, 'package.json')], /^ephemeral-guard audit: .*package\.json: invalid policy:\n  \(document\): must have required property 'apiVersion'/],
+    ['missing policy', ['-A', '--policy', '/nonexistent.yaml'], /^ephemeral-guard audit: \/nonexistent\.yaml: invalid policy:\n  \(file\): cannot read/],
     ['unknown context', ['-A', '--context', 'nope'], /^ephemeral-guard audit: context "nope" not found in the kubeconfig\n$/],
     ['missing kubeconfig', ['--kubeconfig', '/nonexistent', '-A'], /^ephemeral-guard audit: cannot load kubeconfig \/nonexistent: /],
     ['no namespace choice', [], /^ephemeral-guard audit: needs -n NAMESPACE or -A \(all namespaces\)\nRun ephemeral-guard audit --help for usage\.\n$/],

@@ -1,5 +1,5 @@
 import t from 'tap'
-import { parseImageReference, repositoryOf } from '../../src/image/reference.js'
+import { parseImageReference } from '../../src/image/reference.js'
 
 const DIGEST = `sha256:${'0123456789abcdef'.repeat(4)}`
 
@@ -23,9 +23,9 @@ t.test('normalizes references as ParseNormalizedNamed does', async (t) => {
   for (const [input, repo, tag, digest] of cases) {
     const r = parseImageReference(input)
     if (!r.ok) { t.fail(`${input}: ${r.error}`); continue }
-    t.equal(repositoryOf(r.reference), repo, input)
-    t.equal(r.reference.tag, tag, `${input} tag`)
-    t.equal(r.reference.digest, digest, `${input} digest`)
+    t.equal(`${r.value.domain}/${r.value.path}`, repo, input)
+    t.equal(r.value.tag, tag, `${input} tag`)
+    t.equal(r.value.digest, digest, `${input} digest`)
   }
 })
 

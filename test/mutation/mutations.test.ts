@@ -9,7 +9,7 @@ import { parsePolicy } from '../../src/policy/load.js'
 import type { Policy } from '../../src/decision/types.js'
 import type { AdmissionReview, JsonObject, JsonValue } from '../../src/kube/types.js'
 import { containerCases } from '../support/cases.js'
-import { debugContainer, profileContainer, review, type Profile, type ReviewOptions } from '../support/reviews.js'
+import { debugContainer, profileContainer, admissionReview, type Profile, type ReviewOptions } from '../support/reviews.js'
 
 const { applyPatch, deepClone } = fastJsonPatch
 type Operation = Parameters<typeof applyPatch>[1][number]
@@ -21,7 +21,7 @@ const policyWith = (spec: string): Policy => parsePolicy(`${HEAD}spec:\n${spec}`
 const LEVEL = 'pod-security.kubernetes.io/enforce'
 const labelsContext = (labels: Record<string, string> | undefined, now = NOW): DecisionContext => ({ namespaceLabels: () => labels, now: () => now })
 
-type Review = ReturnType<typeof review>
+type Review = ReturnType<typeof admissionReview>
 const decide = (r: AdmissionReview, webhook: 'validate' | 'mutate', policy: Policy, context: DecisionContext = {}) =>
   admit(decodeReview(JSON.parse(JSON.stringify(r))), webhook, policy, context).review.response!
 
@@ -44,14 +44,14 @@ const newContainer = (r: Review, i = 0): JsonObject => {
 
 t.test('imagePullPolicy: configurable values, or preserve', async (t) => {
   const custom = policyWith('  mutations: {imagePullPolicy: {pinned: Never, unpinned: IfNotPresent}}')
-  t.same(patchOf(review({ added: [debugContainer({ imagePullPolicy: 'Always' })] }), custom),
+  t.same(patchOf(admissionReview({ added: [debugContainer({ imagePullPolicy: 'Always' })] }), custom),
     [{ op: 'replace', path: '/spec/ephemeralContainers/0/imagePullPolicy', value: 'IfNotPresent' }])
-  t.same(patchOf(review({ added: [debugContainer({ image: `busybox@${DIGEST}` })] }), custom),
+  t.same(patchOf(admissionReview({ added: [debugContainer({ image: `busybox@${DIGEST}` })] }), custom),
     [{ op: 'replace', path: '/spec/ephemeralContainers/0/imagePullPolicy', value: 'Never' }])
   const preserve = policyWith('  mutations: {imagePullPolicy: preserve}')
-  t.same(patchOf(review({ added: [debugContainer({ imagePullPolicy: 'Never' })] }), preserve), [], 'preserve leaves it as sent')
+  t.same(patchOf(admissionReview({ added: [debugContainer({ imagePullPolicy: 'Never' })] }), preserve), [], 'preserve leaves it as sent')
   const none = policyWith('  mutations: {}')
-  t.same(patchOf(review({ added: [debugContainer()] }), none), [{ op: 'replace', path: '/spec/ephemeralContainers/0/imagePullPolicy', value: 'Always' }], 'default without imagePullPolicy')
+  t.same(patchOf(admissionReview({ added: [debugContainer()] }), none), [{ op: 'replace', path: '/spec/ephemeralContainers/0/imagePullPolicy', value: 'Always' }], 'default without imagePullPolicy')
 })
 
 t.test('registry mirrors: the normalized reference, tag and digest kept', async (t) => {
@@ -69,11 +69,11 @@ t.test('registry mirrors: the normalized reference, tag and digest kept', async 
     ['Not A Reference', undefined],
   ]
   for (const [image, want] of cases) {
-    const r = review({ added: [debugContainer({ image })] })
+    const r = admissionReview({ added: [debugContainer({ image })] })
     t.same(patchOf(r, policy), want === undefined ? [] : [{ op: 'replace', path: '/spec/ephemeralContainers/0/image', value: want }], image)
     t.same(patchOf(applied(r, policy), policy), [], `${image}: fixed point`)
   }
-  const legacy = review({ added: [debugContainer({ image: 'busybox' })], shape: 'EphemeralContainers' })
+  const legacy = admissionReview({ added: [debugContainer({ image: 'busybox' })], shape: 'EphemeralContainers' })
   t.same(patchOf(legacy, policy), [{ op: 'replace', path: '/ephemeralContainers/0/image', value: 'mirror.example.com/dockerhub/library/busybox' }], 'legacy object')
 })
 
@@ -83,7 +83,7 @@ t.test('securityContext defaults: set where unset, never over a value the user c
     '    imagePullPolicy: preserve',
     '    securityContext: {runAsNonRoot: true, runAsUser: 1000, allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: {drop: [ALL]}, seccompProfile: {type: RuntimeDefault}}',
   ].join('\n'))
-  const sc = (c: JsonObject): JsonValue | undefined => newContainer(applied(review({ added: [c] }), policy))['securityContext']
+  const sc = (c: JsonObject): JsonValue | undefined => newContainer(applied(admissionReview({ added: [c] }), policy))['securityContext']
   const all = { runAsNonRoot: true, runAsUser: 1000, allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] }, seccompProfile: { type: 'RuntimeDefault' } }
   t.same(sc(debugContainer()), all, 'none set: every default')
   t.same(sc(debugContainer({ securityContext: null })), all, 'null: every default')
@@ -92,12 +92,12 @@ t.test('securityContext defaults: set where unset, never over a value the user c
     'the user\'s values kept; drop merged')
   t.same(sc(debugContainer({ securityContext: { allowPrivilegeEscalation: true } })), { ...all, allowPrivilegeEscalation: true },
     'an explicit true is kept for the validating webhook to judge')
-  const r = review({ added: [debugContainer({ securityContext: { capabilities: { drop: ['CHOWN'] } } })] })
+  const r = admissionReview({ added: [debugContainer({ securityContext: { capabilities: { drop: ['CHOWN'] } } })] })
   t.same(patchOf(r, policy).filter((o) => o.path.includes('capabilities')), [{ op: 'add', path: '/spec/ephemeralContainers/0/securityContext/capabilities/drop/1', value: 'ALL' }], 'one element appended')
-  t.same(patchOf(review({ added: [debugContainer({ securityContext: 'weird' })] }), policy), [], 'a securityContext that is no object is left to validation')
-  t.same(patchOf(review({ added: [debugContainer({ securityContext: { capabilities: { drop: 'ALL' } } })] }), policy).filter((o) => o.path.includes('capabilities')), [], 'a drop that is no list is left alone')
+  t.same(patchOf(admissionReview({ added: [debugContainer({ securityContext: 'weird' })] }), policy), [], 'a securityContext that is no object is left to validation')
+  t.same(patchOf(admissionReview({ added: [debugContainer({ securityContext: { capabilities: { drop: 'ALL' } } })] }), policy).filter((o) => o.path.includes('capabilities')), [], 'a drop that is no list is left alone')
   const empty = policyWith('  mutations: {imagePullPolicy: preserve, securityContext: {}}')
-  t.same(patchOf(review({ added: [debugContainer()] }), empty), [], 'empty defaults add nothing')
+  t.same(patchOf(admissionReview({ added: [debugContainer()] }), empty), [], 'empty defaults add nothing')
 })
 
 // Pod Security fit: what each kubectl debug profile becomes under each level, on the Pod object
@@ -129,7 +129,7 @@ for (const [level, row] of Object.entries(fitTable)) {
   for (const [profile, expect] of Object.entries(row) as Array<[Profile, Expect | 'unchanged']>) {
     t.test(`fit: kubectl debug --profile=${profile} in a ${level} namespace`, async (t) => {
       const context = labelsContext({ [LEVEL]: level })
-      const r = review({ added: [profileContainer(profile)] })
+      const r = admissionReview({ added: [profileContainer(profile)] })
       const res = decide(r, 'mutate', FIT, context)
       const once = applied(r, FIT, context)
       if (expect === 'unchanged') {
@@ -155,7 +155,7 @@ const untargeted = (): JsonObject => {
 t.test('fit: the runAsUser chosen', async (t) => {
   const context = labelsContext({ [LEVEL]: 'restricted' })
   const uidOf = (o: ReviewOptions, podSc?: JsonObject, targetSc?: JsonObject | null): JsonValue | undefined => {
-    const r = review(o)
+    const r = admissionReview(o)
     const spec = (r.request.object as JsonObject)['spec'] as JsonObject
     if (podSc) spec['securityContext'] = podSc
     const target = (spec['containers'] as JsonObject[])[0]!
@@ -175,7 +175,7 @@ t.test('fit: the runAsUser chosen', async (t) => {
 t.test('fit: pod-level settings the container inherits', async (t) => {
   const context = labelsContext({ [LEVEL]: 'restricted' })
   const withPod = (podSc: JsonObject, more: JsonObject = {}): ReturnType<typeof decide> & { sc?: JsonValue } => {
-    const r = review({ added: [debugContainer()] })
+    const r = admissionReview({ added: [debugContainer()] })
     const spec = (r.request.object as JsonObject)['spec'] as JsonObject
     spec['securityContext'] = podSc
     Object.assign(spec, more)
@@ -193,7 +193,7 @@ t.test('fit: pod-level settings the container inherits', async (t) => {
 
 t.test('fit: the legacy object has no pod spec: container-level values, uid nobody', async (t) => {
   const context = labelsContext({ [LEVEL]: 'restricted' })
-  const r = review({ added: [profileContainer('general')], shape: 'EphemeralContainers' })
+  const r = admissionReview({ added: [profileContainer('general')], shape: 'EphemeralContainers' })
   const ops = patchOf(r, FIT, context)
   t.ok(ops.every((o) => o.path.startsWith('/ephemeralContainers/0/securityContext')), 'paths under /ephemeralContainers/0')
   t.same(newContainer(applied(r, FIT, context))['securityContext'], { capabilities: { drop: ['ALL'] }, allowPrivilegeEscalation: false, runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' }, runAsUser: 65534 })
@@ -201,7 +201,7 @@ t.test('fit: the legacy object has no pod spec: container-level values, uid nobo
 
 t.test('fit: labels, versions and what is unknown', async (t) => {
   const scIn = (labels: Record<string, string> | undefined, p: Profile = 'legacy', policy = FIT) => {
-    const r = review({ added: [profileContainer(p)] })
+    const r = admissionReview({ added: [profileContainer(p)] })
     return { sc: newContainer(applied(r, policy, labelsContext(labels)))['securityContext'], warnings: decide(r, 'mutate', policy, labelsContext(labels)).warnings ?? [] }
   }
   t.same(scIn({}).sc, undefined, 'no label: privileged by default')
@@ -216,9 +216,9 @@ t.test('fit: labels, versions and what is unknown', async (t) => {
   const unknown = scIn(undefined)
   t.same(unknown.sc, undefined, 'labels unknown: no fit')
   t.same(unknown.warnings, ['Pod Security fit skipped: the labels of namespace "shop" are unknown to ephemeral-guard'])
-  const r = review({ added: [debugContainer()] })
+  const r = admissionReview({ added: [debugContainer()] })
   t.same(decide(r, 'mutate', FIT, {}).warnings, ['Pod Security fit skipped: the labels of namespace "shop" are unknown to ephemeral-guard'], 'no cache at all')
-  t.same(decide(review({ added: [] }), 'mutate', FIT, {}).warnings, undefined, 'nothing added: nothing to say')
+  t.same(decide(admissionReview({ added: [] }), 'mutate', FIT, {}).warnings, undefined, 'nothing added: nothing to say')
 })
 
 t.test('fit: what the container asks for that the level forbids', async (t) => {
@@ -235,7 +235,7 @@ t.test('fit: what the container asks for that the level forbids', async (t) => {
     ['a capability restricted forbids', { capabilities: { add: ['CHOWN'] } }, 'restricted', 'unrestricted capabilities'],
   ]
   for (const [name, sc, level, reason] of cases) {
-    const r = review({ added: [debugContainer({ securityContext: sc })] })
+    const r = admissionReview({ added: [debugContainer({ securityContext: sc })] })
     const res = decide(r, 'mutate', FIT, labelsContext({ [LEVEL]: level }))
     t.same(patchOf(r, FIT, labelsContext({ [LEVEL]: level })), [], `${name}: no patch`)
     t.ok(res.warnings?.some((w) => w.endsWith(`will refuse this container (${reason}); its securityContext is left as sent`)), `${name}: ${reason}`, { warnings: res.warnings })
@@ -246,13 +246,13 @@ t.test('fit: what the container asks for that the level forbids', async (t) => {
     ['CHOWN in baseline', { capabilities: { add: ['CHOWN'] } }, 'baseline'],
   ]
   for (const [name, sc, level] of allowed) {
-    const res = decide(review({ added: [debugContainer({ securityContext: sc })] }), 'mutate', FIT, labelsContext({ [LEVEL]: level }))
+    const res = decide(admissionReview({ added: [debugContainer({ securityContext: sc })] }), 'mutate', FIT, labelsContext({ [LEVEL]: level }))
     t.notOk(res.warnings?.some((w) => w.includes('will refuse')), `${name}: passes`, { warnings: res.warnings })
   }
-  const old = decide(review({ added: [debugContainer({ securityContext: { seLinuxOptions: { type: 'container_engine_t' } } })] }), 'mutate', FIT,
+  const old = decide(admissionReview({ added: [debugContainer({ securityContext: { seLinuxOptions: { type: 'container_engine_t' } } })] }), 'mutate', FIT,
     labelsContext({ [LEVEL]: 'baseline', [`${LEVEL}-version`]: 'v1.30' }))
   t.ok(old.warnings?.some((w) => w.includes('(seLinuxOptions)')), 'container_engine_t before 1.31 is refused')
-  const userNs = review({ added: [debugContainer({ securityContext: { procMount: 'Unmasked' } })] })
+  const userNs = admissionReview({ added: [debugContainer({ securityContext: { procMount: 'Unmasked' } })] })
   ;((userNs.request.object as JsonObject)['spec'] as JsonObject)['hostUsers'] = false
   t.notOk(decide(userNs, 'mutate', FIT, labelsContext({ [LEVEL]: 'baseline' })).warnings?.some((w) => w.includes('procMount')), 'Unmasked in a user namespace passes baseline')
   t.ok(decide(userNs, 'mutate', FIT, labelsContext({ [LEVEL]: 'restricted' })).warnings?.some((w) => w.includes('procMount')), 'but not restricted')
@@ -263,7 +263,7 @@ const PROV = policyWith('  mutations: {imagePullPolicy: preserve, provenance: {e
 const envOf = (c: JsonObject): JsonObject[] => (c['env'] ?? []) as JsonObject[]
 
 t.test('provenance: env vars and audit annotations; a second call changes nothing', async (t) => {
-  const r = review({ added: [debugContainer()], username: 'alice@example.com' })
+  const r = admissionReview({ added: [debugContainer()], username: 'alice@example.com' })
   const res = decide(r, 'mutate', PROV, { now: () => NOW })
   t.same(patchOf(r, PROV, { now: () => NOW }), [{
     op: 'add', path: '/spec/ephemeralContainers/0/env', value: [
@@ -278,12 +278,12 @@ t.test('provenance: env vars and audit annotations; a second call changes nothin
   t.same(patchOf(once, PROV, later), [], 'reinvoked 30 s later: no patch, the time is not rewritten')
   t.equal(decide(once, 'mutate', PROV, later).auditAnnotations?.['requested-at'], '2026-11-27T03:04:05Z', 'the annotation tells the time set first')
   t.equal(decide(once, 'validate', PROV, later).allowed, true, 'the validating webhook allows it 30 s later')
-  const existing = review({ added: [debugContainer({ env: [{ name: 'DEBUG_TICKET', value: 'INC-1' }] })] })
+  const existing = admissionReview({ added: [debugContainer({ env: [{ name: 'DEBUG_TICKET', value: 'INC-1' }] })] })
   t.same(patchOf(existing, PROV, { now: () => NOW }).map((o) => o.path), [
     '/spec/ephemeralContainers/0/env/1', '/spec/ephemeralContainers/0/env/2', '/spec/ephemeralContainers/0/env/3',
   ], 'appended after the user\'s variables')
-  t.same(patchOf(review({ added: [debugContainer({ env: 'x' })] }), PROV), [], 'env that is no list is left to validation')
-  t.same(decide(review({ added: [] }), 'mutate', PROV).auditAnnotations, undefined, 'nothing added: no annotations')
+  t.same(patchOf(admissionReview({ added: [debugContainer({ env: 'x' })] }), PROV), [], 'env that is no list is left to validation')
+  t.same(decide(admissionReview({ added: [] }), 'mutate', PROV).auditAnnotations, undefined, 'nothing added: no annotations')
 })
 
 t.test('provenance: a forged EPHEMERAL_GUARD_REQUESTED_BY is overwritten, and refused if it gets through', async (t) => {
@@ -291,7 +291,7 @@ t.test('provenance: a forged EPHEMERAL_GUARD_REQUESTED_BY is overwritten, and re
     { name: 'EPHEMERAL_GUARD_REQUESTED_BY', value: 'mallory' },
     { name: 'EPHEMERAL_GUARD_REQUESTED_BY', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
   ]
-  const r = review({ added: [debugContainer({ env: forged })], username: 'alice@example.com' })
+  const r = admissionReview({ added: [debugContainer({ env: forged })], username: 'alice@example.com' })
   const ops = patchOf(r, PROV, { now: () => NOW })
   t.same(ops.slice(0, 3), [
     { op: 'replace', path: '/spec/ephemeralContainers/0/env/0/value', value: 'alice@example.com' },
@@ -303,10 +303,10 @@ t.test('provenance: a forged EPHEMERAL_GUARD_REQUESTED_BY is overwritten, and re
   t.equal(denied.allowed, false, 'with the mutating webhook down: denied')
   t.equal(denied.status?.message, '[spec.ephemeralContainers[0].env[0]: Forbidden: EPHEMERAL_GUARD_REQUESTED_BY must be the requester\'s username "alice@example.com" (rule provenance), spec.ephemeralContainers[0].env[1]: Forbidden: EPHEMERAL_GUARD_REQUESTED_BY must be a value set by ephemeral-guard, not valueFrom (rule provenance)]')
   t.notOk(decide(r, 'mutate', PROV).warnings, 'the mutating webhook fixes it, so it does not warn')
-  t.equal(decide(review({ added: [debugContainer({ env: [{ name: 'EPHEMERAL_GUARD_REQUESTED_BY', value: 'alice@example.com' }] })] }), 'validate', PROV).allowed, true, 'the true username passes')
-  t.equal(decide(review({ added: [debugContainer({ env: [{ name: 'OTHER', value: 'x' }] })] }), 'validate', PROV).allowed, true, 'other entries are not judged here')
-  t.equal(decide(review({ added: [debugContainer({ env: forged })] }), 'validate', policyWith('  rules: []')).allowed, true, 'without provenance the variable means nothing')
-  const legacy = review({ added: [debugContainer({ env: forged.slice(0, 1) })], shape: 'EphemeralContainers' })
+  t.equal(decide(admissionReview({ added: [debugContainer({ env: [{ name: 'EPHEMERAL_GUARD_REQUESTED_BY', value: 'alice@example.com' }] })] }), 'validate', PROV).allowed, true, 'the true username passes')
+  t.equal(decide(admissionReview({ added: [debugContainer({ env: [{ name: 'OTHER', value: 'x' }] })] }), 'validate', PROV).allowed, true, 'other entries are not judged here')
+  t.equal(decide(admissionReview({ added: [debugContainer({ env: forged })] }), 'validate', policyWith('  rules: []')).allowed, true, 'without provenance the variable means nothing')
+  const legacy = admissionReview({ added: [debugContainer({ env: forged.slice(0, 1) })], shape: 'EphemeralContainers' })
   t.match(decide(legacy, 'validate', PROV).status?.message, /^ephemeralContainers\[0\]\.env\[0\]: Forbidden/, 'legacy object')
 })
 
@@ -328,7 +328,7 @@ t.test('every fixture, every level, all mutations: a fixed point that never adds
     for (const c of containerCases) {
       for (const shape of ['Pod', 'EphemeralContainers'] as const) {
         if (shape === 'EphemeralContainers' && c.needsPodSpec) continue
-        const r = review({ added: c.added, existing: c.existing ?? [], shape })
+        const r = admissionReview({ added: c.added, existing: c.existing ?? [], shape })
         const once = applied(r, ALL, context)
         const name = `${c.name} (${shape}, ${level})`
         t.same(patchOf(once, ALL, labelsContext({ [LEVEL]: level }, new Date(NOW.getTime() + 1000))), [], `${name}: a second call gives no patch`)
@@ -345,7 +345,7 @@ t.test('every fixture, every level, all mutations: a fixed point that never adds
 })
 
 t.test('mutate warnings leave out what the mutation fixed', async (t) => {
-  const r = review({ added: [debugContainer({ imagePullPolicy: 'Sometimes', securityContext: { privileged: true } })] })
+  const r = admissionReview({ added: [debugContainer({ imagePullPolicy: 'Sometimes', securityContext: { privileged: true } })] })
   const res = decide(r, 'mutate', policyWith('  rules: [{name: no-privileged, securityContext: {allowPrivileged: false}}]'))
   t.same(res.warnings, ['spec.ephemeralContainers[0].securityContext.privileged: Forbidden: privileged debug containers are not allowed (rule no-privileged)'],
     'the unsupported pull policy is replaced, so only privileged is reported')
@@ -356,7 +356,7 @@ t.test('an images.allow that leaves out the mirror: the validating webhook denie
     '  mutations: {registryMirrors: {docker.io: mirror.example.com/dockerhub}}',
     '  rules: [{name: vetted, images: {allow: [docker.io/library/busybox]}}]',
   ].join('\n'))
-  const r = review({ added: [debugContainer()] })
+  const r = admissionReview({ added: [debugContainer()] })
   t.equal(decide(r, 'validate', policy).allowed, true, 'busybox as sent is allowed')
   const res = decide(r, 'mutate', policy)
   t.equal(res.warnings, undefined, 'nothing was violated before, so the mutated container is not re-judged on /mutate')

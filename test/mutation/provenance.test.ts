@@ -8,11 +8,11 @@ import { decodeReview } from '../../src/admission/decode.js'
 import { auditPod } from '../../src/audit/evaluate.js'
 import type { AdmissionReview, JsonObject, JsonValue } from '../../src/kube/types.js'
 import { parsePolicy } from '../../src/policy/load.js'
-import { debugContainer, review } from '../support/reviews.js'
+import { debugContainer, admissionReview } from '../support/reviews.js'
 
 const { applyPatch, deepClone } = fastJsonPatch
 type Operation = Parameters<typeof applyPatch>[1][number]
-type Review = ReturnType<typeof review>
+type Review = ReturnType<typeof admissionReview>
 
 const NOW = new Date('2026-11-27T03:04:05Z')
 const at = (offsetS: number): string => new Date(NOW.getTime() + offsetS * 1000).toISOString().replace(/\.000Z$/, 'Z')
@@ -23,7 +23,7 @@ const USER = 'alice@example.com'
 
 const decide = (r: AdmissionReview, webhook: 'validate' | 'mutate', context: DecisionContext) =>
   admit(decodeReview(JSON.parse(JSON.stringify(r))), webhook, PROV, context).review.response!
-const withEnv = (env: JsonObject[]): Review => review({ added: [debugContainer({ env })], username: USER })
+const withEnv = (env: JsonObject[]): Review => admissionReview({ added: [debugContainer({ env })], username: USER })
 
 function mutated(r: Review, context: DecisionContext): Review {
   const res = decide(r, 'mutate', context)

@@ -2,8 +2,9 @@ import t from 'tap'
 import { readdirSync, readFileSync } from 'node:fs'
 import { admit } from '../../src/admission/admit.js'
 import { decodeReview } from '../../src/admission/decode.js'
-import { DEFAULT_POLICY_FILE, loadPolicyFile, parsePolicy, PolicyError } from '../../src/policy/load.js'
-import { debugContainer, profileContainer, review, type ReviewOptions } from '../support/reviews.js'
+import { DEFAULT_POLICY_FILE, loadPolicyFile, parsePolicy } from '../../src/policy/load.js'
+import { PolicyError } from '../../src/errors.js'
+import { debugContainer, profileContainer, admissionReview, type ReviewOptions } from '../support/reviews.js'
 
 const HEAD = 'apiVersion: ephemeral-guard.dev/v1alpha1\nkind: EphemeralContainerPolicy\nmetadata: {name: test}\n'
 
@@ -58,7 +59,7 @@ t.test('an unreadable file is a policy error', async (t) => {
 })
 
 const examples = new URL('../../policies/examples/', import.meta.url)
-const decideWith = (file: URL | string, o: ReviewOptions) => admit(decodeReview(JSON.parse(JSON.stringify(review(o)))), 'validate', loadPolicyFile(typeof file === 'string' ? file : file.pathname).policy).review.response
+const decideWith = (file: URL | string, o: ReviewOptions) => admit(decodeReview(JSON.parse(JSON.stringify(admissionReview(o)))), 'validate', loadPolicyFile(typeof file === 'string' ? file : file.pathname).policy).review.response
 
 t.test('the shipped policies load', async (t) => {
   const files = readdirSync(examples).filter((f) => f.endsWith('.yaml'))
@@ -71,8 +72,8 @@ t.test('the shipped policies load', async (t) => {
 t.test('example: production', async (t) => {
   const file = new URL('production.yaml', examples)
   const prod = (o: ReviewOptions): ReviewOptions => o
-  const inProd = (r: ReturnType<typeof review>) => { r.request.namespace = 'prod-eu'; return r }
-  const decideProd = (o: ReviewOptions) => admit(decodeReview(inProd(review(o))), 'validate', loadPolicyFile(file.pathname).policy).review.response
+  const inProd = (r: ReturnType<typeof admissionReview>) => { r.request.namespace = 'prod-eu'; return r }
+  const decideProd = (o: ReviewOptions) => admit(decodeReview(inProd(admissionReview(o))), 'validate', loadPolicyFile(file.pathname).policy).review.response
   t.equal(decideProd(prod({ added: [profileContainer('general', { image: 'registry.example.com/debug/netshoot:v1' })], groups: ['sre'] }))?.allowed, true, 'SRE with a vetted image')
   t.match(decideProd({ added: [profileContainer('general', { image: 'registry.example.com/debug/netshoot:v1' })], groups: ['dev'] })?.status?.message, /rule sre-only/, 'developers may not')
   t.match(decideProd({ added: [profileContainer('general', { image: 'nicolaka/netshoot:v1' })], groups: ['sre'] })?.status?.message, /is not allowed; allowed images.*rule trusted-images/)
@@ -89,7 +90,7 @@ t.test('example: development', async (t) => {
   const net = decideWith(file, { added: [profileContainer('netadmin', { image: 'nicolaka/netshoot' })] })
   t.equal(net?.allowed, true)
   t.equal(net?.warnings, undefined, 'shop is not a dev namespace: network-tools does not apply')
-  const r = review({ added: [profileContainer('general', { image: 'nicolaka/netshoot', securityContext: { capabilities: { add: ['SYS_ADMIN'] } } })] })
+  const r = admissionReview({ added: [profileContainer('general', { image: 'nicolaka/netshoot', securityContext: { capabilities: { add: ['SYS_ADMIN'] } } })] })
   r.request.namespace = 'dev-team1'
   const dev = admit(decodeReview(r), 'validate', loadPolicyFile(file.pathname).policy).review.response
   t.equal(dev?.allowed, true, 'warn mode allows')

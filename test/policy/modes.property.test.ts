@@ -9,7 +9,7 @@ import { decodeReview } from '../../src/admission/decode.js'
 import { parsePolicy } from '../../src/policy/load.js'
 import type { Policy } from '../../src/decision/types.js'
 import type { JsonObject, JsonValue } from '../../src/kube/types.js'
-import { debugContainer, review } from '../support/reviews.js'
+import { debugContainer, admissionReview } from '../support/reviews.js'
 
 const json = (v: JsonObject): fc.Arbitrary<JsonObject> => fc.constant(v)
 
@@ -98,7 +98,7 @@ const compile = (rules: JsonObject[]): Policy => parsePolicy(JSON.stringify({
 t.test('adding a warn- or audit-mode rule never changes an enforce-mode decision', async (t) => {
   let denials = 0
   fc.assert(fc.property(scenario, ({ base, extra, at, containers, shape, groups }) => {
-    const r = JSON.stringify(review({ added: containers, shape, groups }))
+    const r = JSON.stringify(admissionReview({ added: containers, shape, groups }))
     const withExtra = [...base]
     withExtra.splice(at % (base.length + 1), 0, extra)
     const before = admit(decodeReview(JSON.parse(r)), 'validate', compile(base)).review.response

@@ -1,6 +1,7 @@
 // spec.mutations in the policy file: validated like the rest, every problem with its path.
 import t from 'tap'
-import { parsePolicy, PolicyError } from '../../src/policy/load.js'
+import { parsePolicy } from '../../src/policy/load.js'
+import { PolicyError } from '../../src/errors.js'
 
 const HEAD = 'apiVersion: ephemeral-guard.dev/v1alpha1\nkind: EphemeralContainerPolicy\nmetadata: {name: test}\n'
 
@@ -56,4 +57,11 @@ t.test('valid mutations compile with their defaults', async (t) => {
   const fitOff = parsePolicy(`${HEAD}spec:\n  mutations: {podSecurity: {fit: false}, provenance: {enabled: true}}`, 'p.yaml').policy
   t.equal(fitOff.mutations?.podSecurity, undefined, 'fit: false is no fit')
   t.ok(fitOff.checks.some((c) => c.id === 'provenance'), 'provenance adds its validating check')
+})
+
+t.test('a mirror prefix names its host by the reference rule (image/reference.ts looksLikeHost): an uppercase first segment is a host, as in keys', async (t) => {
+  const m = parsePolicy(`${HEAD}spec:\n  mutations: {registryMirrors: {Quay: "Mirror/quay"}}`, 'p.yaml').policy
+  t.same([...(m.mutations?.registryMirrors ?? [])], [['quay', 'Mirror/quay']])
+  const problems = (() => { try { parsePolicy(`${HEAD}spec:\n  mutations: {registryMirrors: {quay.io: "mirror/quay"}}`, 'p.yaml'); return [] } catch (e) { return (e as PolicyError).problems } })()
+  t.same(problems, ['spec.mutations.registryMirrors["quay.io"]: "mirror/quay" must be a registry host (with a dot, a port, an uppercase letter, or localhost) followed by optional lowercase path components'])
 })

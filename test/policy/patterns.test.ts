@@ -9,12 +9,12 @@ const OTHER = `sha256:${'d'.repeat(64)}`
 const ref = (image: string): ImageReference => {
   const r = parseImageReference(image)
   if (!r.ok) throw new Error(r.error)
-  return r.reference
+  return r.value
 }
 const pattern = (p: string): ImagePattern => {
   const r = parseImagePattern(p)
-  if (typeof r === 'string') throw new Error(r)
-  return r
+  if (!r.ok) throw new Error(r.error)
+  return r.value
 }
 
 t.test('image patterns match at segment boundaries, never as string prefixes', async (t) => {
@@ -53,11 +53,11 @@ t.test('image patterns match at segment boundaries, never as string prefixes', a
 })
 
 t.test('malformed image patterns are refused at load', async (t) => {
-  t.equal(parseImagePattern('registry.example.com//x'), 'has an empty path segment')
-  t.equal(parseImagePattern('registry.example.com/debug-*'), 'may use * and ** only as whole path segments')
-  t.equal(parseImagePattern('Registry.example.com/Debug'), 'repository name must be lowercase')
-  t.equal(parseImagePattern('busybox@sha256:abc'), 'invalid checksum digest length')
-  t.equal(parseImagePattern('busybox:-x'), 'invalid reference format')
+  t.same(parseImagePattern('registry.example.com//x'), { ok: false, error: 'has an empty path segment' })
+  t.same(parseImagePattern('registry.example.com/debug-*'), { ok: false, error: 'may use * and ** only as whole path segments' })
+  t.same(parseImagePattern('Registry.example.com/Debug'), { ok: false, error: 'repository name must be lowercase' })
+  t.same(parseImagePattern('busybox@sha256:abc'), { ok: false, error: 'invalid checksum digest length' })
+  t.same(parseImagePattern('busybox:-x'), { ok: false, error: 'invalid reference format' })
 })
 
 t.test('name globs: * is any run of characters, the rest literal', async (t) => {

@@ -4,10 +4,11 @@ import t from 'tap'
 import { admit } from '../../src/admission/admit.js'
 import { decodeReview } from '../../src/admission/decode.js'
 import type { JsonObject } from '../../src/kube/types.js'
-import { parsePolicy, PolicyError } from '../../src/policy/load.js'
+import { parsePolicy } from '../../src/policy/load.js'
+import { PolicyError } from '../../src/errors.js'
 import { MAX_PATTERN_SUBJECT, safeRegExp, unsafePatternReason } from '../../src/re2.js'
 import type { Policy } from '../../src/decision/types.js'
-import { debugContainer, review, type ReviewOptions } from '../support/reviews.js'
+import { debugContainer, admissionReview, type ReviewOptions } from '../support/reviews.js'
 
 const HEAD = 'apiVersion: ephemeral-guard.dev/v1alpha1\nkind: EphemeralContainerPolicy\nmetadata: {name: test}\n'
 const policy = (spec: string): Policy => parsePolicy(`${HEAD}${spec}`, 'p.yaml').policy
@@ -23,7 +24,7 @@ function problems(spec: string): readonly string[] {
 }
 
 function decide(p: Policy, o: ReviewOptions, labels?: Record<string, string>): boolean | undefined {
-  const r = JSON.parse(JSON.stringify(review(o))) as ReturnType<typeof review>
+  const r = JSON.parse(JSON.stringify(admissionReview(o))) as ReturnType<typeof admissionReview>
   if (labels) ((r.request.object as JsonObject)['metadata'] as JsonObject)['labels'] = labels
   return admit(decodeReview(r), 'validate', p).review.response?.allowed
 }

@@ -6,7 +6,7 @@ import { parsePolicy } from '../../src/policy/load.js'
 import { toPodView } from '../../src/decision/pod-view.js'
 import type { Policy } from '../../src/decision/types.js'
 import type { AdmissionReview } from '../../src/kube/types.js'
-import { debugContainer, profileContainer, review, type Container, type ReviewOptions } from '../support/reviews.js'
+import { debugContainer, profileContainer, admissionReview, type Container, type ReviewOptions } from '../support/reviews.js'
 import { verdictParts } from '../support/verdicts.js'
 
 const DIGEST = `sha256:${'e'.repeat(64)}`
@@ -18,7 +18,7 @@ function policy(rules: string, spec = ''): Policy {
 }
 
 const decide = (p: Policy, o: ReviewOptions, webhook: 'validate' | 'mutate' = 'validate') =>
-  admit(decodeReview(JSON.parse(JSON.stringify(review(o)))), webhook, p)
+  admit(decodeReview(JSON.parse(JSON.stringify(admissionReview(o)))), webhook, p)
 
 interface Case {
   name: string
@@ -164,7 +164,7 @@ t.test('exemptions: not evaluated at all, allowed and noted', async (t) => {
   t.same(byUser.summary, { outcome: 'exempt', rules: [], note: 'user "breakglass-admin" matches exemption "breakglass-admin"' })
   const byGroup = decide(p, { ...added(profileContainer('sysadmin')), groups: ['system:masters'] })
   t.equal(byGroup.summary.note, 'group "system:masters" matches exemption "system:masters"')
-  const r = review(added(profileContainer('sysadmin')))
+  const r = admissionReview(added(profileContainer('sysadmin')))
   r.request.namespace = 'kube-system'
   const byNamespace = admit(decodeReview(r), 'validate', p)
   t.equal(byNamespace.summary.note, 'namespace "kube-system" matches exemption "kube-*"')

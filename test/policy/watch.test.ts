@@ -8,7 +8,7 @@ import { admit } from '../../src/admission/admit.js'
 import { decodeReview } from '../../src/admission/decode.js'
 import { parsePolicy } from '../../src/policy/load.js'
 import type { AdmissionReview } from '../../src/kube/types.js'
-import { profileContainer, review } from '../support/reviews.js'
+import { profileContainer, admissionReview } from '../support/reviews.js'
 import { policyText, policyVolume } from '../support/volume.js'
 import { call, logSink, startTestServer } from '../support/server.js'
 
@@ -56,7 +56,7 @@ t.test('issue 12 finding 4: a half-written file is not applied; content applies 
   const v1 = policyText('v1', false)
   const v2 = policyText('v2', false)
   const truncated = v2.slice(0, v2.indexOf('    securityContext'))
-  const privileged = JSON.parse(JSON.stringify(review({ added: [profileContainer('sysadmin')] })))
+  const privileged = JSON.parse(JSON.stringify(admissionReview({ added: [profileContainer('sysadmin')] })))
   t.equal(admit(decodeReview(privileged), 'validate', parsePolicy(truncated, 'x').policy).review.response?.allowed, true, 'the truncated text is a valid policy that allows privileged containers')
   writeFileSync(file, v1)
   const w = PolicyWatcher.open(file, createLogger({ destination: logSink().stream }))
@@ -119,7 +119,7 @@ t.test('reload under concurrent requests: no failed request, each decided by one
   t.teardown(() => w.stop())
   const server = await startTestServer({ policy: w.current, status: () => ({ policy: w.status() }) })
   t.teardown(() => server.app.close())
-  const body = JSON.stringify(review({ added: [profileContainer('sysadmin')] }))
+  const body = JSON.stringify(admissionReview({ added: [profileContainer('sysadmin')] }))
   const results: Array<{ status: number; allowed: boolean | undefined }> = []
   const versions = [policyText('deny', false), INVALID, policyText('allow', true), policyText('deny-again', false)]
   for (let round = 0; round < versions.length; round++) {

@@ -5,7 +5,7 @@ import { defaultPolicy } from '../../src/policy/default.js'
 import { type Policy } from '../../src/decision/types.js'
 import { buildApp, BODY_LIMIT_BYTES } from '../../src/server/app.js'
 import type { AdmissionReview } from '../../src/kube/types.js'
-import { debugContainer, profileContainer, review } from '../support/reviews.js'
+import { debugContainer, profileContainer, admissionReview } from '../support/reviews.js'
 import { call, logSink, startTestServer, type TestServer } from '../support/server.js'
 
 let server: TestServer
@@ -20,7 +20,7 @@ const decisions = () => server.logs.filter((r) => r.msg === 'admission decision'
 t.test('answers 200 with an AdmissionReview of the same version, uid echoed', async (t) => {
   for (const apiVersion of ['admission.k8s.io/v1', 'admission.k8s.io/v1beta1'] as const) {
     for (const path of ['/validate', '/mutate']) {
-      const r = review({ added: [profileContainer('general')], apiVersion })
+      const r = admissionReview({ added: [profileContainer('general')], apiVersion })
       const res = await post(path, r)
       t.equal(res.status, 200, `${apiVersion} ${path}`)
       t.match(res.headers['content-type'], /^application\/json/)
@@ -35,22 +35,22 @@ t.test('answers 200 with an AdmissionReview of the same version, uid echoed', as
 })
 
 t.test('denies sysadmin and netadmin with a message naming the field', async (t) => {
-  const sys = (await post('/validate', review({ added: [profileContainer('sysadmin')] }))).json() as AdmissionReview
+  const sys = (await post('/validate', admissionReview({ added: [profileContainer('sysadmin')] }))).json() as AdmissionReview
   t.equal(sys.response?.allowed, false)
   t.equal(sys.response?.status?.code, 403)
   t.match(sys.response?.status?.message, /spec\.ephemeralContainers\[0\]\.securityContext\.privileged: Forbidden/)
-  const net = (await post('/validate', review({ added: [profileContainer('netadmin')] }))).json() as AdmissionReview
+  const net = (await post('/validate', admissionReview({ added: [profileContainer('netadmin')] }))).json() as AdmissionReview
   t.match(net.response?.status?.message, /capabilities\.add\[0\]: Forbidden: capability "NET_ADMIN" is not allowed/)
   t.match(net.response?.status?.message, /capabilities\.add\[1\]: Forbidden: capability "NET_RAW" is not allowed/)
 })
 
 t.test('accepts application/json with a charset', async (t) => {
-  const res = await post('/validate', review({ added: [debugContainer()] }), { 'content-type': 'application/json; charset=utf-8' })
+  const res = await post('/validate', admissionReview({ added: [debugContainer()] }), { 'content-type': 'application/json; charset=utf-8' })
   t.equal(res.status, 200)
 })
 
 t.test('bad input gets a 400 with a clear message and no stack trace', async (t) => {
-  const r = review({ added: [debugContainer()] })
+  const r = admissionReview({ added: [debugContainer()] })
   const withoutUid = structuredClone(r) as { request: { uid?: string } }
   delete withoutUid.request.uid
   const cases: Array<[string, string | Buffer, Record<string, string>, number, RegExp]> = [
@@ -82,7 +82,7 @@ t.test('bad input gets a 400 with a clear message and no stack trace', async (t)
 })
 
 t.test('a label named constructor is fine', async (t) => {
-  const r = review({ added: [debugContainer()] })
+  const r = admissionReview({ added: [debugContainer()] })
   const body = JSON.stringify(r).replace('"labels":{', '"labels":{"constructor":"x",')
   const res = await post('/validate', body)
   t.equal(res.status, 200)
@@ -91,7 +91,7 @@ t.test('a label named constructor is fine', async (t) => {
 
 t.test('body limit: a 3 + 3 MiB review is decided, 7 MiB + 1 byte is refused with 413', async (t) => {
   const big = 'x'.repeat(3 * 1024 * 1024 - 1024)
-  const r = review({ added: [debugContainer()], annotations: { 'example.com/blob': big } })
+  const r = admissionReview({ added: [debugContainer()], annotations: { 'example.com/blob': big } })
   const text = JSON.stringify(r)
   t.ok(text.length > 6 * 1024 * 1024 && text.length < BODY_LIMIT_BYTES, 'about 6 MiB')
   const ok = await post('/validate', text)
@@ -124,7 +124,7 @@ t.test('unknown routes get a 404 Status', async (t) => {
 t.test('one decision log line per review, never the object', async (t) => {
   const before = decisions().length
   const secret = 'SENTINEL-SECRET-9f3b'
-  const r = review({ added: [debugContainer({ env: [{ name: 'TOKEN', value: secret }], securityContext: { privileged: true } })], dryRun: true, username: 'bob@example.com' })
+  const r = admissionReview({ added: [debugContainer({ env: [{ name: 'TOKEN', value: secret }], securityContext: { privileged: true } })], dryRun: true, username: 'bob@example.com' })
   await post('/validate', r)
   const lines = decisions().slice(before)
   t.equal(lines.length, 1)
@@ -137,7 +137,7 @@ t.test('one decision log line per review, never the object', async (t) => {
 })
 
 t.test('a request that is not for ephemeral containers is allowed and logged as skipped', async (t) => {
-  const r = review({ added: [debugContainer()] })
+  const r = admissionReview({ added: [debugContainer()] })
   delete r.request.subResource
   const before = decisions().length
   const res = (await post('/validate', r)).json() as AdmissionReview
@@ -149,7 +149,7 @@ t.test('an internal error fails closed over HTTP too', async (t) => {
   const broken: Policy = { name: 'broken', hash: '000000000000', exemption: () => undefined, checks: [{ id: 'boom', origin: 'policy', mode: 'enforce', run: () => { throw new Error('bug') } }] }
   const other = await startTestServer({ policy: broken })
   t.teardown(() => other.app.close())
-  const r = review({ added: [debugContainer()] })
+  const r = admissionReview({ added: [debugContainer()] })
   const res = await call(other, 'POST', '/validate', JSON.stringify(r))
   t.equal(res.status, 200)
   t.match(res.json(), { response: { uid: r.request.uid, allowed: false, status: { code: 500, reason: 'InternalError' } } })

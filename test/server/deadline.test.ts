@@ -3,15 +3,15 @@ import t from 'tap'
 import { connect } from 'node:tls'
 import { createLogger } from '../../src/log.js'
 import { defaultPolicy } from '../../src/policy/default.js'
-import { answerWithinMs, parseGoDuration } from '../../src/server/deadline.js'
+import { answerWithinMs, timeoutParamMs } from '../../src/server/deadline.js'
 import { startServer, type RunningServer } from '../../src/server/listen.js'
 import { Metrics } from '../../src/server/metrics.js'
 import type { AdmissionReview } from '../../src/kube/types.js'
-import { profileContainer, review } from '../support/reviews.js'
+import { profileContainer, admissionReview } from '../support/reviews.js'
 import { logSink, testCertificates } from '../support/server.js'
 import { httpsCall, parsePrometheus, secretVolume, sleep, valueOf } from './helpers.js'
 
-t.test('parseGoDuration: what time.Duration.String() writes; anything else is no deadline', async (t) => {
+t.test('timeoutParamMs: what time.Duration.String() writes; anything else is no deadline', async (t) => {
   const cases: Array<[string | undefined, number | undefined]> = [
     ['5s', 5000], ['30s', 30_000], ['1m0s', 60_000], ['1h2m3s', 3_723_000], ['1.5s', 1500], ['.5s', 500], ['5.s', 5000],
     ['300ms', 300], ['2500us', 2.5], ['2500µs', 2.5], ['2500μs', 2.5], ['1000000ns', 1], ['+2s', 2000],
@@ -19,8 +19,8 @@ t.test('parseGoDuration: what time.Duration.String() writes; anything else is no
     ['5', undefined], ['5x', undefined], ['5s5', undefined], ['.s', undefined], ['5 s', undefined], ['5S', undefined],
     ['+', undefined], [`${'1'.repeat(32)}s`, undefined], ['1s'.repeat(16), 16_000], ['1s'.repeat(17), undefined],
   ]
-  for (const [text, ms] of cases) t.equal(parseGoDuration(text), ms, JSON.stringify(text))
-  t.equal(parseGoDuration(`${'9'.repeat(100_000)}s`), undefined, 'a long value is refused before it is scanned')
+  for (const [text, ms] of cases) t.equal(timeoutParamMs(text), ms, JSON.stringify(text))
+  t.equal(timeoutParamMs(`${'9'.repeat(100_000)}s`), undefined, 'a long value is refused before it is scanned')
 })
 
 t.test('answerWithinMs: the timeout less a margin for the trip back, capped by the request timeout', async (t) => {
@@ -49,7 +49,7 @@ t.before(async () => {
 })
 t.teardown(() => server.shutdown({ delayMs: 0, drainTimeoutMs: 1000 }))
 
-const body = JSON.stringify(review({ added: [profileContainer('sysadmin')] }))
+const body = JSON.stringify(admissionReview({ added: [profileContainer('sysadmin')] }))
 
 /**
  * Sends the headers and the first `sent` bytes of the body, then nothing for `stallMs` (B3: a 5 s stall),

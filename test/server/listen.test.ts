@@ -7,11 +7,11 @@ import { defaultPolicy } from '../../src/policy/default.js'
 import { startServer } from '../../src/server/listen.js'
 import { Metrics } from '../../src/server/metrics.js'
 import type { AdmissionReview } from '../../src/kube/types.js'
-import { profileContainer, review } from '../support/reviews.js'
+import { profileContainer, admissionReview } from '../support/reviews.js'
 import { logSink, testCertificates } from '../support/server.js'
 import { httpCall, httpsCall, secretVolume, sleep } from './helpers.js'
 
-const body = JSON.stringify(review({ added: [profileContainer('general')] }))
+const body = JSON.stringify(admissionReview({ added: [profileContainer('general')] }))
 
 async function start(t: Test, o: { ops?: boolean } = {}) {
   const certs = await testCertificates()

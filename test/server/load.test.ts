@@ -6,7 +6,7 @@ import { createLogger } from '../../src/log.js'
 import { defaultPolicy } from '../../src/policy/default.js'
 import { buildApp } from '../../src/server/app.js'
 import type { AdmissionReview } from '../../src/kube/types.js'
-import { debugContainer, profileContainer, review } from '../support/reviews.js'
+import { debugContainer, profileContainer, admissionReview } from '../support/reviews.js'
 import { call, logSink, startTestServer, type HttpResult, type TestServer } from '../support/server.js'
 
 let server: TestServer
@@ -17,7 +17,7 @@ const MESSAGE = /^spec\.ephemeralContainers: Forbidden: at most 100 new ephemera
 
 function bigReview(): string {
   const added = Array.from({ length: 9000 }, (_, i) => profileContainer('sysadmin', { name: `debugger-${String(i).padStart(5, '0')}`, image: `registry.example.com/debug/tools:1.${i}` }))
-  return JSON.stringify(review({ added }))
+  return JSON.stringify(admissionReview({ added }))
 }
 
 t.test('four concurrent multi-MiB reviews: bounded 403 answers, health endpoints answer meanwhile', async (t) => {
@@ -59,7 +59,7 @@ t.test('a decision still going when the deadline passes stops and refuses the re
   let calls = 0
   const app = buildApp({ logger: createLogger({ destination: logSink().stream }), policy: () => defaultPolicy, context: { now: () => new Date(1_000_000 + (calls++ === 0 ? 0 : 10_000)) } })
   t.teardown(() => app.close())
-  const r = review({ added: [debugContainer()] })
+  const r = admissionReview({ added: [debugContainer()] })
   const res = await app.inject({ method: 'POST', url: '/validate?timeout=5s', payload: r, headers: { 'content-type': 'application/json' } })
   t.equal(res.statusCode, 200)
   t.same((res.json() as AdmissionReview).response, {

@@ -7,7 +7,7 @@ import { parsePolicy } from '../../src/policy/load.js'
 import { startServer, type RunningServer } from '../../src/server/listen.js'
 import { Metrics } from '../../src/server/metrics.js'
 import { startOpsServer } from '../../src/server/ops-server.js'
-import { debugContainer, profileContainer, review } from '../support/reviews.js'
+import { debugContainer, profileContainer, admissionReview } from '../support/reviews.js'
 import { logSink, testCertificates } from '../support/server.js'
 import { httpCall, httpsCall, parsePrometheus, scrape, secretVolume, valueOf, type Sample } from './helpers.js'
 
@@ -55,13 +55,13 @@ const delta = (before: Sample[], after: Sample[], name: string, labels: Record<s
 
 t.test('decisions, rule violations by mode, latency and request errors move with real requests', async (t) => {
   const before = await scrape(opsUrl)
-  const allowed = review({ added: [profileContainer('restricted')] })
-  const denied = review({ added: [profileContainer('sysadmin', { image: 'busybox:latest' })] })
-  const audited = review({ added: [profileContainer('restricted', { image: 'busybox' })] }) // no tag counts as latest
+  const allowed = admissionReview({ added: [profileContainer('restricted')] })
+  const denied = admissionReview({ added: [profileContainer('sysadmin', { image: 'busybox:latest' })] })
+  const audited = admissionReview({ added: [profileContainer('restricted', { image: 'busybox' })] }) // no tag counts as latest
   t.equal((await post('/validate', allowed)).status, 200)
   t.equal((await post('/validate', denied)).status, 200)
   t.equal((await post('/validate', audited)).status, 200)
-  t.equal((await post('/mutate', review({ added: [debugContainer()] }))).status, 200)
+  t.equal((await post('/mutate', admissionReview({ added: [debugContainer()] }))).status, 200)
   t.equal((await post('/validate', '{"apiVersion": ')).status, 400)
   t.equal((await post('/mutate', { kind: 'AdmissionReview' })).status, 400)
   t.equal((await httpsCall(`${url}/nope`, { ca, method: 'POST', body: '{}' })).status, 404)

@@ -12,12 +12,13 @@ import { createLogger } from '../../src/log.js'
 import { defaultPolicy } from '../../src/policy/default.js'
 import { startServer, type RunningServer } from '../../src/server/listen.js'
 import { Metrics } from '../../src/server/metrics.js'
-import { CertificateReloader, checkTlsMaterial, loadTlsMaterial, TlsMaterialError } from '../../src/server/tls-reload.js'
-import { profileContainer, review } from '../support/reviews.js'
+import { CertificateReloader, checkTlsMaterial, loadTlsMaterial } from '../../src/server/tls-reload.js'
+import { TlsMaterialError } from '../../src/errors.js'
+import { profileContainer, admissionReview } from '../support/reviews.js'
 import { logSink, testCertificates } from '../support/server.js'
 import { httpsCall, parsePrometheus, secretVolume, serialOf, sleep, valueOf, weakRsaPair, type HttpsResult } from './helpers.js'
 
-const body = JSON.stringify(review({ added: [profileContainer('general')] }))
+const body = JSON.stringify(admissionReview({ added: [profileContainer('general')] }))
 const rotated = generateCertificates({ caName: 'ephemeral-guard rotated CA', dnsNames: ['localhost'], ipAddresses: ['127.0.0.1'] })
 const apiServerClient = generateCertificates({ caName: 'kube-apiserver client CA', dnsNames: ['kube-apiserver'], clientAuth: true })
 

@@ -142,7 +142,7 @@ function legacyObject(list: JsonValue[], pod: JsonObject): JsonObject {
   }
 }
 
-export function review(o: ReviewOptions = {}): AdmissionReview & { request: NonNullable<AdmissionReview['request']> } {
+export function admissionReview(o: ReviewOptions = {}): AdmissionReview & { request: NonNullable<AdmissionReview['request']> } {
   const existing = o.existing ?? []
   const list = o.objectList ?? [...existing, ...(o.added ?? [])]
   const oldPod = storedPod({ ...(o.annotations ? { annotations: o.annotations } : {}), ...(existing.length ? { ephemeralContainers: existing } : {}) })

@@ -8,7 +8,7 @@ import { createLogger } from '../../src/log.js'
 import { defaultPolicy } from '../../src/policy/default.js'
 import { type Policy } from '../../src/decision/types.js'
 import { buildApp } from '../../src/server/app.js'
-import { TLS12_CIPHERS, TLS_MIN_VERSION } from '../../src/server/listen.js'
+import { TLS12_CIPHERS, TLS_MIN_VERSION } from '../../src/server/tls-reload.js'
 
 let bundle: Promise<CertificateBundle> | undefined
 export const testCertificates = (): Promise<CertificateBundle> =>

@@ -29,7 +29,7 @@ export interface ImagesSpec {
 function imageProblems(image: string, allow: readonly ImagePattern[] | undefined, deny: readonly ImagePattern[], spec: ImagesSpec): string[] {
   const parsed = parseImageReference(image)
   if (!parsed.ok) return [parsed.error]
-  const ref = parsed.reference
+  const ref = parsed.value
   const problems: string[] = []
   const denied = deny.find((p) => imageMatches(ref, p))
   if (denied) problems.push(`matches denied image pattern ${JSON.stringify(denied.source)}`)
@@ -43,8 +43,8 @@ function imageProblems(image: string, allow: readonly ImagePattern[] | undefined
 function patterns(list: readonly string[] | undefined): ImagePattern[] | undefined {
   return list?.map((p) => {
     const parsed = parseImagePattern(p)
-    if (typeof parsed === 'string') throw new Error(`image pattern ${JSON.stringify(p)} ${parsed}`)
-    return parsed
+    if (!parsed.ok) throw new Error(`image pattern ${JSON.stringify(p)} ${parsed.error}`)
+    return parsed.value
   })
 }
 

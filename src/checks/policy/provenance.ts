@@ -3,8 +3,9 @@
 // the policy turns provenance on.
 import type { JsonObject } from '../../kube/types.js'
 import type { Check, Violation } from '../../decision/types.js'
-import { isJsonObject } from '../../decision/mutation/json-patch.js'
-import { POLICY, PREFIX, PROVENANCE_RULE, REQUESTED_AT, REQUESTED_AT_MAX_AGE_MS, REQUESTED_AT_MAX_AHEAD_MS, REQUESTED_BY, requestedAtValid, rfc3339 } from '../../decision/mutation/provenance.js'
+import { POLICY, PREFIX, PROVENANCE_RULE, REQUESTED_AT, REQUESTED_AT_MAX_AGE_MS, REQUESTED_AT_MAX_AHEAD_MS, REQUESTED_BY, requestedAtValid } from '../../decision/mutation/provenance.js'
+import { isJsonObject } from '../../kube/types.js'
+import { formatRfc3339 } from '../../time.js'
 
 /** Why an EPHEMERAL_GUARD_ entry of a new container is forged, or undefined. */
 function forgery(e: JsonObject, name: string, username: string, now: Date | undefined): string | undefined {
@@ -12,7 +13,7 @@ function forgery(e: JsonObject, name: string, username: string, now: Date | unde
   if (e['valueFrom'] !== undefined) return `${name} must be a value set by ephemeral-guard, not valueFrom`
   if (name === REQUESTED_BY && e['value'] !== username) return `${REQUESTED_BY} must be the requester's username ${JSON.stringify(username)}`
   if (name === REQUESTED_AT && now !== undefined && !requestedAtValid(e['value'], now)) {
-    return `${REQUESTED_AT} must be the time of the request: RFC 3339, at most ${REQUESTED_AT_MAX_AGE_MS / 1000} s before and ${REQUESTED_AT_MAX_AHEAD_MS / 1000} s after ${rfc3339(now)}`
+    return `${REQUESTED_AT} must be the time of the request: RFC 3339, at most ${REQUESTED_AT_MAX_AGE_MS / 1000} s before and ${REQUESTED_AT_MAX_AHEAD_MS / 1000} s after ${formatRfc3339(now)}`
   }
   return undefined
 }

@@ -14,11 +14,6 @@ export const escapePointerToken = (token: string | number): string => String(tok
 export const pointer = (base: string, ...tokens: readonly (string | number)[]): string =>
   tokens.reduce<string>((p, t) => `${p}/${escapePointerToken(t)}`, base)
 
-/** Sets a member of an object that exists: `replace` if present, `add` if not. */
-export const setMember = (path: string, present: boolean, value: JsonValue): JsonPatchOperation =>
-  present ? { op: 'replace', path, value } : { op: 'add', path, value }
-
-export { isJsonObject }
 
 /**
  * The fewest operations (at this granularity) that turn `before` into `after` at `path`: nothing where

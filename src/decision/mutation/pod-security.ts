@@ -10,13 +10,12 @@
 // SYS_PTRACE that kubectl debug's default profile (`general` in kubectl 1.37) adds on its own is
 // removed, with a warning, since neither baseline nor restricted permits it and the user did not ask.
 import { isDeepStrictEqual } from 'node:util'
-import type { JsonObject, JsonValue } from '../../kube/types.js'
+import { isJsonObject, type JsonObject, type JsonValue } from '../../kube/types.js'
 import type { PodSecurityLevel } from '../types.js'
-import { isJsonObject } from './json-patch.js'
 import { securityContextOf, withStrings } from './security-context.js'
 
-export const ENFORCE_LABEL = 'pod-security.kubernetes.io/enforce'
-export const ENFORCE_VERSION_LABEL = 'pod-security.kubernetes.io/enforce-version'
+const ENFORCE_LABEL = 'pod-security.kubernetes.io/enforce'
+const ENFORCE_VERSION_LABEL = 'pod-security.kubernetes.io/enforce-version'
 
 /** A level and the policy version (minor of v1.x) it is evaluated at. */
 export interface EnforcePolicy {
@@ -24,7 +23,7 @@ export interface EnforcePolicy {
   readonly minor: number | 'latest'
 }
 
-export const describePolicy = (p: EnforcePolicy): string => `${p.level}:${p.minor === 'latest' ? 'latest' : `v1.${p.minor}`}`
+const describePolicy = (p: EnforcePolicy): string => `${p.level}:${p.minor === 'latest' ? 'latest' : `v1.${p.minor}`}`
 
 // api.ParseVersion: "latest" or "v1.<minor>" without leading zeros.
 const VERSION = /^v1\.(0|[1-9][0-9]{0,8})$/
@@ -85,14 +84,14 @@ const SELINUX_TYPES_1_0 = ['', 'container_t', 'container_init_t', 'container_kvm
 const SELINUX_TYPES_1_31 = [...SELINUX_TYPES_1_0, 'container_engine_t']
 const VALID_SECCOMP = ['RuntimeDefault', 'Localhost']
 /** uid of `nobody`: used for runAsUser when neither the target container nor the pod names one. */
-export const NOBODY_UID = 65534
+const NOBODY_UID = 65534
 
 const member = (o: JsonValue | undefined, key: string): JsonValue | undefined => (isJsonObject(o) ? o[key] : undefined)
 const strings = (v: JsonValue | undefined): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [])
 const isUnset = (v: JsonValue | undefined): boolean => v === undefined || v === null
 
 /** PSA's forbidden reasons for what the container (or the pod, for what it inherits) sets itself. */
-export function forbiddenReasons(sc: JsonObject, pod: PodContext, p: EnforcePolicy): string[] {
+function forbiddenReasons(sc: JsonObject, pod: PodContext, p: EnforcePolicy): string[] {
   if (p.level === 'privileged') return []
   const since = (minor: number): boolean => p.minor === 'latest' || p.minor >= minor
   const restricted = p.level === 'restricted'

@@ -14,8 +14,8 @@
 // the window, so the patched object is a fixed point; a value outside it is rewritten. The audit log's
 // own timestamps stay the authority on time. EPHEMERAL_GUARD_POLICY is `<name>@<hash>`, informational:
 // replicas may briefly hold different policies, so its value is not judged, only that it is a value.
-import type { JsonObject, JsonValue } from '../../kube/types.js'
-import { isJsonObject } from './json-patch.js'
+import { isJsonObject, type JsonObject, type JsonValue } from '../../kube/types.js'
+import { parseRfc3339 } from '../../time.js'
 
 export const PREFIX = 'EPHEMERAL_GUARD_'
 export const REQUESTED_BY = 'EPHEMERAL_GUARD_REQUESTED_BY'
@@ -39,26 +39,11 @@ export interface Provenance {
   readonly policy: string
 }
 
-export const rfc3339 = (d: Date): string => d.toISOString().replace(/\.\d{3}Z$/, 'Z')
-
-const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/
-
-/** Milliseconds since the epoch of an RFC 3339 date-time, or undefined if it is not one (2026-02-30 is not). */
-export function parseRfc3339(text: string): number | undefined {
-  const m = RFC3339.exec(text)
-  if (m === null) return undefined
-  const [y, mo, d, h, mi, s] = m.slice(1, 7).map(Number) as [number, number, number, number, number, number]
-  const civil = new Date(Date.UTC(y, mo - 1, d, h, mi, s))
-  // Date.UTC rolls over out-of-range fields; a real date reads back the same.
-  if (civil.getUTCFullYear() !== y || civil.getUTCMonth() !== mo - 1 || civil.getUTCDate() !== d || h > 23 || mi > 59 || s > 59) return undefined
-  const ms = Date.parse(text)
-  return Number.isNaN(ms) ? undefined : ms
-}
 
 /** True when `value` is an RFC 3339 time within [now - 60 s, now + 5 s]. */
 export function requestedAtValid(value: JsonValue | undefined, now: Date): boolean {
   const ms = typeof value === 'string' ? parseRfc3339(value) : undefined
-  return ms !== undefined && ms >= now.getTime() - REQUESTED_AT_MAX_AGE_MS && ms <= now.getTime() + REQUESTED_AT_MAX_AHEAD_MS
+  return ms?.ok === true && ms.value >= now.getTime() - REQUESTED_AT_MAX_AGE_MS && ms.value <= now.getTime() + REQUESTED_AT_MAX_AHEAD_MS
 }
 
 const plainValue = (e: JsonObject): boolean => typeof e['value'] === 'string' && Object.keys(e).length === 2

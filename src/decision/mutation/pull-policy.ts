@@ -14,6 +14,6 @@ export function withPullPolicy(container: JsonObject, policy: Mutations['pullPol
   if (policy === undefined || typeof image !== 'string') return container
   const parsed = parseImageReference(image)
   if (!parsed.ok) return container
-  const want = parsed.reference.digest === undefined ? policy.unpinned : policy.pinned
+  const want = parsed.value.digest === undefined ? policy.unpinned : policy.pinned
   return container['imagePullPolicy'] === want ? container : { ...container, imagePullPolicy: want }
 }

@@ -3,9 +3,8 @@
 // values (the schema allows nothing else), so keeping the user's value never weakens it, and the
 // validating rules judge what the user chose. capabilities.drop is a union: dropping more never weakens.
 import { isDeepStrictEqual } from 'node:util'
-import type { JsonObject, JsonValue } from '../../kube/types.js'
+import { isJsonObject, type JsonObject, type JsonValue } from '../../kube/types.js'
 import type { SecurityContextDefaults } from '../types.js'
-import { isJsonObject } from './json-patch.js'
 
 const isUnset = (v: JsonValue | undefined): boolean => v === undefined || v === null
 

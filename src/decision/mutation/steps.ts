@@ -5,9 +5,9 @@
 // Pod Security fit, provenance.
 import type { PodView } from '../pod-view.js'
 import type { AddedContainer } from '../types.js'
-import type { JsonValue } from '../../kube/types.js'
+import { isJsonObject, type JsonValue } from '../../kube/types.js'
 import type { Mutations } from '../types.js'
-import { diff, isJsonObject, pointer, type JsonPatchOperation } from './json-patch.js'
+import { diff, pointer, type JsonPatchOperation } from './json-patch.js'
 import { fitPodSecurity, podContextOf, type EnforcePolicy } from './pod-security.js'
 import { withProvenance, type Provenance } from './provenance.js'
 import { withPullPolicy } from './pull-policy.js'
