@@ -40,7 +40,7 @@ export const MAX_LISTED_VIOLATIONS = 50
 
 /**
  * Bytes (JSON-encoded, UTF-8) of message, causes, warnings and auditAnnotations together. Each has its
- * share below, so the sum stays under this by construction (test/admission/limits.test.ts):
+ * share below, so the sum stays under this by construction (test/decision/limits.test.ts):
  * 48 KiB listed violations + 4 KiB warnings (respond.ts) + 8 KiB audit annotations.
  */
 export const REPLY_TEXT_MAX_BYTES = 64 * 1024

@@ -2,14 +2,14 @@
 // that the patched container passes the validating webhook.
 import t from 'tap'
 import fastJsonPatch from 'fast-json-patch'
-import { type DecisionContext } from '../../src/decision/types.js'
-import { admit } from '../../src/admission/admit.js'
-import { decodeReview } from '../../src/admission/decode.js'
-import { parsePolicy } from '../../src/policy/load.js'
-import type { Policy } from '../../src/decision/types.js'
-import type { AdmissionReview, JsonObject, JsonValue } from '../../src/kube/types.js'
-import { containerCases } from '../support/cases.js'
-import { debugContainer, profileContainer, admissionReview, type Profile, type ReviewOptions } from '../support/reviews.js'
+import { type DecisionContext } from '../../../src/decision/types.js'
+import { admit } from '../../../src/admission/admit.js'
+import { decodeReview } from '../../../src/admission/decode.js'
+import { parsePolicy } from '../../../src/policy/load.js'
+import type { Policy } from '../../../src/decision/types.js'
+import type { AdmissionReview, JsonObject, JsonValue } from '../../../src/kube/types.js'
+import { containerCases } from '../../support/cases.js'
+import { debugContainer, profileContainer, admissionReview, type Profile, type ReviewOptions } from '../../support/reviews.js'
 
 const { applyPatch, deepClone } = fastJsonPatch
 type Operation = Parameters<typeof applyPatch>[1][number]

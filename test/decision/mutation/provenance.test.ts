@@ -2,13 +2,13 @@
 // overwrites them all; the validating webhook denies forged provenance. Every decision on a fixed clock.
 import t from 'tap'
 import fastJsonPatch from 'fast-json-patch'
-import { type DecisionContext } from '../../src/decision/types.js'
-import { admit } from '../../src/admission/admit.js'
-import { decodeReview } from '../../src/admission/decode.js'
-import { auditPod } from '../../src/audit/evaluate.js'
-import type { AdmissionReview, JsonObject, JsonValue } from '../../src/kube/types.js'
-import { parsePolicy } from '../../src/policy/load.js'
-import { debugContainer, admissionReview } from '../support/reviews.js'
+import { type DecisionContext } from '../../../src/decision/types.js'
+import { admit } from '../../../src/admission/admit.js'
+import { decodeReview } from '../../../src/admission/decode.js'
+import { auditPod } from '../../../src/audit/evaluate.js'
+import type { AdmissionReview, JsonObject, JsonValue } from '../../../src/kube/types.js'
+import { parsePolicy } from '../../../src/policy/load.js'
+import { debugContainer, admissionReview } from '../../support/reviews.js'
 
 const { applyPatch, deepClone } = fastJsonPatch
 type Operation = Parameters<typeof applyPatch>[1][number]

@@ -1,12 +1,12 @@
 import t from 'tap'
 import fastJsonPatch from 'fast-json-patch'
-import { admit } from '../../src/admission/admit.js'
-import { decodeReview } from '../../src/admission/decode.js'
-import { defaultPolicy } from '../../src/policy/default.js'
-import { escapePointerToken, pointer } from '../../src/decision/mutation/json-patch.js'
-import type { AdmissionReview, JsonValue } from '../../src/kube/types.js'
-import { containerCases } from '../support/cases.js'
-import { debugContainer, admissionReview } from '../support/reviews.js'
+import { admit } from '../../../src/admission/admit.js'
+import { decodeReview } from '../../../src/admission/decode.js'
+import { defaultPolicy } from '../../../src/policy/default.js'
+import { escapePointerToken, pointer } from '../../../src/decision/mutation/json-patch.js'
+import type { AdmissionReview, JsonValue } from '../../../src/kube/types.js'
+import { containerCases } from '../../support/cases.js'
+import { debugContainer, admissionReview } from '../../support/reviews.js'
 
 const { applyPatch, deepClone } = fastJsonPatch
 type Operation = Parameters<typeof applyPatch>[1][number]
