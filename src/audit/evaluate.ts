@@ -1,6 +1,6 @@
 // The dry run of a policy against ephemeral containers that already exist: each one is judged as if
 // it were being added now, with the same input the webhook builds (toPodView, diffEphemeralContainers,
-// CheckInput, and handler.ts evaluate()), where the old pod is the pod without that container.
+// CheckInput, and decision/decide.ts evaluate()), where the old pod is the pod without that container.
 // Pure: the clock and the policy arrive as arguments.
 import { evaluate } from '../decision/decide.js'
 import { diffEphemeralContainers } from '../decision/new-containers.js'

@@ -48,7 +48,7 @@ export const REPLY_TEXT_MAX_BYTES = 64 * 1024
 export const LISTED_TEXT_MAX_BYTES = 48 * 1024
 /** One violation's text, in the message and in its cause; Kubernetes' longest words are under 300. */
 export const VIOLATION_TEXT_MAX_BYTES = 1024
-/** All audit annotations together (values of 1 KiB each at most, see handler.ts). */
+/** All audit annotations together (values of 1 KiB each at most, see decide.ts). */
 export const AUDIT_TEXT_MAX_BYTES = 8 * 1024
 
 /** Length of `s` once written into JSON: UTF-8 bytes, with JSON's escapes. */

@@ -110,7 +110,7 @@ export interface Policy {
   readonly checks: readonly Check[]
   /** What the mutating webhook changes; absent means the default (pull policy only). */
   readonly mutations?: Mutations
-  /** Bounds on one request; absent means the defaults of admission/limits.ts. */
+  /** Bounds on one request; absent means the defaults of limits.ts. */
   readonly limits?: { readonly maxNewContainers: number }
 }
 
