@@ -102,7 +102,7 @@ t.test('rotation under concurrent requests: zero failures, new connections get t
   const workers = [...Array.from({ length: 4 }, () => worker(keepAlive)), ...Array.from({ length: 4 }, () => worker(false))]
   await sleep(300)
   volume.publish({ 'tls.crt': b.cert, 'tls.key': b.key })
-  const deadline = Date.now() + 5000
+  const deadline = Date.now() + 60_000 // a bound for a broken reload, not a speed: the loop ends as soon as the new serial serves
   while (Date.now() < deadline && (await httpsCall(`${url}/healthz`, { ca, agent: false })).serial !== serialOf(b.cert)) await sleep(20)
   await sleep(300)
   running = false
