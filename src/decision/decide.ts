@@ -1,6 +1,7 @@
 // The decision: a pure function of the request, the policy and the context, for either webhook. It
-// reads no clock but the context's, does no I/O, and throws only the errors of the catalogue (a
-// request it cannot fully judge); admission/admit.ts turns those into fail-closed answers.
+// reads the clock only through the context (the real one when the context has none) and does no I/O.
+// A request it cannot fully judge throws an error of the catalogue; admission/admit.ts turns every
+// throw, a bug's included, into a fail-closed answer.
 import type { AdmissionRequest } from '../kube/types.js'
 import type { CheckInput, DecisionContext, DecisionSummary, Mode, ModedViolation, Policy, Requester, RuleHit, Violation, Webhook } from './types.js'
 import { mutationVerdict } from './mutate.js'
