@@ -12,7 +12,8 @@ const entriesOf = (v: JsonValue, list: string, pathKey: string): Entry[] => {
   const items = isJsonObject(v) ? v[list] : undefined
   if (!Array.isArray(items)) return []
   const out: Entry[] = []
-  items.forEach((item, at) => { if (isJsonObject(item)) out.push({ at, name: item['name'], path: item[pathKey] }) })
+  // An absent or null string decodes to "" in the API server (Go's zero value), and is judged as that.
+  items.forEach((item, at) => { if (isJsonObject(item)) out.push({ at, name: item['name'] ?? '', path: item[pathKey] ?? '' }) })
   return out
 }
 

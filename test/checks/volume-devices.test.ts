@@ -55,6 +55,8 @@ t.test("Kubernetes' volumeDevices rules, in Kubernetes' words", async (t) => {
       'spec.ephemeralContainers[0].volumeDevices[0].name: Invalid value: "pg-block": must not already exist in volumeMounts, ' +
       'spec.ephemeralContainers[0].volumeDevices[0].devicePath: Invalid value: "/dev/xvda": must not already exist as a path in volumeMounts]'],
     ['a device without a name (Kubernetes also says Not found: "", which the Required covers)', { volumeDevices: [{ name: '', devicePath: '/dev/xvda' }] }, 'spec.ephemeralContainers[0].volumeDevices[0].name: Required value'],
+    ['a device with neither name nor path (absent decodes to "")', { volumeDevices: [{}] },
+      '[spec.ephemeralContainers[0].volumeDevices[0].name: Required value, spec.ephemeralContainers[0].volumeDevices[0].devicePath: Required value]'],
     ['a name that is not a string', { volumeDevices: [{ name: 7, devicePath: '/dev/xvda' }] }, 'spec.ephemeralContainers[0].volumeDevices[0].name: Invalid value: 7: must be string'],
   ]
   for (const [name, fields, message] of cases) {

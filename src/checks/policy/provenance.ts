@@ -18,11 +18,17 @@ function forgery(e: JsonObject, name: string, username: string, now: Date | unde
   return undefined
 }
 
+/** True when env holds plain entries for all three of ephemeral-guard's variables. */
+const carriesProvenance = (env: unknown): boolean => Array.isArray(env) &&
+  [REQUESTED_BY, REQUESTED_AT, POLICY].every((name) => env.some((e) => isJsonObject(e) && e['name'] === name && typeof e['value'] === 'string'))
+
 /**
  * Validating side: the EPHEMERAL_GUARD_ variables of a new container are ephemeral-guard's, as the
- * mutating webhook writes them. Absent is allowed (the mutating webhook may be down; it fails open).
- * The time window applies when the input has the time of the request (admission), not to containers
- * admitted earlier (audit), whose timestamps are history.
+ * mutating webhook writes them. Absent is allowed (the mutating webhook may be down; it fails open),
+ * except next to envFrom: a ConfigMap or Secret could then supply them (an env entry overrides
+ * envFrom, so once the mutating webhook has written all three, envFrom cannot). The time window
+ * applies when the input has the time of the request (admission), not to containers admitted
+ * earlier (audit), whose timestamps are history.
  */
 export const provenanceCheck: Check = {
   id: PROVENANCE_RULE,
@@ -39,6 +45,14 @@ export const provenanceCheck: Check = {
         const detail = forgery(e as JsonObject, name, requester.username, now)
         if (detail === undefined) return
         out.push({ origin: 'policy', rule: PROVENANCE_RULE, type: 'Forbidden', containerIndex: index, field: `${pod.listField}[${index}].env[${j}]`, detail })
+      })
+    }
+    for (const { index, value } of added) {
+      const envFrom = isJsonObject(value) ? value['envFrom'] : undefined
+      if (!Array.isArray(envFrom) || envFrom.length === 0 || carriesProvenance(isJsonObject(value) ? value['env'] : undefined)) continue
+      out.push({
+        origin: 'policy', rule: PROVENANCE_RULE, type: 'Forbidden', containerIndex: index, field: `${pod.listField}[${index}].envFrom`,
+        detail: `could supply ${PREFIX} variables: a container with envFrom must carry ephemeral-guard's own ${REQUESTED_BY}, ${REQUESTED_AT} and ${POLICY} (the mutating webhook did not run)`,
       })
     }
     return out

@@ -103,6 +103,15 @@ t.test('validation: forged provenance is denied (the mutating webhook fails open
     ['fractional seconds', owned(USER, '2026-11-27T03:04:04.678Z')],
   ]
   for (const [name, env] of allowed) t.equal(decide(withEnv(env), 'validate', clock()).allowed, true, name)
+  // envFrom could supply the variables while the mutating webhook is down; once it has written all
+  // three, env overrides envFrom.
+  const fromConfigMap = (env: JsonObject[]): Review => admissionReview({ added: [debugContainer({ env, envFrom: [{ configMapRef: { name: 'forged' } }] })], username: USER })
+  t.match(decide(fromConfigMap([]), 'validate', clock()).status?.message,
+    "spec.ephemeralContainers[0].envFrom: Forbidden: could supply EPHEMERAL_GUARD_ variables: a container with envFrom must carry ephemeral-guard's own EPHEMERAL_GUARD_REQUESTED_BY, EPHEMERAL_GUARD_REQUESTED_AT and EPHEMERAL_GUARD_POLICY (the mutating webhook did not run) (rule provenance)",
+    'envFrom without the variables is denied')
+  t.equal(decide(fromConfigMap([owned()[0]!]), 'validate', clock()).allowed, false, 'one of the three is not enough')
+  t.equal(decide(fromConfigMap(owned()), 'validate', clock()).allowed, true, 'envFrom next to all three passes')
+  t.equal(decide(mutated(fromConfigMap([]), clock()), 'validate', clock()).allowed, true, 'as the mutating webhook leaves it')
   t.equal(decide(withEnv(owned()), 'validate', clock(61)).allowed, false, 'the window is measured on the clock of the validating webhook')
   const junk = ['junk' as unknown as JsonObject, { value: 'no name' }]
   t.same(envAfter(mutated(withEnv(junk), clock())), [...junk, ...owned()], 'the mutation keeps entries that are not named objects')
