@@ -40,17 +40,24 @@ export interface Provenance {
 }
 
 
-/** True when `value` is an RFC 3339 time within [now - 60 s, now + 5 s]. */
-export function requestedAtValid(value: JsonValue | undefined, now: Date): boolean {
+/**
+ * How old a REQUESTED_AT the mutation keeps on reinvocation: half the validating window, so a kept
+ * value still passes the validating webhook, which the API server calls within the same request
+ * (webhook timeouts are at most 30 s).
+ */
+export const REQUESTED_AT_KEEP_MS = 30_000
+
+/** True when `value` is an RFC 3339 time within [now - maxAgeMs (default 60 s), now + 5 s]. */
+export function requestedAtValid(value: JsonValue | undefined, now: Date, maxAgeMs = REQUESTED_AT_MAX_AGE_MS): boolean {
   const ms = typeof value === 'string' ? parseRfc3339(value) : undefined
-  return ms?.ok === true && ms.value >= now.getTime() - REQUESTED_AT_MAX_AGE_MS && ms.value <= now.getTime() + REQUESTED_AT_MAX_AHEAD_MS
+  return ms?.ok === true && ms.value >= now.getTime() - maxAgeMs && ms.value <= now.getTime() + REQUESTED_AT_MAX_AHEAD_MS
 }
 
 const plainValue = (e: JsonObject): boolean => typeof e['value'] === 'string' && Object.keys(e).length === 2
 
 /**
  * The container with ephemeral-guard's variables set: every entry of an owned name becomes
- * `{name, value}` in place (a REQUESTED_AT already within the window is kept), owned names not yet
+ * `{name, value}` in place (a REQUESTED_AT at most REQUESTED_AT_KEEP_MS old is kept), owned names not yet
  * there are appended, other EPHEMERAL_GUARD_ names are removed; entries of other names are kept.
  */
 export function withProvenance(container: JsonObject, p: Provenance): JsonObject {
@@ -70,7 +77,7 @@ export function withProvenance(container: JsonObject, p: Provenance): JsonObject
     if (value === undefined) continue // a name ephemeral-guard does not know: removed
     seen.add(name)
     const entry = e as JsonObject
-    const keep = plainValue(entry) && (name === REQUESTED_AT ? requestedAtValid(entry['value'], now) : entry['value'] === value)
+    const keep = plainValue(entry) && (name === REQUESTED_AT ? requestedAtValid(entry['value'], now, REQUESTED_AT_KEEP_MS) : entry['value'] === value)
     list.push(keep ? entry : { name, value })
   }
   for (const [name, value] of values) if (!seen.has(name)) list.push({ name, value })

@@ -65,7 +65,8 @@ t.test('mutation: owns every EPHEMERAL_GUARD_ variable', async (t) => {
     ['a timestamp 61 s old is replaced', owned(USER, at(-61)), owned()],
     ['a timestamp 6 s ahead is replaced', owned(USER, at(6)), owned()],
     ['a timestamp that is no RFC 3339 is replaced', owned(USER, '1764212645'), owned()],
-    ['reinvocation: a timestamp within the window is kept (60 s before)', owned(USER, at(-60)), owned(USER, at(-60))],
+    ['reinvocation: a timestamp 30 s old is kept (half the validating window)', owned(USER, at(-30)), owned(USER, at(-30))],
+    ['a timestamp 31 s old is replaced, so validation 30 s later still passes', owned(USER, at(-31)), owned()],
     ['reinvocation: a timestamp within the window is kept (5 s ahead)', owned(USER, at(5)), owned(USER, at(5))],
   ]
   for (const [name, env, want] of cases) {
