@@ -1,16 +1,15 @@
 import t from 'tap'
 import { isEphemeralContainersUpdate } from '../../src/decision/decide.js'
-import { admit } from '../../src/admission/admit.js'
-import { decodeReview } from '../../src/admission/decode.js'
 import { defaultPolicy } from '../../src/policy/default.js'
 import { type Policy } from '../../src/decision/types.js'
 import type { AdmissionReview } from '../../src/kube/types.js'
 import { containerCases } from '../support/cases.js'
 import { debugContainer, admissionReview, storedPod } from '../support/reviews.js'
 import { verdictParts } from '../support/verdicts.js'
+import { answer } from '../support/decide.js'
 
 const decide = (r: AdmissionReview, webhook: 'validate' | 'mutate' = 'validate', policy: Policy = defaultPolicy) =>
-  admit(decodeReview(JSON.parse(JSON.stringify(r))), webhook, policy)
+  answer(r, webhook, policy)
 
 for (const apiVersion of ['admission.k8s.io/v1', 'admission.k8s.io/v1beta1'] as const) {
   for (const shape of ['Pod', 'EphemeralContainers'] as const) {

@@ -2,16 +2,13 @@
 // (ValidateVolumeDevices, which applies to ephemeral containers) and by the policy's
 // volumeMounts.allow, which covers every way a container names a pod volume.
 import t from 'tap'
-import { admit } from '../../src/admission/admit.js'
-import { decodeReview } from '../../src/admission/decode.js'
-import { parsePolicy } from '../../src/policy/load.js'
 import { defaultPolicy } from '../../src/policy/default.js'
 import { type Policy } from '../../src/decision/types.js'
 import type { JsonObject } from '../../src/kube/types.js'
 import { debugContainer, admissionReview, type Container } from '../support/reviews.js'
+import { answer, policyOfRules } from '../support/decide.js'
 
-const policy = (rules: string): Policy =>
-  parsePolicy(`apiVersion: ephemeral-guard.dev/v1alpha1\nkind: EphemeralContainerPolicy\nmetadata: {name: test}\nspec:\n  rules:\n${rules}`, 'test.yaml').policy
+const policy = (rules: string): Policy => policyOfRules(rules)
 
 /** A review of a pod that has a block-mode PVC volume ("pg-block") and a generic ephemeral one. */
 function blockReview(added: Container[], shape: 'Pod' | 'EphemeralContainers' = 'Pod') {
@@ -27,7 +24,7 @@ function blockReview(added: Container[], shape: 'Pod' | 'EphemeralContainers' = 
   return r
 }
 
-const decide = (r: ReturnType<typeof blockReview>, p: Policy) => admit(decodeReview(JSON.parse(JSON.stringify(r))), 'validate', p).review.response
+const decide = (r: ReturnType<typeof blockReview>, p: Policy) => answer(r, 'validate', p).review.response
 
 t.test('volumeMounts.allow: [] refuses a block-mode PVC attached through volumeDevices', async (t) => {
   const p = policy('  - name: no-volumes\n    volumeMounts: {allow: []}\n')

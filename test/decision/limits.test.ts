@@ -3,17 +3,16 @@
 // most 50 violations and the answer's text stays under 64 KiB; past the deadline, work stops.
 import t from 'tap'
 import { type DecisionContext } from '../../src/decision/types.js'
-import { admit } from '../../src/admission/admit.js'
-import { decodeReview } from '../../src/admission/decode.js'
 import { clip, countValues, jsonBytes, MAX_LISTED_VIOLATIONS, REPLY_TEXT_MAX_BYTES } from '../../src/decision/limits.js'
 import { parsePolicy } from '../../src/policy/load.js'
 import { defaultPolicy } from '../../src/policy/default.js'
 import { type Policy } from '../../src/decision/types.js'
 import type { AdmissionReview } from '../../src/kube/types.js'
 import { debugContainer, profileContainer, admissionReview, type Container } from '../support/reviews.js'
+import { answer } from '../support/decide.js'
 
 const decide = (r: AdmissionReview, webhook: 'validate' | 'mutate' = 'validate', policy: Policy = defaultPolicy, context: DecisionContext = {}) =>
-  admit(decodeReview(JSON.parse(JSON.stringify(r))), webhook, policy, context)
+  answer(r, webhook, policy, context)
 
 const privileged = (n: number): Container[] => Array.from({ length: n }, (_, i) => profileContainer('sysadmin', { name: `debugger-${i}` }))
 

@@ -2,21 +2,18 @@
 // check; a warn- or audit-mode rule (or Kubernetes' own restriction) that reports on the same field
 // never cancels it. De-duplication is for display only.
 import t from 'tap'
-import { admit } from '../../src/admission/admit.js'
-import { decodeReview } from '../../src/admission/decode.js'
 import { orderViolations } from '../../src/decision/violations.js'
 import type { ModedViolation } from '../../src/decision/types.js'
-import { parsePolicy } from '../../src/policy/load.js'
 import { defaultPolicy } from '../../src/policy/default.js'
 import { type Policy } from '../../src/decision/types.js'
 import { debugContainer, admissionReview, type ReviewOptions } from '../support/reviews.js'
 import { verdictParts } from '../support/verdicts.js'
+import { answer, policyOfRules } from '../support/decide.js'
 
-const policy = (rules: string): Policy =>
-  parsePolicy(`apiVersion: ephemeral-guard.dev/v1alpha1\nkind: EphemeralContainerPolicy\nmetadata: {name: test}\nspec:\n  rules:\n${rules}`, 'test.yaml').policy
+const policy = (rules: string): Policy => policyOfRules(rules)
 
 const decide = (p: Policy, o: ReviewOptions, webhook: 'validate' | 'mutate' = 'validate') =>
-  admit(decodeReview(JSON.parse(JSON.stringify(admissionReview(o)))), webhook, p)
+  answer(admissionReview(o), webhook, p)
 
 t.test('a warn-mode env.require rule does not cancel an enforced rule forbidding LD_PRELOAD', async (t) => {
   const p = policy([

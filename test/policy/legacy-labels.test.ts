@@ -2,17 +2,14 @@
 // labels, so a rule that selects pods by label cannot know whether it applies. It fails closed: the
 // rule is applied as if its podSelector matched, and a denial says why.
 import t from 'tap'
-import { admit } from '../../src/admission/admit.js'
-import { decodeReview } from '../../src/admission/decode.js'
-import { parsePolicy } from '../../src/policy/load.js'
 import type { Policy } from '../../src/decision/types.js'
 import { debugContainer, profileContainer, admissionReview, type Container } from '../support/reviews.js'
+import { answer, policyOfRules } from '../support/decide.js'
 
-const policy = (rules: string): Policy =>
-  parsePolicy(`apiVersion: ephemeral-guard.dev/v1alpha1\nkind: EphemeralContainerPolicy\nmetadata: {name: test}\nspec:\n  rules:\n${rules}`, 'test.yaml').policy
+const policy = (rules: string): Policy => policyOfRules(rules)
 
 const decide = (p: Policy, c: Container, shape: 'Pod' | 'EphemeralContainers') =>
-  admit(decodeReview(JSON.parse(JSON.stringify(admissionReview({ added: [c], shape, apiVersion: 'admission.k8s.io/v1beta1' })))), 'validate', p).review.response
+  answer(admissionReview({ added: [c], shape, apiVersion: 'admission.k8s.io/v1beta1' }), 'validate', p).review.response
 
 const NOTE = 'ephemeralContainers: Forbidden: the pod\'s labels are unknown (the legacy EphemeralContainers object carries none), so match.podSelector is taken to match (rule prod-only)'
 

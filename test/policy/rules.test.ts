@@ -2,23 +2,20 @@
 import t from 'tap'
 import { admit } from '../../src/admission/admit.js'
 import { decodeReview } from '../../src/admission/decode.js'
-import { parsePolicy } from '../../src/policy/load.js'
 import { toPodView } from '../../src/decision/pod-view.js'
 import type { Policy } from '../../src/decision/types.js'
 import type { AdmissionReview } from '../../src/kube/types.js'
 import { debugContainer, profileContainer, admissionReview, type Container, type ReviewOptions } from '../support/reviews.js'
 import { verdictParts } from '../support/verdicts.js'
+import { answer, policyOfRules } from '../support/decide.js'
 
 const DIGEST = `sha256:${'e'.repeat(64)}`
 
 /** A policy from its rules (YAML list items, indented as in a file) and optional spec fields. */
-function policy(rules: string, spec = ''): Policy {
-  const text = `apiVersion: ephemeral-guard.dev/v1alpha1\nkind: EphemeralContainerPolicy\nmetadata: {name: test}\nspec:\n${spec}  rules:\n${rules}`
-  return parsePolicy(text, 'test.yaml').policy
-}
+const policy = (rules: string, spec = ''): Policy => policyOfRules(rules, spec)
 
 const decide = (p: Policy, o: ReviewOptions, webhook: 'validate' | 'mutate' = 'validate') =>
-  admit(decodeReview(JSON.parse(JSON.stringify(admissionReview(o)))), webhook, p)
+  answer(admissionReview(o), webhook, p)
 
 interface Case {
   name: string

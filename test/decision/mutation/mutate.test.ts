@@ -1,18 +1,17 @@
 import t from 'tap'
 import fastJsonPatch from 'fast-json-patch'
-import { admit } from '../../../src/admission/admit.js'
-import { decodeReview } from '../../../src/admission/decode.js'
 import { defaultPolicy } from '../../../src/policy/default.js'
 import { escapePointerToken, pointer } from '../../../src/decision/mutation/json-patch.js'
 import type { AdmissionReview, JsonValue } from '../../../src/kube/types.js'
 import { containerCases } from '../../support/cases.js'
 import { debugContainer, admissionReview } from '../../support/reviews.js'
+import { answer } from '../../support/decide.js'
 
 const { applyPatch, deepClone } = fastJsonPatch
 type Operation = Parameters<typeof applyPatch>[1][number]
 
 const DIGEST = `sha256:${'ab'.repeat(32)}`
-const decide = (r: AdmissionReview, webhook: 'validate' | 'mutate') => admit(decodeReview(JSON.parse(JSON.stringify(r))), webhook, defaultPolicy).review
+const decide = (r: AdmissionReview, webhook: 'validate' | 'mutate') => answer(r, webhook, defaultPolicy).review
 
 function patchOf(r: AdmissionReview): Operation[] {
   const res = decide(r, 'mutate').response

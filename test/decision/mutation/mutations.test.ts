@@ -4,12 +4,12 @@ import t from 'tap'
 import fastJsonPatch from 'fast-json-patch'
 import { type DecisionContext } from '../../../src/decision/types.js'
 import { admit } from '../../../src/admission/admit.js'
-import { decodeReview } from '../../../src/admission/decode.js'
 import { parsePolicy } from '../../../src/policy/load.js'
 import type { Policy } from '../../../src/decision/types.js'
 import type { AdmissionReview, JsonObject, JsonValue } from '../../../src/kube/types.js'
 import { containerCases } from '../../support/cases.js'
 import { debugContainer, profileContainer, admissionReview, type Profile, type ReviewOptions } from '../../support/reviews.js'
+import { answer } from '../../support/decide.js'
 
 const { applyPatch, deepClone } = fastJsonPatch
 type Operation = Parameters<typeof applyPatch>[1][number]
@@ -23,7 +23,7 @@ const labelsContext = (labels: Record<string, string> | undefined, now = NOW): D
 
 type Review = ReturnType<typeof admissionReview>
 const decide = (r: AdmissionReview, webhook: 'validate' | 'mutate', policy: Policy, context: DecisionContext = {}) =>
-  admit(decodeReview(JSON.parse(JSON.stringify(r))), webhook, policy, context).review.response!
+  answer(r, webhook, policy, context).review.response!
 
 function patchOf(r: AdmissionReview, policy: Policy, context?: DecisionContext): Operation[] {
   const res = decide(r, 'mutate', policy, context)

@@ -3,12 +3,11 @@
 import t from 'tap'
 import fastJsonPatch from 'fast-json-patch'
 import { type DecisionContext } from '../../../src/decision/types.js'
-import { admit } from '../../../src/admission/admit.js'
-import { decodeReview } from '../../../src/admission/decode.js'
 import { auditPod } from '../../../src/audit/evaluate.js'
 import type { AdmissionReview, JsonObject, JsonValue } from '../../../src/kube/types.js'
 import { parsePolicy } from '../../../src/policy/load.js'
 import { debugContainer, admissionReview } from '../../support/reviews.js'
+import { answer } from '../../support/decide.js'
 
 const { applyPatch, deepClone } = fastJsonPatch
 type Operation = Parameters<typeof applyPatch>[1][number]
@@ -22,7 +21,7 @@ const PROV = loaded.policy
 const USER = 'alice@example.com'
 
 const decide = (r: AdmissionReview, webhook: 'validate' | 'mutate', context: DecisionContext) =>
-  admit(decodeReview(JSON.parse(JSON.stringify(r))), webhook, PROV, context).review.response!
+  answer(r, webhook, PROV, context).review.response!
 const withEnv = (env: JsonObject[]): Review => admissionReview({ added: [debugContainer({ env })], username: USER })
 
 function mutated(r: Review, context: DecisionContext): Review {
