@@ -103,12 +103,12 @@ t.test('webhook configurations: missing, or differing from the manifest\'s own v
 t.test('clientConfig: a URL is reported; another Service is an error', async (t) => {
   const { validating, mutating } = live(certs.caCert)
   const v = (validating[0]!['webhooks'] as JsonObject[])[0]!
-  v['clientConfig'] = { url: 'https://10.1.2.3/validate', caBundle: b64(certs.caCert) }
+  v['clientConfig'] = { url: 'https://127.0.0.1:1/validate', caBundle: b64(certs.caCert) }
   const m = (mutating[0]!['webhooks'] as JsonObject[])[0]!
   m['clientConfig'] = { service: { namespace: 'other', name: 'eg', path: '/mutate' }, caBundle: b64(certs.caCert) }
   const found = problems(installationFindings(healthy({ validating, mutating })))
   t.same(found, [
-    'WARNING validatingwebhookconfiguration/ephemeral-guard (webhook validate.ephemeral-guard.dev): clientConfig calls https://10.1.2.3/validate, not the Service ephemeral-guard/ephemeral-guard: the Service and endpoint checks below say nothing about it. Fix: point clientConfig.service at ephemeral-guard/ephemeral-guard',
+    'WARNING validatingwebhookconfiguration/ephemeral-guard (webhook validate.ephemeral-guard.dev): clientConfig calls https://127.0.0.1:1/validate, not the Service ephemeral-guard/ephemeral-guard: the Service and endpoint checks below say nothing about it. Fix: point clientConfig.service at ephemeral-guard/ephemeral-guard',
     'ERROR   mutatingwebhookconfiguration/ephemeral-guard (webhook mutate.ephemeral-guard.dev): clientConfig.service is other/eg:443/mutate; expected ephemeral-guard/ephemeral-guard:443/mutate. Fix: point clientConfig.service at ephemeral-guard/ephemeral-guard (or pass --namespace/--service)',
   ])
 })
