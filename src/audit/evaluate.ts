@@ -10,7 +10,7 @@ import type { CheckInput, Mode, Requester } from '../decision/types.js'
 import type { JsonObject, JsonValue } from '../kube/types.js'
 import { isJsonObject } from '../kube/types.js'
 // The names the mutating webhook writes (policy `provenance`).
-import { POLICY, REQUESTED_AT, REQUESTED_BY } from '../decision/mutation/provenance.js'
+import { envValue, POLICY, REQUESTED_AT, REQUESTED_BY } from '../decision/mutation/provenance.js'
 import { parseRfc3339 } from '../time.js'
 import type { CompiledRuleView } from '../policy/types.js'
 import type { Policy } from '../decision/types.js'
@@ -77,13 +77,6 @@ const str = (v: JsonValue | undefined): string | undefined => (typeof v === 'str
 function timeOf(value: string | undefined): number | undefined {
   const parsed = value === undefined ? undefined : parseRfc3339(value)
   return parsed?.ok === true ? parsed.value : undefined
-}
-
-function envValue(container: JsonObject, name: string): string | undefined {
-  const env = container['env']
-  if (!Array.isArray(env)) return undefined
-  for (const e of env) if (isJsonObject(e) && e['name'] === name) return str(e['value'])
-  return undefined
 }
 
 interface StatusFacts { state: ContainerState; detail?: string; startedAt?: string }
