@@ -11,6 +11,8 @@ const SERVE_DEFAULTS = {
   tlsReloadInterval: '10',
   shutdownDelay: '10',
   drainTimeout: '10',
+  maxConnections: '512',
+  tlsHandshakeTimeout: '10',
 } as const
 
 const serve: CommandSpec = {
@@ -24,6 +26,8 @@ const serve: CommandSpec = {
     'tls-key': { type: 'string', value: 'FILE', help: 'its private key (PEM)' },
     'client-ca': { type: 'string', value: 'FILE', help: 'only clients with a certificate signed by a CA in FILE (the API server) may connect' },
     'tls-reload-interval': { type: 'string', value: 'SECONDS', default: SERVE_DEFAULTS.tlsReloadInterval, help: 'how often the TLS files are re-read (0: never)' },
+    'max-connections': { type: 'string', value: 'N', default: SERVE_DEFAULTS.maxConnections, help: 'open HTTPS connections at most; more are closed as they arrive' },
+    'tls-handshake-timeout': { type: 'string', value: 'SECONDS', default: SERVE_DEFAULTS.tlsHandshakeTimeout, help: 'close a connection that has not completed TLS this long after it opened' },
     'dev-certs': { type: 'string', value: 'DIR', help: 'create a local CA and a localhost certificate in DIR when it holds none (development only)' },
     policy: { type: 'string', value: 'FILE', help: 'policy file, watched (default: the built-in policy)' },
     kubeconfig: { type: 'string', value: 'FILE', help: 'watch namespace labels (Pod Security fit) through this cluster' },

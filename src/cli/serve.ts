@@ -15,6 +15,13 @@ function parseSeconds(flag: string, value: string): number {
   return Math.round(seconds * 1000)
 }
 
+/** A whole number of connections from 1 to 65536. */
+function parseConnections(flag: string, value: string): number {
+  const n = Number(value)
+  if (!/^[0-9]+$/.test(value) || n < 1 || n > 65536) throw new UsageError(`${flag} must be a whole number from 1 to 65536, got ${value}`)
+  return n
+}
+
 /** --tls-cert and --tls-key, or --dev-certs DIR when neither is given; --client-ca with either. */
 function tlsSource(values: Parsed['values']): ServeConfig['tls'] {
   const certFile = stringOf(values, 'tls-cert')
@@ -39,6 +46,9 @@ export async function serve({ values }: Parsed, io: Io): Promise<undefined> {
   const tlsReloadIntervalMs = parseSeconds('--tls-reload-interval', flag('tls-reload-interval'))
   const delayMs = parseSeconds('--shutdown-delay', flag('shutdown-delay'))
   const drainTimeoutMs = parseSeconds('--drain-timeout', flag('drain-timeout'))
+  const maxConnections = parseConnections('--max-connections', flag('max-connections'))
+  const handshakeTimeoutMs = parseSeconds('--tls-handshake-timeout', flag('tls-handshake-timeout'))
+  if (handshakeTimeoutMs === 0) throw new UsageError('--tls-handshake-timeout must be more than 0 seconds')
   const policyFile = stringOf(values, 'policy')
   const kubeconfig = stringOf(values, 'kubeconfig')
   const logger = createLogger({ env: io.env })
@@ -48,6 +58,8 @@ export async function serve({ values }: Parsed, io: Io): Promise<undefined> {
     ops: { host: flag('metrics-host'), port: metricsPort },
     tls: tlsSource(values),
     tlsReloadIntervalMs,
+    maxConnections,
+    handshakeTimeoutMs,
     ...(policyFile !== undefined ? { policyFile } : {}),
     ...(kubeconfig !== undefined ? { kubeconfig } : {}),
     env: io.env,

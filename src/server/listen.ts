@@ -1,6 +1,7 @@
 // Starts the webhook: TLS from files (reloaded on change), the HTTPS listener, the operations port
 // (metrics and probes), and the graceful shutdown sequence. server/serve.ts assembles serve around it
 // (policy source, certificates, cluster context); cli/serve.ts wires flags and signals to that.
+import type { Server } from 'node:net'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { FastifyInstance } from 'fastify'
 import type { Logger } from 'pino'
@@ -27,6 +28,37 @@ export interface ServeOptions {
   readonly metrics?: Metrics
   /** The plain-HTTP operations port: GET /metrics (with metrics), /healthz, /readyz. */
   readonly ops?: { readonly host: string; readonly port: number }
+  /** Open connections the HTTPS port keeps at once; more are closed as they arrive. Default 512. */
+  readonly maxConnections?: number
+  /** Milliseconds a connection has to complete the TLS handshake, counted from accept. Default 10 s. */
+  readonly handshakeTimeoutMs?: number
+}
+
+/** The API servers hold a few keep-alive connections each; 512 leaves ample room and bounds memory. */
+export const DEFAULT_MAX_CONNECTIONS = 512
+/** A TLS handshake takes milliseconds; Node's own default (120 s) lets silent sockets pile up. */
+export const DEFAULT_HANDSHAKE_TIMEOUT_MS = 10_000
+/** Prometheus and the kubelet's probes need a handful of connections on the operations port. */
+export const OPS_MAX_CONNECTIONS = 64
+/** A refused connection is logged at most this often (a flood must not flood the log). */
+const DROP_LOG_INTERVAL_MS = 60_000
+
+/**
+ * Connections beyond `limit` are closed as they arrive (net.Server.maxConnections: Node accepts and
+ * destroys them at once, and emits 'drop'); the first of each minute is logged with a count.
+ */
+function limitConnections(server: Server, limit: number, port: string, logger: Logger): void {
+  server.maxConnections = limit
+  let dropped = 0
+  let lastLog: number | undefined
+  server.on('drop', () => {
+    dropped++
+    const now = Date.now()
+    if (lastLog !== undefined && now - lastLog < DROP_LOG_INTERVAL_MS) return
+    lastLog = now
+    logger.warn({ port, maxConnections: limit, dropped }, 'connection limit reached: closing new connections')
+    dropped = 0
+  })
 }
 
 export interface ShutdownOptions {
@@ -77,8 +109,11 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
     status,
     ...(o.metrics ? { metrics: o.metrics } : {}),
     ready,
-    https: serverTlsOptions(material),
+    // handshakeTimeout counts from accept and is not reset by incoming bytes, so a client that
+    // trickles a ClientHello is cut as surely as a silent one.
+    https: { ...serverTlsOptions(material), handshakeTimeout: o.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS },
   })
+  limitConnections(app.server, o.maxConnections ?? DEFAULT_MAX_CONNECTIONS, 'https', o.logger)
   const certificates = new CertificateReloader(app.server as unknown as SecureContextTarget, o.tls, material, o.logger)
   const { metrics } = o
   if (metrics) {
@@ -91,7 +126,10 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
   await app.listen({ host: o.host, port: o.port })
   let ops: OpsServer | undefined
   try {
-    if (o.ops) ops = await startOpsServer({ ...o.ops, ...(metrics ? { metrics } : {}), logger: o.logger, ready, status })
+    if (o.ops) {
+      ops = await startOpsServer({ ...o.ops, ...(metrics ? { metrics } : {}), logger: o.logger, ready, status })
+      limitConnections(ops.server, OPS_MAX_CONNECTIONS, 'operations', o.logger)
+    }
   } catch (e) {
     await app.close()
     throw e

@@ -24,6 +24,10 @@ export interface ServeConfig {
   readonly tls: TlsFiles | { readonly devCerts: string; readonly clientCaFile?: string }
   /** Milliseconds between re-reads of the certificate files; 0 never re-reads. */
   readonly tlsReloadIntervalMs: number
+  /** Open HTTPS connections at most (listen.ts DEFAULT_MAX_CONNECTIONS without it). */
+  readonly maxConnections?: number
+  /** Milliseconds a connection has to complete TLS (listen.ts DEFAULT_HANDSHAKE_TIMEOUT_MS without it). */
+  readonly handshakeTimeoutMs?: number
   /** The policy file, watched; without it the built-in policy. */
   readonly policyFile?: string
   /** Milliseconds between re-reads of the policy file; default POLICY_POLL_MS. */
@@ -80,6 +84,8 @@ async function listen(c: ServeConfig, policy: PolicySource, metrics: Metrics): P
     port: c.port,
     tls,
     tlsReloadIntervalMs: c.tlsReloadIntervalMs,
+    ...(c.maxConnections !== undefined ? { maxConnections: c.maxConnections } : {}),
+    ...(c.handshakeTimeoutMs !== undefined ? { handshakeTimeoutMs: c.handshakeTimeoutMs } : {}),
     policy: policy.current,
     context,
     // /readyz shows the namespace cache too; it stays ready while the cache syncs or retries, since

@@ -1,10 +1,11 @@
 // startServer as serve runs it: certificates from files, the operations port, and the shutdown sequence.
 import t, { type Test } from 'tap'
 import { Agent } from 'node:https'
-import { connect } from 'node:tls'
+import { connect, type TLSSocket } from 'node:tls'
+import { connect as tcpConnect, type Socket } from 'node:net'
 import { createLogger } from '../../src/log.js'
 import { defaultPolicy } from '../../src/policy/default.js'
-import { startServer } from '../../src/server/listen.js'
+import { DEFAULT_HANDSHAKE_TIMEOUT_MS, DEFAULT_MAX_CONNECTIONS, OPS_MAX_CONNECTIONS, startServer } from '../../src/server/listen.js'
 import { Metrics } from '../../src/server/metrics.js'
 import type { AdmissionReview } from '../../src/kube/types.js'
 import { profileContainer, admissionReview } from '../support/reviews.js'
@@ -13,7 +14,7 @@ import { httpCall, httpsCall, secretVolume, sleep } from './helpers.js'
 
 const body = JSON.stringify(admissionReview({ added: [profileContainer('general')] }))
 
-async function start(t: Test, o: { ops?: boolean } = {}) {
+async function start(t: Test, o: { ops?: boolean; maxConnections?: number; handshakeTimeoutMs?: number } = {}) {
   const certs = await testCertificates()
   const volume = secretVolume({ 'tls.crt': certs.cert, 'tls.key': certs.key })
   const sink = logSink()
@@ -22,6 +23,8 @@ async function start(t: Test, o: { ops?: boolean } = {}) {
     policy: () => defaultPolicy, logger: createLogger({ destination: sink.stream }),
     metrics: new Metrics({ version: 'test', processMetrics: false }),
     ...(o.ops === false ? {} : { ops: { host: '127.0.0.1', port: 0 } }),
+    ...(o.maxConnections === undefined ? {} : { maxConnections: o.maxConnections }),
+    ...(o.handshakeTimeoutMs === undefined ? {} : { handshakeTimeoutMs: o.handshakeTimeoutMs }),
     status: () => ({ policy: { name: defaultPolicy.name } }),
   })
   const address = server.app.server.address()
@@ -146,4 +149,96 @@ t.test('shutdown: a second signal (hurry) skips the rest of the delay', async (t
   await done
   // The delay is ten minutes, far beyond the test's timeout: reaching here means it was skipped.
   t.ok(Date.now() - started < 600_000, 'stopped without waiting out the delay')
+})
+
+/** A plain TCP connection to 127.0.0.1:port, once connected; `closed` resolves when the server closes it. */
+async function rawConnection(port: number): Promise<{ socket: Socket; closed: Promise<void> }> {
+  const socket = tcpConnect(port, '127.0.0.1')
+  const closed = new Promise<void>((resolve) => socket.on('close', () => resolve()))
+  socket.on('error', () => {}) // a reset is a close too
+  await new Promise<void>((resolve, reject) => { socket.once('connect', resolve); socket.once('error', reject) })
+  return { socket, closed }
+}
+
+/** A TLS connection that trusts the test CA; resolves once the handshake is done. */
+function tlsConnection(port: number, ca: string): Promise<TLSSocket> {
+  return new Promise((resolve, reject) => {
+    const s = connect({ host: '127.0.0.1', port, ca, servername: 'localhost' }, () => resolve(s))
+    s.on('error', reject)
+  })
+}
+
+/** Waits until a log record satisfies `hit`: the server's own report, no timing guess. */
+async function logged(logs: ReadonlyArray<Record<string, unknown>>, hit: (r: Record<string, unknown>) => boolean): Promise<Record<string, unknown>> {
+  for (;;) {
+    const r = logs.find(hit)
+    if (r) return r
+    await sleep(10)
+  }
+}
+
+t.test('a connection that never completes TLS is closed at the handshake timeout; one that did stays open', async (t) => {
+  const { server, port, ca, url } = await start(t, { ops: false, handshakeTimeoutMs: 300 })
+  t.teardown(() => server.shutdown({ delayMs: 0, drainTimeoutMs: 1000 }))
+  const tlsSocket = await tlsConnection(port, ca)
+  t.teardown(() => tlsSocket.destroy())
+  const silent = await rawConnection(port) // never sends a ClientHello
+  // A client that trickles the first bytes of a ClientHello: bytes do not extend the deadline.
+  const trickling = await rawConnection(port)
+  const hello = Buffer.from([0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00, 0x01, 0xfc, 0x03, 0x03])
+  let sent = 0
+  const drip = setInterval(() => { if (sent < hello.length && !trickling.socket.destroyed) trickling.socket.write(hello.subarray(sent, ++sent)) }, 50)
+  t.teardown(() => clearInterval(drip))
+  await silent.closed
+  t.pass('the silent connection was closed by the server')
+  await trickling.closed
+  clearInterval(drip)
+  t.ok(sent < hello.length, 'the trickling connection was closed before it could finish its ClientHello')
+  t.notOk(tlsSocket.destroyed, 'a connection that completed TLS is not affected by the handshake timeout')
+  t.equal((await httpsCall(`${url}/healthz`, { ca, agent: false })).status, 200, 'new clients are served')
+})
+
+t.test('the handshake timeout defaults to 10 s (not Node\'s 120 s)', async (t) => {
+  const { server } = await start(t, { ops: false })
+  t.teardown(() => server.shutdown({ delayMs: 0, drainTimeoutMs: 1000 }))
+  t.equal(DEFAULT_HANDSHAKE_TIMEOUT_MS, 10_000)
+  // Node keeps the option under a symbol of tls.Server; waiting 10 s for a close would say the same, slower.
+  const tlsServer = server.app.server as unknown as Record<symbol, unknown>
+  const key = Object.getOwnPropertySymbols(tlsServer).find((k) => k.description === 'handshake-timeout')
+  t.equal(key === undefined ? undefined : tlsServer[key], DEFAULT_HANDSHAKE_TIMEOUT_MS, 'the HTTPS server was given the default')
+  t.equal(server.app.server.maxConnections, DEFAULT_MAX_CONNECTIONS)
+  t.equal(server.ops, undefined)
+})
+
+t.test('connections beyond --max-connections are closed as they arrive; open ones keep working', async (t) => {
+  const { server, port, url, ca, logs, opsUrl } = await start(t, { maxConnections: 2, handshakeTimeoutMs: 600_000 })
+  t.teardown(() => server.shutdown({ delayMs: 0, drainTimeoutMs: 1000 }))
+  const agent = new Agent({ keepAlive: true, maxSockets: 1 })
+  t.teardown(() => agent.destroy())
+  t.equal((await httpsCall(`${url}/validate`, { ca, agent, method: 'POST', body })).status, 200, 'the first connection, kept alive')
+  const idle = await rawConnection(port) // the second: open, silent (the handshake timeout is far away)
+  t.teardown(() => idle.socket.destroy())
+  const third = await rawConnection(port)
+  await third.closed
+  t.pass('a third connection is closed by the server at once')
+  await t.rejects(httpsCall(`${url}/healthz`, { ca, agent: false }), 'a new HTTPS client is refused while the limit is reached')
+  const warn = await logged(logs, (r) => r['msg'] === 'connection limit reached: closing new connections')
+  t.match(warn, { level: 'warn', port: 'https', maxConnections: 2 })
+  const again = await httpsCall(`${url}/validate`, { ca, agent, method: 'POST', body })
+  t.equal(again.status, 200, 'the open keep-alive connection is still answered')
+  t.ok(again.reused)
+  t.equal(logs.filter((r) => r['msg'] === 'connection limit reached: closing new connections').length, 1, 'refusals within a minute are logged once')
+  idle.socket.destroy()
+  await idle.closed
+  // Closing one frees a place: the server counts it once its close is processed, so retry until then.
+  for (;;) {
+    const r = await httpsCall(`${url}/healthz`, { ca, agent: false }).catch(() => undefined)
+    if (r) {
+      t.equal(r.status, 200, 'a place freed is taken again')
+      break
+    }
+    await sleep(10)
+  }
+  t.equal(server.ops?.server.maxConnections, OPS_MAX_CONNECTIONS, 'the operations port has its own limit')
+  t.equal((await httpCall(`${opsUrl}/healthz`)).status, 200)
 })
