@@ -15,6 +15,9 @@
 // it in force. Anything else keeps the last good value and is reported once per distinct content (a
 // read failure once per distinct message). A value refused with `retry` (a certificate issued ahead
 // of this clock) is judged again at every poll while the files hold it, silently until it is taken.
+//
+// A slow parse (a policy of thousands of rules) is given as `parseAsync`: the timer then parses
+// without holding the event loop, one content at a time, while the value in force keeps serving.
 import { readFileSync } from 'node:fs'
 import type { Logger } from 'pino'
 import { RefusedContentError } from './errors.js'
@@ -42,6 +45,8 @@ export interface ContentPollerOptions<T> {
   readonly unreadable: (index: number, file: string, cause: Error) => Error
   /** The contents as a value, or a throw saying what is wrong. */
   readonly parse: (contents: readonly Buffer[]) => T
+  /** parse without holding the event loop; when given, the timer of start() uses it (checkAsync). */
+  readonly parseAsync?: (contents: readonly Buffer[]) => Promise<T>
   /** Checked on every candidate value at the clock's time. */
   readonly acceptable?: (value: T, now: Date) => Refusal | undefined
   /** Puts a value in force outside the poller (may throw: the value is then refused). */
@@ -80,6 +85,7 @@ export class ContentPoller<T> {
   private lastReadError: string | undefined
   private failure: { readonly error: Error; readonly at: Date } | undefined
   private timer: NodeJS.Timeout | undefined
+  private parsing = false
   private readonly listeners: Array<(event: PollEvent<T>) => void> = []
   private readonly clock: () => Date
 
@@ -115,6 +121,47 @@ export class ContentPoller<T> {
    * the value in force stays).
    */
   check(): PollResult {
+    const read = this.read()
+    if (read.done) return read.result
+    let value: T
+    try {
+      value = this.o.parse(read.contents)
+    } catch (e) {
+      this.fail(asError(e))
+      return 'invalid'
+    }
+    return this.judge(read.contents, value)
+  }
+
+  /**
+   * check(), parsing with parseAsync (when given) so a long parse does not hold the event loop. A
+   * call while another is parsing returns 'unchanged' at once without reading: one parse at a time,
+   * so an older content can never be put in force after a newer one.
+   */
+  async checkAsync(): Promise<PollResult> {
+    if (this.parsing) return 'unchanged'
+    const read = this.read()
+    if (read.done) return read.result
+    let value: T
+    this.parsing = true
+    try {
+      value = await (this.o.parseAsync ?? this.o.parse)(read.contents)
+    } catch (e) {
+      this.fail(asError(e))
+      return 'invalid'
+    } finally {
+      this.parsing = false
+    }
+    return this.judge(read.contents, value)
+  }
+
+  /** True while checkAsync() is parsing a changed content. */
+  get busy(): boolean {
+    return this.parsing
+  }
+
+  /** Reads the files: done with a result, or a stable change (now lastSeen) to be parsed and judged. */
+  private read(): { done: true; result: PollResult } | { done: false; contents: readonly Buffer[] } {
     let contents: Buffer[]
     try {
       contents = readContents(this.o.files, this.o.unreadable)
@@ -124,26 +171,28 @@ export class ContentPoller<T> {
       if (error.message !== this.lastReadError) this.fail(error)
       this.lastReadError = error.message
       this.pending = undefined
-      return 'invalid'
+      return { done: true, result: 'invalid' }
     }
     const hadReadError = this.lastReadError !== undefined
     this.lastReadError = undefined
     if (same(contents, this.lastSeen)) {
       this.pending = undefined
       if (hadReadError && same(contents, this.inForce.contents)) this.failure = undefined // the files are back as they were
-      if (this.waiting !== undefined) return this.retry(contents, this.waiting)
-      return 'unchanged'
+      return { done: true, result: this.waiting !== undefined ? this.retry(contents, this.waiting) : 'unchanged' }
     }
     if (this.pending === undefined || !same(contents, this.pending)) {
       this.pending = contents
-      return 'pending'
+      return { done: true, result: 'pending' }
     }
     this.pending = undefined
     this.lastSeen = contents
     this.waiting = undefined
-    let value: T
+    return { done: false, contents }
+  }
+
+  /** A parsed stable change: refused (acceptable, commit) or taken. */
+  private judge(contents: readonly Buffer[], value: T): PollResult {
     try {
-      value = this.o.parse(contents)
       const refusal = this.o.acceptable?.(value, this.clock())
       if (refusal !== undefined) {
         if (refusal.retry === true) this.waiting = value
@@ -188,7 +237,10 @@ export class ContentPoller<T> {
   }
 
   start(intervalMs: number): void {
-    this.timer = setInterval(() => this.check(), intervalMs)
+    this.timer = setInterval(() => {
+      if (this.o.parseAsync === undefined) this.check()
+      else void this.checkAsync()
+    }, intervalMs)
     this.timer.unref()
   }
 

@@ -175,10 +175,33 @@ export function compileMutations(doc: MutationsDocument = {}): Mutations {
   })
 }
 
+/**
+ * A step-wise computation: it yields between units of work (one rule), so a caller may pause there
+ * and let the event loop run (load.ts parsePolicyAsync), or run it through at once (runSteps).
+ */
+export type Steps<T> = Generator<undefined, T, undefined>
+
+/** Runs steps through without pausing. */
+export function runSteps<T>(steps: Steps<T>): T {
+  for (;;) {
+    const r = steps.next()
+    if (r.done === true) return r.value
+  }
+}
+
 /** A validated document to a Policy; throws if a schema does not compile (load.ts reports it). */
 export function compilePolicy(doc: PolicyDocument, hash: string, ajv: Ajv2020): { policy: Policy; rules: CompiledRuleView[] } {
+  return runSteps(compilePolicySteps(doc, hash, ajv))
+}
+
+/** compilePolicy, yielding after each rule (a custom schema's compile can take milliseconds). */
+export function* compilePolicySteps(doc: PolicyDocument, hash: string, ajv: Ajv2020): Steps<{ policy: Policy; rules: CompiledRuleView[] }> {
   const defaultMode = doc.spec.mode ?? 'enforce'
-  const rules = (doc.spec.rules ?? []).map((r) => compileRule(r, defaultMode, ajv))
+  const rules: CompiledRule[] = []
+  for (const r of doc.spec.rules ?? []) {
+    rules.push(compileRule(r, defaultMode, ajv))
+    yield
+  }
   const mutations = compileMutations(doc.spec.mutations)
   const policy: Policy = Object.freeze({
     name: doc.metadata.name,

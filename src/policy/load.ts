@@ -2,13 +2,14 @@
 // schema cannot express, and compiles it. Every problem is reported with its field path.
 import { createHash } from 'node:crypto'
 import { readFileSync } from 'node:fs'
+import { performance } from 'node:perf_hooks'
 import { join } from 'node:path'
 import { parseDocument } from 'yaml'
 import { PolicyError } from '../errors.js'
 import { fieldPath } from '../checks/schema-check.js'
 import { PACKAGE_ROOT } from '../paths.js'
 import { createPolicyAjv, loadSchema, pointerSegments } from '../schemas.js'
-import { compilePolicy } from './compile.js'
+import { compilePolicySteps, runSteps, type Steps } from './compile.js'
 import { mirrorPrefixProblem, normalizeRegistry } from '../decision/mutation/registry-mirror.js'
 import { parseImagePattern } from '../image/pattern.js'
 import { unsafePatternReason } from '../re2.js'
@@ -84,32 +85,83 @@ function mirrorProblems(mirrors: Record<string, string>): string[] {
   return problems
 }
 
-/** Parses, validates and compiles policy text; throws PolicyError listing every problem. */
-export function parsePolicy(text: string, source: string): LoadedPolicy {
+/**
+ * The largest policy accepted, in bytes of text and in rules. Both admit a 3,000-rule policy with a
+ * custom schema per rule (about 1.3 MB); a mounted ConfigMap holds at most 1 MiB anyway. They bound
+ * what a reload costs: the YAML parse is one step that cannot pause, and memory grows with rules.
+ */
+export const MAX_POLICY_BYTES = 2 * 1024 * 1024
+export const MAX_POLICY_RULES = 5000
+
+/** The time one slice of an asynchronous compile may take before it lets the event loop run. */
+export const COMPILE_SLICE_MS = 10
+
+const sizeProblem = (text: string): string | undefined => {
+  const bytes = Buffer.byteLength(text, 'utf8')
+  return bytes > MAX_POLICY_BYTES ? `(document): the policy is ${bytes} bytes; at most ${MAX_POLICY_BYTES} bytes are accepted` : undefined
+}
+
+const rulesProblem = (doc: unknown): string | undefined => {
+  const rules = (doc as { spec?: { rules?: unknown } } | null)?.spec?.rules
+  return Array.isArray(rules) && rules.length > MAX_POLICY_RULES ? `spec.rules: ${rules.length} rules; at most ${MAX_POLICY_RULES} are accepted` : undefined
+}
+
+/** parsePolicy as steps: it yields after the parse, the validation, and each rule's compile. */
+function* policySteps(text: string, source: string): Steps<LoadedPolicy> {
+  const tooBig = sizeProblem(text)
+  if (tooBig !== undefined) throw new PolicyError(source, [tooBig])
   const yaml = parseDocument(text, { uniqueKeys: true, prettyErrors: false })
   if (yaml.errors.length > 0) throw new PolicyError(source, yaml.errors.map((e) => `(document): ${e.message.split('\n')[0]}`))
   const doc: unknown = yaml.toJS({ maxAliasCount: 100 })
+  yield
+  const tooMany = rulesProblem(doc)
+  if (tooMany !== undefined) throw new PolicyError(source, [tooMany])
   const formatErrors = formatProblems(doc)
   if (formatErrors.length > 0) throw new PolicyError(source, formatErrors)
   const policyDoc = doc as PolicyDocument
   const problems = semanticProblems(policyDoc)
   if (problems.length > 0) throw new PolicyError(source, problems)
+  yield
   const ajv = createPolicyAjv()
   // Compile rule by rule, so a custom schema that does not compile is reported under its rule.
   const compileProblems: string[] = []
-  ;(policyDoc.spec.rules ?? []).forEach((rule, i) => {
-    if (rule.schema === undefined) return
+  for (const [i, rule] of (policyDoc.spec.rules ?? []).entries()) {
+    if (rule.schema === undefined) continue
     try {
       ajv.compile(rule.schema)
     } catch (e) {
       compileProblems.push(`spec.rules[${i}].schema: ${(e as Error).message}`)
     }
-  })
+    yield
+  }
   if (compileProblems.length > 0) throw new PolicyError(source, compileProblems)
   const hash = createHash('sha256').update(text).digest('hex').slice(0, 12)
   // The same Ajv: it caches by schema object, so the custom schemas compiled above are not compiled again.
-  const { policy, rules } = compilePolicy(policyDoc, hash, ajv)
+  const { policy, rules } = yield* compilePolicySteps(policyDoc, hash, ajv)
   return { policy, rules, source }
+}
+
+/** Parses, validates and compiles policy text; throws PolicyError listing every problem. */
+export function parsePolicy(text: string, source: string): LoadedPolicy {
+  return runSteps(policySteps(text, source))
+}
+
+/**
+ * parsePolicy without holding the event loop for more than about `sliceMs` at a time (beyond the
+ * YAML parse, one step): between slices, requests are answered. The same steps as parsePolicy, so
+ * the result and every error are the same.
+ */
+export async function parsePolicyAsync(text: string, source: string, sliceMs: number = COMPILE_SLICE_MS): Promise<LoadedPolicy> {
+  const steps = policySteps(text, source)
+  let sliceStart = performance.now()
+  for (;;) {
+    const r = steps.next()
+    if (r.done === true) return r.value
+    if (performance.now() - sliceStart >= sliceMs) {
+      await new Promise<void>((resolve) => setImmediate(resolve))
+      sliceStart = performance.now()
+    }
+  }
 }
 
 export function loadPolicyFile(file: string): LoadedPolicy {

@@ -47,12 +47,14 @@ export interface Webhook {
 }
 
 /** The policy in force, what /readyz shows about it, and how to stop watching. */
-function policySource(c: ServeConfig, metrics: Metrics): { current: () => Policy; status: () => unknown; stop: () => void } {
+async function policySource(c: ServeConfig, metrics: Metrics): Promise<{ current: () => Policy; status: () => unknown; stop: () => void }> {
   if (c.policyFile === undefined) {
     const { name, hash } = defaultPolicy
     return { current: () => defaultPolicy, status: () => ({ name, hash, source: 'built-in' }), stop: () => {} }
   }
-  const w = PolicyWatcher.open(c.policyFile, c.logger) // throws PolicyError: serve refuses to start
+  // Compiled before serve listens (throws PolicyError: serve refuses to start); until then neither
+  // port answers, so the pod is not ready.
+  const w = await PolicyWatcher.load(c.policyFile, c.logger)
   w.onReload((e) => {
     metrics.policyReload(e.result)
     if (e.result === 'success') metrics.policyInForce(e.policy) // a failure keeps the policy in force
@@ -72,7 +74,7 @@ async function tlsFiles(c: ServeConfig): Promise<TlsFiles> {
   return { certFile: dev.certFile, keyFile: dev.keyFile, ...(clientCaFile !== undefined ? { clientCaFile } : {}) }
 }
 
-type PolicySource = ReturnType<typeof policySource>
+type PolicySource = Awaited<ReturnType<typeof policySource>>
 
 /** Certificates, the cluster context and the server; the context is stopped again if the server cannot start. */
 async function listen(c: ServeConfig, policy: PolicySource, metrics: Metrics): Promise<Webhook> {
@@ -122,7 +124,7 @@ async function listen(c: ServeConfig, policy: PolicySource, metrics: Metrics): P
 /** Starts serving and logs "ephemeral-guard serving"; throws, with nothing left running, if it cannot. */
 export async function startWebhook(c: ServeConfig): Promise<Webhook> {
   const metrics = c.metrics ?? new Metrics({ version: packageVersion() })
-  const policy = policySource(c, metrics)
+  const policy = await policySource(c, metrics)
   metrics.policyInForce(policy.current())
   return listen(c, policy, metrics).catch((e: unknown) => {
     policy.stop()
