@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parse } from 'yaml'
 import { applyPatch, baseObjects, generatedData, kustomization, MANIFESTS, REPO_ROOT, yamlDocuments } from './load.js'
-import { installProblems, subPaths, type K8sObject } from './properties.js'
+import jsonPatch from 'fast-json-patch'
+import { installProblems, SCRAPE_LABEL, subPaths, type K8sObject } from './properties.js'
 import { cli } from '../support/cli.js'
 
 const DEFAULT_POLICY = readFileSync(join(REPO_ROOT, 'policies/default.yaml'), 'utf8')
@@ -15,6 +16,8 @@ const DEFAULT_POLICY = readFileSync(join(REPO_ROOT, 'policies/default.yaml'), 'u
 type Pod = { containers: Array<Record<string, unknown> & { securityContext: Record<string, unknown>; resources: Record<string, Record<string, string>>; args: string[]; volumeMounts: Array<Record<string, unknown>> }>; terminationGracePeriodSeconds: number }
 type Hook = Record<string, unknown> & { rules: Array<Record<string, unknown>>; namespaceSelector: { matchExpressions: unknown[] } }
 const podOf = (objects: K8sObject[]): Pod => (objects.find((o) => o.kind === 'Deployment')!['spec'] as { template: { spec: Pod } }).template.spec
+type NetworkPolicySpec = { podSelector: unknown; policyTypes: string[]; ingress: Array<Record<string, unknown>> }
+const netpolOf = (objects: K8sObject[]): NetworkPolicySpec => objects.find((o) => o.kind === 'NetworkPolicy')!['spec'] as NetworkPolicySpec
 const hookOf = (objects: K8sObject[], kind: string): Hook => (objects.find((o) => o.kind === kind)!['webhooks'] as Hook[])[0]!
 
 t.test('the base holds every property of the install contract', async (t) => {
@@ -70,6 +73,16 @@ t.test('the checks catch what they are for', async (t) => {
     { name: 'a verb more', change: (o) => { (o.find((x) => x.kind === 'ClusterRole')!['rules'] as Array<{ verbs: string[] }>)[0]!.verbs.push('update') }, problem: /exactly namespaces get\/list\/watch/ },
     { name: 'pods readable', change: (o) => { (o.find((x) => x.kind === 'ClusterRole')!['rules'] as unknown[]).push({ apiGroups: [''], resources: ['pods'], verbs: ['get'] }) }, problem: /exactly namespaces get\/list\/watch/ },
     { name: 'a PodDisruptionBudget that allows none', change: (o) => { o.find((x) => x.kind === 'PodDisruptionBudget')!['spec'] = { minAvailable: 3, selector: { matchLabels: { 'app.kubernetes.io/name': 'ephemeral-guard' } } } }, problem: /maxUnavailable 1/ },
+    { name: 'a NetworkPolicy rule without ports', change: (o) => { netpolOf(o).ingress.push({ from: [{ podSelector: {} }] }) }, problem: /a rule without ports opens every port/ },
+    { name: 'metrics from anywhere', change: (o) => { delete netpolOf(o).ingress[1]!['from'] }, problem: /the metrics port admits only namespaces labelled ephemeral-guard\.dev\/scrape-metrics=true/ },
+    { name: 'https from the pods of a namespace', change: (o) => { netpolOf(o).ingress[0]!['from'] = [{ namespaceSelector: {} }] }, problem: /the https port admits any source or IP blocks only/ },
+    { name: 'https from no source at all', change: (o) => { netpolOf(o).ingress[0]!['from'] = [] }, problem: /the https port admits any source or IP blocks only/ },
+    { name: 'a third port', change: (o) => { netpolOf(o).ingress.push({ ports: [{ port: 22 }] }) }, problem: /each rule admits one of the container ports https and metrics/ },
+    { name: 'a port range', change: (o) => { netpolOf(o).ingress[0]!['ports'] = [{ port: 8443, endPort: 8500 }] }, problem: /ports must be single TCP ports/ },
+    { name: 'the metrics port left out', change: (o) => { netpolOf(o).ingress.pop() }, problem: /must admit the https and the metrics port/ },
+    { name: 'egress restricted too', change: (o) => { netpolOf(o).policyTypes = ['Ingress', 'Egress'] }, problem: /must restrict Ingress only/ },
+    { name: 'a NetworkPolicy for other pods', change: (o) => { netpolOf(o).podSelector = { matchLabels: { app: 'other' } } }, problem: /must select the pods/ },
+    { name: 'no NetworkPolicy', change: (o) => { o.splice(o.findIndex((x) => x.kind === 'NetworkPolicy'), 1) }, problem: /expected exactly one NetworkPolicy, found 0/ },
     { name: 'two replicas', change: (o) => { (o.find((x) => x.kind === 'Deployment')!['spec'] as { replicas: number }).replicas = 2 }, problem: /replicas must be 3/ },
   ]
   for (const c of cases) {
@@ -80,6 +93,29 @@ t.test('the checks catch what they are for', async (t) => {
   const edited = baseObjects().map((o) => o.kind === 'ConfigMap' ? { ...o, data: { 'policy.yaml': `${DEFAULT_POLICY}# edited\n` } } : o)
   t.match(installProblems(edited, 'none', DEFAULT_POLICY).join('\n'), /differs from policies\/default\.yaml/)
   t.same(subPaths({ a: [{ subPathExpr: 'x' }] }), ['.a[0].subPathExpr'])
+})
+
+t.test('NetworkPolicy: ingress to https from any source and to metrics from labelled namespaces; the component narrows https to IP blocks', async (t) => {
+  const base = baseObjects()
+  const np = base.find((o) => o.kind === 'NetworkPolicy')!
+  t.same(netpolOf(base).ingress, [
+    { ports: [{ port: 'https', protocol: 'TCP' }] },
+    { ports: [{ port: 'metrics', protocol: 'TCP' }], from: [{ namespaceSelector: { matchLabels: { [SCRAPE_LABEL]: 'true' } } }] },
+  ])
+  const text = readFileSync(join(MANIFESTS, 'base/networkpolicy.yaml'), 'utf8')
+  t.match(text, /the API server is none of the first two: it runs on control-plane nodes with the host\n# network/, 'the limit is documented where the rule is')
+  // The component: a JSON 6902 patch, applied here as kustomize applies it (the e2e suite renders it with kubectl).
+  const dir = join(MANIFESTS, 'components/apiserver-cidr')
+  const component = parse(readFileSync(join(dir, 'kustomization.yaml'), 'utf8')) as { kind: string; patches: Array<{ target: Record<string, string>; patch: string }> }
+  t.equal(component.kind, 'Component')
+  t.same(component.patches.map((p) => p.target), [{ group: 'networking.k8s.io', version: 'v1', kind: 'NetworkPolicy', name: np.metadata.name }])
+  const narrowed = jsonPatch.applyPatch(structuredClone(np), parse(component.patches[0]!.patch) as jsonPatch.Operation[], true, false).newDocument
+  t.same((narrowed['spec'] as NetworkPolicySpec).ingress[0], { ports: [{ port: 'https', protocol: 'TCP' }], from: [{ ipBlock: { cidr: '192.0.2.0/24' } }] })
+  t.same(installProblems(base.map((o) => (o === np ? narrowed : o)), 'none', DEFAULT_POLICY), [], 'narrowed, the install keeps the contract')
+  // The patch tests that the first rule is the https one: reordered rules fail the render instead of narrowing the wrong port.
+  const reordered = structuredClone(np)
+  ;(reordered['spec'] as NetworkPolicySpec).ingress.reverse()
+  t.throws(() => jsonPatch.applyPatch(reordered, parse(component.patches[0]!.patch) as jsonPatch.Operation[], true, false), { name: 'TEST_OPERATION_FAILED' })
 })
 
 t.test('overlay cert-manager: self-signed CA chain, serving Certificate for the Service names, CA injection', async (t) => {

@@ -181,6 +181,10 @@ export function installProblems(objects: readonly K8sObject[], certificates: Cer
     for (const m of container.volumeMounts ?? []) if (m.readOnly !== true) problem(`volume mount ${m.name} must be read-only`)
   }
 
+  // NetworkPolicy (issue 18): ingress to the two ports only; metrics from the documented namespaces.
+  const networkPolicy = one(objects, 'NetworkPolicy', problems)
+  if (networkPolicy && container) problems.push(...networkPolicyProblems(networkPolicy, podLabels, container))
+
   // Service, PodDisruptionBudget.
   const service = one(objects, 'Service', problems)
   const serviceSpec = service?.['spec'] as { selector?: Record<string, string>; ports?: Array<{ name?: string; port: number; targetPort?: string | number }> } | undefined
@@ -246,6 +250,55 @@ export function installProblems(objects: readonly K8sObject[], certificates: Cer
       for (const name of serviceDnsNames(service?.metadata.name ?? '', ns)) if (leaf.checkHost(name, { subject: 'never' }) === undefined) problem(`tls.crt must be valid for ${name}`)
     }
   } else if (secrets.length > 0) problem('the Secret comes from cert-manager or `ephemeral-guard certs`, never from the base')
+  return problems
+}
+
+/** The namespace label that admits a scraper to the metrics port (README "Network exposure"). */
+export const SCRAPE_LABEL = 'ephemeral-guard.dev/scrape-metrics'
+
+interface NetworkPolicyPeer { podSelector?: unknown; namespaceSelector?: { matchLabels?: Record<string, string>; matchExpressions?: unknown[] }; ipBlock?: { cidr?: string; except?: string[] } }
+interface NetworkPolicyRule { ports?: Array<{ port?: string | number; protocol?: string; endPort?: number }>; from?: NetworkPolicyPeer[] }
+
+/**
+ * The NetworkPolicy selects the webhook pods, restricts ingress only, and admits exactly two ports:
+ * https from any source or from IP blocks (the API server is no pod a selector can name), metrics
+ * only from namespaces labelled SCRAPE_LABEL=true. A rule without ports would open every port.
+ */
+export function networkPolicyProblems(np: K8sObject, podLabels: Record<string, string> | undefined, container: Container): string[] {
+  const problems: string[] = []
+  const spec = (np['spec'] ?? {}) as { podSelector?: { matchLabels?: Record<string, string>; matchExpressions?: unknown[] }; policyTypes?: string[]; ingress?: NetworkPolicyRule[]; egress?: unknown[] }
+  if (!matches(spec.podSelector?.matchLabels, podLabels) || spec.podSelector?.matchExpressions !== undefined) problems.push('the NetworkPolicy must select the pods by their labels')
+  if (!isDeepStrictEqual(spec.policyTypes, ['Ingress'])) problems.push(`the NetworkPolicy must restrict Ingress only, got policyTypes ${JSON.stringify(spec.policyTypes)}`)
+  const portNumber = (port: string | number | undefined): number | undefined => typeof port === 'number' ? port : container.ports?.find((p) => p.name === port)?.containerPort
+  const https = portNumber('https')
+  const metrics = portNumber('metrics')
+  const rules = spec.ingress ?? []
+  const seen = new Set<number | undefined>()
+  for (const [i, rule] of rules.entries()) {
+    const at = `NetworkPolicy ingress[${i}]`
+    if ((rule.ports ?? []).length === 0) {
+      problems.push(`${at}: a rule without ports opens every port`)
+      continue
+    }
+    const ports = new Set(rule.ports!.map((p) => {
+      if ((p.protocol ?? 'TCP') !== 'TCP' || p.endPort !== undefined) problems.push(`${at}: ports must be single TCP ports`)
+      return portNumber(p.port)
+    }))
+    for (const p of ports) seen.add(p)
+    if (ports.size !== 1 || !(ports.has(https) || ports.has(metrics))) {
+      problems.push(`${at}: each rule admits one of the container ports https and metrics, got ${JSON.stringify(rule.ports)}`)
+      continue
+    }
+    if (ports.has(https)) {
+      // Any source, or IP blocks (the control plane's addresses); never a pod selector alone.
+      if (rule.from !== undefined && (rule.from.length === 0 || !rule.from.every((peer) => peer.ipBlock?.cidr !== undefined && peer.podSelector === undefined && peer.namespaceSelector === undefined))) {
+        problems.push(`${at}: the https port admits any source or IP blocks only, got ${JSON.stringify(rule.from)}`)
+      }
+    } else if (!isDeepStrictEqual(rule.from, [{ namespaceSelector: { matchLabels: { [SCRAPE_LABEL]: 'true' } } }])) {
+      problems.push(`${at}: the metrics port admits only namespaces labelled ${SCRAPE_LABEL}=true, got ${JSON.stringify(rule.from)}`)
+    }
+  }
+  if (!seen.has(https) || !seen.has(metrics)) problems.push('the NetworkPolicy must admit the https and the metrics port')
   return problems
 }
 
