@@ -155,11 +155,6 @@ export class ContentPoller<T> {
     return this.judge(read.contents, value)
   }
 
-  /** True while checkAsync() is parsing a changed content. */
-  get busy(): boolean {
-    return this.parsing
-  }
-
   /** Reads the files: done with a result, or a stable change (now lastSeen) to be parsed and judged. */
   private read(): { done: true; result: PollResult } | { done: false; contents: readonly Buffer[] } {
     let contents: Buffer[]

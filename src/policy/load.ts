@@ -10,6 +10,7 @@ import { fieldPath } from '../checks/schema-check.js'
 import { PACKAGE_ROOT } from '../paths.js'
 import { createPolicyAjv, loadSchema, pointerSegments } from '../schemas.js'
 import { compilePolicySteps, runSteps, type Steps } from './compile.js'
+import { parseYamlOffThread, YAML_PARSE_OPTIONS, YAML_TO_JS_OPTIONS, type YamlResult } from './yaml-worker.js'
 import { mirrorPrefixProblem, normalizeRegistry } from '../decision/mutation/registry-mirror.js'
 import { parseImagePattern } from '../image/pattern.js'
 import { unsafePatternReason } from '../re2.js'
@@ -106,18 +107,22 @@ const rulesProblem = (doc: unknown): string | undefined => {
   return Array.isArray(rules) && rules.length > MAX_POLICY_RULES ? `spec.rules: ${rules.length} rules; at most ${MAX_POLICY_RULES} are accepted` : undefined
 }
 
-/** parsePolicy as steps: it yields after the parse, the validation, and each rule's compile. */
-function* policySteps(text: string, source: string): Steps<LoadedPolicy> {
-  const tooBig = sizeProblem(text)
-  if (tooBig !== undefined) throw new PolicyError(source, [tooBig])
-  const yaml = parseDocument(text, { uniqueKeys: true, prettyErrors: false })
-  if (yaml.errors.length > 0) throw new PolicyError(source, yaml.errors.map((e) => `(document): ${e.message.split('\n')[0]}`))
-  const doc: unknown = yaml.toJS({ maxAliasCount: 100 })
-  yield
+/** The policy's YAML as a value; throws PolicyError with the parser's messages. */
+function parseYaml(text: string, source: string): unknown {
+  const yaml = parseDocument(text, YAML_PARSE_OPTIONS)
+  if (yaml.errors.length > 0) throw yamlError(source, yaml.errors.map((e) => e.message.split('\n')[0]!))
+  return yaml.toJS(YAML_TO_JS_OPTIONS)
+}
+
+const yamlError = (source: string, messages: readonly string[]): PolicyError => new PolicyError(source, messages.map((m) => `(document): ${m}`))
+
+/** Validates and compiles a parsed policy document, yielding after the validation and each rule's compile. */
+function* documentSteps(doc: unknown, text: string, source: string): Steps<LoadedPolicy> {
   const tooMany = rulesProblem(doc)
   if (tooMany !== undefined) throw new PolicyError(source, [tooMany])
   const formatErrors = formatProblems(doc)
   if (formatErrors.length > 0) throw new PolicyError(source, formatErrors)
+  yield
   const policyDoc = doc as PolicyDocument
   const problems = semanticProblems(policyDoc)
   if (problems.length > 0) throw new PolicyError(source, problems)
@@ -143,16 +148,30 @@ function* policySteps(text: string, source: string): Steps<LoadedPolicy> {
 
 /** Parses, validates and compiles policy text; throws PolicyError listing every problem. */
 export function parsePolicy(text: string, source: string): LoadedPolicy {
-  return runSteps(policySteps(text, source))
+  const tooBig = sizeProblem(text)
+  if (tooBig !== undefined) throw new PolicyError(source, [tooBig])
+  return runSteps(documentSteps(parseYaml(text, source), text, source))
 }
 
 /**
- * parsePolicy without holding the event loop for more than about `sliceMs` at a time (beyond the
- * YAML parse, one step): between slices, requests are answered. The same steps as parsePolicy, so
- * the result and every error are the same.
+ * parsePolicy without holding the event loop: the YAML is parsed on a worker thread
+ * (yaml-worker.ts), then the document is validated and compiled in slices of about `sliceMs`,
+ * between which requests are answered. The same steps as parsePolicy: the same result, the same
+ * errors. `yamlHeapMb` limits the worker's heap (default YAML_WORKER_HEAP_MB).
  */
-export async function parsePolicyAsync(text: string, source: string, sliceMs: number = COMPILE_SLICE_MS): Promise<LoadedPolicy> {
-  const steps = policySteps(text, source)
+export async function parsePolicyAsync(text: string, source: string, o: { readonly sliceMs?: number; readonly yamlHeapMb?: number } = {}): Promise<LoadedPolicy> {
+  const sliceMs = o.sliceMs ?? COMPILE_SLICE_MS
+  const tooBig = sizeProblem(text)
+  if (tooBig !== undefined) throw new PolicyError(source, [tooBig])
+  let parsed: YamlResult
+  try {
+    parsed = await parseYamlOffThread(text, o.yamlHeapMb)
+  } catch (e) {
+    throw yamlError(source, [`cannot be parsed: ${(e as Error).message}`])
+  }
+  if ('errors' in parsed) throw yamlError(source, parsed.errors)
+  if ('thrown' in parsed) throw new Error(parsed.thrown)
+  const steps = documentSteps(parsed.value, text, source)
   let sliceStart = performance.now()
   for (;;) {
     const r = steps.next()

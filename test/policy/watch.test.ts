@@ -131,6 +131,8 @@ t.test('reload under concurrent requests: no failed request, each decided by one
   t.equal(results.length, 160)
   t.ok(results.every((r) => r.status === 200 && typeof r.allowed === 'boolean'), 'every request answered with a decision')
   t.ok(results.some((r) => r.allowed) && results.some((r) => !r.allowed), 'both policies were in force at some point')
+  // The timer compiles off the request path (checkAsync): the last version is in force once compiled.
+  while (w.current().name !== 'deny-again') await new Promise((r) => setTimeout(r, 10))
   const final = (await call(server, 'POST', '/validate', body)).json() as AdmissionReview
   t.equal(final.response?.allowed, false, 'the last valid version is in force')
   const ready = await call(server, 'GET', '/readyz')
