@@ -89,7 +89,8 @@ function mirrorProblems(mirrors: Record<string, string>): string[] {
 /**
  * The largest policy accepted, in bytes of text and in rules. Both admit a 3,000-rule policy with a
  * custom schema per rule (about 1.3 MB); a mounted ConfigMap holds at most 1 MiB anyway. They bound
- * what a reload costs: the YAML parse is one step that cannot pause, and memory grows with rules.
+ * what a reload costs: the YAML parse runs whole (on a worker thread, on reload), the validation
+ * passes over the whole document, and memory grows with rules.
  */
 export const MAX_POLICY_BYTES = 2 * 1024 * 1024
 export const MAX_POLICY_RULES = 5000
