@@ -189,12 +189,10 @@ export function runSteps<T>(steps: Steps<T>): T {
   }
 }
 
-/** A validated document to a Policy; throws if a schema does not compile (load.ts reports it). */
-export function compilePolicy(doc: PolicyDocument, hash: string, ajv: Ajv2020): { policy: Policy; rules: CompiledRuleView[] } {
-  return runSteps(compilePolicySteps(doc, hash, ajv))
-}
-
-/** compilePolicy, yielding after each rule (a custom schema's compile can take milliseconds). */
+/**
+ * A validated document to a Policy, yielding after each rule (a custom schema's compile can take
+ * milliseconds); throws if a schema does not compile (load.ts reports it). runSteps() runs it at once.
+ */
 export function* compilePolicySteps(doc: PolicyDocument, hash: string, ajv: Ajv2020): Steps<{ policy: Policy; rules: CompiledRuleView[] }> {
   const defaultMode = doc.spec.mode ?? 'enforce'
   const rules: CompiledRule[] = []
