@@ -68,6 +68,7 @@ export class PolicyWatcher {
         return timed(t0, parsePolicy(text!.toString('utf8'), file))
       },
       parseAsync: async ([text]) => {
+        logger.info({ source: file, bytes: text!.length }, 'policy changed; compiling it while the policy in force keeps serving')
         const t0 = performance.now()
         return timed(t0, await parsePolicyAsync(text!.toString('utf8'), file))
       },

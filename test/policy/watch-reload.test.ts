@@ -66,6 +66,9 @@ t.test('a 3,000-rule reload: requests are answered during it by the old policy, 
   await client
   t.equal(await reload, 'reloaded')
   t.ok(during.length >= 1, `requests were answered during the reload (${during.length})`)
+  const compiling = sink.records.findIndex((r) => r.msg === 'policy changed; compiling it while the policy in force keeps serving')
+  t.match(sink.records[compiling], { source: file, bytes: Buffer.byteLength(big) })
+  t.ok(compiling < sink.records.findIndex((r) => r.msg === 'policy reloaded'), 'the compile is logged when it starts and when it ends')
   const record = sink.records.find((r) => r.msg === 'policy reloaded')
   t.match(record, { policy: 'big', compileMs: Number })
   t.comment(`observed: compile of ${RULES} rules ${String(record?.['compileMs'])} ms; ${during.length} requests answered during it, slowest ${Math.round(Math.max(...during))} ms`)
