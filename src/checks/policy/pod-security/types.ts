@@ -79,5 +79,3 @@ export function effective(s: PsaSubject, path: readonly string[]): { value: Json
 /** `; inherited from spec.securityContext.<path>` when the value is the pod's. */
 export const inherited = (fromPod: boolean, path: readonly string[]): string => (fromPod ? `; inherited from spec.securityContext.${path.join('.')}` : '')
 
-/** Go's %q of a string list joined as PSA's joinQuote: `"a", "b"`. */
-export const quoted = (xs: readonly string[]): string => xs.map((x) => JSON.stringify(x)).join(', ')
