@@ -143,3 +143,28 @@ t.test('example: pod-security.yaml', async (t) => {
   t.equal(verdict('restricted', 'prod-eu').allowed, true, 'prod: --profile=restricted passes restricted:v1.37 and sets allowPrivilegeEscalation: false')
   t.match(verdict('general', 'prod-eu').status?.message, /check runAsNonRoot\) \(rule restricted-in-prod\)/, 'prod: --profile=general does not')
 })
+
+t.test('compiled in a rule: missing fields first, then securityContext, podSecurity, targets; the shared namespace check with the pod checks', async (t) => {
+  const policy = policyOfRules([
+    '  - name: r',
+    '    targets: {denyContainers: [cart], denyPtraceWhenHostPID: true, denyWhenSharedProcessNamespace: true}',
+    '    podSecurity: {level: restricted, exceptions: {checks: [runAsNonRoot, allowPrivilegeEscalation, capabilities_restricted]}}',
+    '    securityContext: {requireNoPrivilegeEscalation: true, allowedCapabilities: []}',
+    '',
+  ].join('\n'))
+  // The stored pod sets seccompProfile RuntimeDefault, which the container inherits: no seccomp finding.
+  const r = decide(policy, [profileContainer('general', { securityContext: { capabilities: { add: ['SYS_PTRACE'] }, procMount: 'Unmasked' } })], (spec) => {
+    spec['hostPID'] = true
+    spec['shareProcessNamespace'] = true
+  })
+  t.same(messages(r), [
+    'spec.ephemeralContainers: Forbidden: the pod\'s containers share one process namespace (spec.shareProcessNamespace: true), so a debug container reaches every container\'s processes, whatever it targets; "cart" included (rule r)',
+    `${at('allowPrivilegeEscalation')}: Required value: must be false (rule r)`,
+    `${at('capabilities.add[0]')}: Forbidden: capability "SYS_PTRACE" is not allowed; allowed: none (rule r)`,
+    `${at('procMount')}: Forbidden: must be "Default" or unset, not "Unmasked" (Pod Security restricted:latest, check procMount_restricted) (rule r)`,
+    'spec.ephemeralContainers[0].targetContainerName: Forbidden: container "cart" may not be targeted (rule r)',
+    `${at('capabilities.add[0]')}: Forbidden: "SYS_PTRACE" reaches the node's processes (spec.hostPID: true) (rule r)`,
+  ])
+  const [view] = parsePolicy(`${HEAD}  - name: r\n    podSecurity: {level: baseline, version: v1.30}\n    targets: {denyWhenSharedProcessNamespace: true}\n`, 'p.yaml').rules
+  t.same(view?.checks.map((c) => c.name), ['podSecurity', 'targets.denyWhenSharedProcessNamespace'], 'policy schema lists the field checks, then the pod checks')
+})
