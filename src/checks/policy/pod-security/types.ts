@@ -64,9 +64,10 @@ export const field = (o: JsonValue | undefined, key: string): JsonValue | undefi
 export const stringsOf = (v: JsonValue | undefined): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [])
 
 /**
- * The value of a field of the container's securityContext as the container runs with it: its own
- * when set, else the pod's (`fromPod`). `key` names the whole inherited member (seLinuxOptions is
- * inherited as a whole; hostProcess field by field, so its key is a path).
+ * The value at `path` in the container's securityContext as the container runs with it: its own
+ * when set, else the pod's (`fromPod`). The path is what is inherited as one piece:
+ * [seLinuxOptions] (the container's options replace the pod's whole), [windowsOptions, hostProcess]
+ * (merged field by field), [seccompProfile, type], [runAsUser].
  */
 export function effective(s: PsaSubject, path: readonly string[]): { value: JsonValue | undefined; fromPod: boolean } {
   const read = (o: JsonValue | undefined): JsonValue | undefined => path.reduce<JsonValue | undefined>((v, k) => field(v, k), o)
