@@ -1,6 +1,6 @@
 // Compiles a validated policy document into checks: per rule, the built-in checks of its fields
-// (src/checks/policy/, one file per field: images, securityContext, subjects, targets, env,
-// volumeMounts, maxEphemeralContainers), the admin's custom schema over the evaluation document
+// (src/checks/policy/, one file per field: images, securityContext, podSecurity, subjects, targets,
+// env, volumeMounts, maxEphemeralContainers), the admin's custom schema over the evaluation document
 // (checks/schema-check.ts), and the rule's match.
 import type { Ajv2020 } from 'ajv/dist/2020.js'
 import type { JsonValue } from '../kube/types.js'
@@ -12,7 +12,8 @@ import { compileGlob, compileGlobs, type NameMatcher } from '../glob.js'
 import { containerObject, type ContainerCheck, type PodCheck } from '../checks/policy/types.js'
 import { imagesCheck } from '../checks/policy/images.js'
 import { securityContextCheck } from '../checks/policy/security-context.js'
-import { targetsCheck } from '../checks/policy/targets.js'
+import { sharedProcessNamespaceCheck, targetsCheck } from '../checks/policy/targets.js'
+import { podSecurityCheck } from '../checks/policy/pod-security.js'
 import { envRequireCheck, envSecretRefsCheck } from '../checks/policy/env.js'
 import { volumeMountsCheck } from '../checks/policy/volume-mounts.js'
 import { subjectsCheck } from '../checks/policy/subjects.js'
@@ -58,9 +59,9 @@ export function evaluationDocument(added: AddedContainer, input: CheckInput): Js
 /**
  * A rule's built-in checks, one per rule field (src/checks/policy/, one file each), in the order
  * their violations are listed within a container: first every field a check finds missing, then
- * images, securityContext, targets, env.forbidSecretRefs, volumeMounts (the field checks, which judge
- * only a container that is an object), then env.require; after them the custom schema, then the pod
- * checks: subjects, maxEphemeralContainers.
+ * images, securityContext, podSecurity, targets, env.forbidSecretRefs, volumeMounts (the field checks,
+ * which judge only a container that is an object), then env.require; after them the custom schema,
+ * then the pod checks: subjects, targets.denyWhenSharedProcessNamespace, maxEphemeralContainers.
  */
 function builtInChecks(rule: RuleDocument): { fields: ContainerCheck[]; last: ContainerCheck[]; pods: PodCheck[] } {
   const r = rule.name
@@ -68,6 +69,7 @@ function builtInChecks(rule: RuleDocument): { fields: ContainerCheck[]; last: Co
   const fields = [
     rule.images && imagesCheck(rule.images, r),
     rule.securityContext && securityContextCheck(rule.securityContext, r),
+    rule.podSecurity && podSecurityCheck(rule.podSecurity, r),
     rule.targets && targetsCheck(rule.targets, r),
     rule.env && envSecretRefsCheck(rule.env, r),
     rule.volumeMounts && volumeMountsCheck(rule.volumeMounts, r),
@@ -75,6 +77,7 @@ function builtInChecks(rule: RuleDocument): { fields: ContainerCheck[]; last: Co
   const last = [rule.env && envRequireCheck(rule.env, r)].filter(defined)
   const pods = [
     rule.subjects && subjectsCheck(rule.subjects, r),
+    rule.targets && sharedProcessNamespaceCheck(rule.targets, r),
     rule.maxEphemeralContainers === undefined ? undefined : maxEphemeralContainersCheck(rule.maxEphemeralContainers, r),
   ].filter(defined)
   return { fields, last, pods }
@@ -85,7 +88,7 @@ function runContainerChecks(checks: readonly ContainerCheck[], input: CheckInput
   if (checks.length === 0) return []
   return input.added.flatMap(({ index, value }) => {
     const at = { index, field: `${input.pod.listField}[${index}]` }
-    return [...checks.flatMap((c) => c.missing?.(value, at) ?? []), ...checks.flatMap((c) => c.run(value, at))]
+    return [...checks.flatMap((c) => c.missing?.(value, at, input) ?? []), ...checks.flatMap((c) => c.run(value, at, input))]
   })
 }
 

@@ -57,6 +57,9 @@ function semanticProblems(doc: PolicyDocument): string[] {
       })
     }
     if (rule.match?.podSelector) problems.push(...selectorErrors(rule.match.podSelector, `${at}.match.podSelector`))
+    rule.podSecurity?.exceptions?.capabilities?.forEach((c, j) => {
+      if (c === 'ALL') problems.push(`${at}.podSecurity.exceptions.capabilities[${j}]: "ALL" is every capability, as privileged; name the capabilities to allow`)
+    })
     rule.env?.require?.forEach((q, j) => {
       const why = q.pattern === undefined ? undefined : unsafePatternReason(q.pattern)
       if (why) problems.push(`${at}.env.require[${j}].pattern: ${why}`)

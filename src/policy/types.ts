@@ -50,12 +50,26 @@ export interface RuleDocument {
   securityContext?: {
     allowPrivileged?: boolean
     allowPrivilegeEscalation?: boolean
+    /** allowPrivilegeEscalation must be set to false (restricted's semantics), not merely not true. */
+    requireNoPrivilegeEscalation?: boolean
     allowedCapabilities?: string[]
     requireRunAsNonRoot?: boolean
     requireDropAll?: boolean
   }
+  /** The new container passes a Pod Security level (Kubernetes' checks), with named exceptions. */
+  podSecurity?: {
+    level: 'baseline' | 'restricted'
+    version?: string
+    exceptions?: { capabilities?: string[]; checks?: string[] }
+  }
   subjects?: { users?: string[]; groups?: string[] }
-  targets?: { requireTarget?: boolean; denyContainers?: string[] }
+  targets?: {
+    requireTarget?: boolean
+    denyContainers?: string[]
+    denyWhenSharedProcessNamespace?: boolean
+    denyPtraceOfPrivileged?: boolean
+    denyPtraceWhenHostPID?: boolean
+  }
   env?: { forbidSecretRefs?: boolean; require?: Array<{ name: string; pattern?: string }> }
   volumeMounts?: { allow?: string[] }
   maxEphemeralContainers?: number

@@ -121,7 +121,7 @@ t.test('policy check and policy schema', async (t) => {
   t.equal(schema.status, 0)
   const printed = JSON.parse(schema.stdout) as { policy: string; rules: Array<{ rule: string; checks: Array<{ name: string; description: string }> }> }
   t.equal(printed.policy, 'default')
-  t.same(printed.rules.map((r) => r.rule), ['no-privileged', 'no-privilege-escalation', 'allowed-capabilities', 'image-reference'])
+  t.same(printed.rules.map((r) => r.rule), ['no-privileged', 'no-privilege-escalation', 'allowed-capabilities', 'no-privileged-equivalents', 'no-ptrace-to-node', 'image-reference'])
   t.same(printed.rules[0]?.checks, [{ name: 'securityContext', description: 'not privileged' }])
   t.equal((await run(['policy', 'schema', bad])).status, 1)
   t.equal((await run(['policy', 'lint', bad])).status, 2, 'unknown subcommand')

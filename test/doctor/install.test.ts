@@ -74,7 +74,7 @@ t.test('a healthy installation: every check ok, nothing to fix', async (t) => {
     'secret/ephemeral-guard-tls -n ephemeral-guard: serving certificate valid until X',
     'validatingwebhookconfiguration/ephemeral-guard (webhook validate.ephemeral-guard.dev): caBundle verifies the serving certificate',
     'mutatingwebhookconfiguration/ephemeral-guard (webhook mutate.ephemeral-guard.dev): caBundle verifies the serving certificate',
-    'configmap/ephemeral-guard-policy -n ephemeral-guard: policy default (HASH) loads: 4 rules; compare the hash with the webhook\'s /readyz',
+    'configmap/ephemeral-guard-policy -n ephemeral-guard: policy default (HASH) loads: 6 rules; compare the hash with the webhook\'s /readyz',
   ])
 })
 

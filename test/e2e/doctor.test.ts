@@ -104,7 +104,7 @@ t.test('installed as recommended, the endpoint not ready: every check ok but the
     'ok      secret/ephemeral-guard-tls -n ephemeral-guard: serving certificate valid until X',
     'ok      validatingwebhookconfiguration/ephemeral-guard (webhook validate.ephemeral-guard.dev): caBundle verifies the serving certificate',
     'ok      mutatingwebhookconfiguration/ephemeral-guard (webhook mutate.ephemeral-guard.dev): caBundle verifies the serving certificate',
-    'ok      configmap/ephemeral-guard-policy -n ephemeral-guard: policy default (HASH) loads: 4 rules; compare the hash with the webhook\'s /readyz',
+    'ok      configmap/ephemeral-guard-policy -n ephemeral-guard: policy default (HASH) loads: 6 rules; compare the hash with the webhook\'s /readyz',
   ])
   t.match(r.stdout, /\n1 problem found; checked 1 validating and 1 mutating webhook configurations, 0 validating admission policies and 0 bindings\.\n$/)
   const j = await doctor(['-o', 'json'])

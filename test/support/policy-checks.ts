@@ -15,9 +15,9 @@ const row = (v: Violation): Row => {
   return out
 }
 
-/** What a rule lists for one container from this check: its missing fields, then the rest. */
-export const judge = (check: ContainerCheck, container: JsonValue): Row[] =>
-  [...(check.missing?.(container, AT) ?? []), ...check.run(container, AT)].map(row)
+/** What a rule lists for one container from this check, in a pod (podInput() unless given): its missing fields, then the rest. */
+export const judge = (check: ContainerCheck, container: JsonValue, input: CheckInput = podInput()): Row[] =>
+  [...(check.missing?.(container, AT, input) ?? []), ...check.run(container, AT, input)].map(row)
 
 /** A check input for a pod with `ephemeral` ephemeral containers (the last one new), asked by a requester. */
 export function podInput(o: { username?: string; groups?: string[]; ephemeral?: number; legacy?: boolean } = {}): CheckInput {

@@ -1,12 +1,17 @@
 // securityContext: what a new container may ask for in its securityContext.
 //
-//   securityContext: {allowPrivileged, allowPrivilegeEscalation, allowedCapabilities, requireRunAsNonRoot, requireDropAll}
+//   securityContext: {allowPrivileged, allowPrivilegeEscalation, requireNoPrivilegeEscalation,
+//                     allowedCapabilities, requireRunAsNonRoot, requireDropAll}
 //
 // Each setting, its field and its words:
 //   allowPrivileged: false           .securityContext.privileged: true is Forbidden:
 //                                    `privileged debug containers are not allowed`
 //   allowPrivilegeEscalation: false  .securityContext.allowPrivilegeEscalation: true is Forbidden:
 //                                    `privilege escalation is not allowed in debug containers`
+//   requireNoPrivilegeEscalation: true  .securityContext.allowPrivilegeEscalation unset: Required
+//                                    `must be false`; set to anything but false: Invalid `must be false`
+//                                    (Pod Security restricted's semantics: unset lets a setuid binary
+//                                    escalate; with it, the Forbidden above is not repeated)
 //   allowedCapabilities: [CAP...]    each .securityContext.capabilities.add[i] not listed is Forbidden:
 //                                    `capability "<cap>" is not allowed; allowed: <caps>` ([]: `none`)
 //   requireRunAsNonRoot: true        .securityContext.runAsNonRoot unset: Required `must be true`;
@@ -14,11 +19,13 @@
 //   requireDropAll: true             .securityContext.capabilities unset: Required `must drop "ALL"`;
 //                                    .capabilities.drop unset: Required `must include "ALL"`; a drop
 //                                    list without "ALL" (or no list): Invalid `must include "ALL"`
-// With either requirement, a container without a securityContext gets one Required at
-// .securityContext: `must set runAsNonRoot: true and capabilities.drop: [ALL]` (the part required).
+// With any requirement, a container without a securityContext gets one Required at .securityContext:
+// `must set allowPrivilegeEscalation: false, runAsNonRoot: true and capabilities.drop: [ALL]` (the parts
+// required).
 // A securityContext or capabilities that is no object (null passes where nothing is required) is
 // Required with the words of its requirement; an add list that is no list, `must be array,null`.
-// Missing fields come first, then: privileged, allowPrivilegeEscalation, runAsNonRoot, capabilities
+// Missing fields come first (allowPrivilegeEscalation, runAsNonRoot, capabilities), then: privileged,
+// allowPrivilegeEscalation, runAsNonRoot, capabilities
 // (add, then drop).
 import type { JsonValue } from '../../kube/types.js'
 import { isJsonObject } from '../../kube/types.js'
@@ -28,6 +35,7 @@ import { containerViolation, isArrayOrNull, isObjectOrNull, listOrNone, own, typ
 export interface SecurityContextSpec {
   readonly allowPrivileged?: boolean
   readonly allowPrivilegeEscalation?: boolean
+  readonly requireNoPrivilegeEscalation?: boolean
   readonly allowedCapabilities?: readonly string[]
   readonly requireRunAsNonRoot?: boolean
   readonly requireDropAll?: boolean
@@ -39,8 +47,13 @@ const DROP_ALL = 'must include "ALL"'
 const MUST_DROP = 'must drop "ALL"'
 
 export function securityContextCheck(spec: SecurityContextSpec, rule: string): ContainerCheck {
-  const required = [spec.requireRunAsNonRoot ? 'runAsNonRoot: true' : '', spec.requireDropAll ? 'capabilities.drop: [ALL]' : ''].filter(Boolean)
-  const mustSet = `must set ${required.join(' and ')}`
+  const requireNoEscalation = spec.requireNoPrivilegeEscalation === true
+  const required = [
+    requireNoEscalation ? 'allowPrivilegeEscalation: false' : '',
+    spec.requireRunAsNonRoot ? 'runAsNonRoot: true' : '',
+    spec.requireDropAll ? 'capabilities.drop: [ALL]' : '',
+  ].filter(Boolean)
+  const mustSet = `must set ${required.length > 1 ? `${required.slice(0, -1).join(', ')} and ${required[required.length - 1]!}` : required.join('')}`
   const allowed = spec.allowedCapabilities
   const judgesCapabilities = allowed !== undefined || spec.requireDropAll === true
 
@@ -65,7 +78,8 @@ export function securityContextCheck(spec: SecurityContextSpec, rule: string): C
 
   const settings = [
     spec.allowPrivileged === false ? 'not privileged' : '',
-    spec.allowPrivilegeEscalation === false ? 'no privilege escalation' : '',
+    spec.allowPrivilegeEscalation === false && !requireNoEscalation ? 'no privilege escalation' : '',
+    requireNoEscalation ? 'allowPrivilegeEscalation: false, set explicitly' : '',
     allowed === undefined ? '' : `capabilities added only from: ${listOrNone(allowed)}`,
     spec.requireRunAsNonRoot ? 'runAsNonRoot: true' : '',
     spec.requireDropAll ? 'capabilities.drop includes ALL' : '',
@@ -81,6 +95,9 @@ export function securityContextCheck(spec: SecurityContextSpec, rule: string): C
       if (required.length > 0 ? !isJsonObject(sc) : !isObjectOrNull(sc)) return [containerViolation(rule, at, [SC], 'Required', mustSet, sc)]
       if (!isJsonObject(sc)) return []
       const out: Violation[] = []
+      const escalation = own(sc, 'allowPrivilegeEscalation')
+      // null is unset, as in Kubernetes' API.
+      if (requireNoEscalation && (escalation === undefined || escalation === null)) out.push(containerViolation(rule, at, [SC, 'allowPrivilegeEscalation'], 'Required', 'must be false'))
       const runAsNonRoot = own(sc, 'runAsNonRoot')
       if (spec.requireRunAsNonRoot && runAsNonRoot === undefined) out.push(containerViolation(rule, at, [SC, 'runAsNonRoot'], 'Required', 'must be true'))
       const caps = own(sc, 'capabilities')
@@ -88,7 +105,9 @@ export function securityContextCheck(spec: SecurityContextSpec, rule: string): C
       if (spec.allowPrivileged === false && own(sc, 'privileged') === true) {
         out.push(containerViolation(rule, at, [SC, 'privileged'], 'Forbidden', 'privileged debug containers are not allowed', true))
       }
-      if (spec.allowPrivilegeEscalation === false && own(sc, 'allowPrivilegeEscalation') === true) {
+      if (requireNoEscalation && escalation !== undefined && escalation !== null && escalation !== false) {
+        out.push(containerViolation(rule, at, [SC, 'allowPrivilegeEscalation'], 'Invalid', 'must be false', escalation))
+      } else if (spec.allowPrivilegeEscalation === false && escalation === true) {
         out.push(containerViolation(rule, at, [SC, 'allowPrivilegeEscalation'], 'Forbidden', 'privilege escalation is not allowed in debug containers', true))
       }
       if (spec.requireRunAsNonRoot && runAsNonRoot !== undefined && runAsNonRoot !== true) out.push(containerViolation(rule, at, [SC, 'runAsNonRoot'], 'Invalid', 'must be true', runAsNonRoot))

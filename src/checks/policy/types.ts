@@ -18,14 +18,17 @@ interface Described {
   readonly description: string
 }
 
-/** A pure function of one new container (as received: any JSON value). */
+/**
+ * A pure function of one new container (as received: any JSON value). Most checks read the container
+ * alone; those that judge it in its pod (podSecurity, targets' shared namespaces) also read `input`.
+ */
 export interface ContainerCheck extends Described {
   /**
    * Fields the container must set and does not: Required violations that a rule lists before any other
    * finding on the same container, whatever check they come from.
    */
-  readonly missing?: (container: JsonValue, at: ContainerAt) => Violation[]
-  readonly run: (container: JsonValue, at: ContainerAt) => Violation[]
+  readonly missing?: (container: JsonValue, at: ContainerAt, input: CheckInput) => Violation[]
+  readonly run: (container: JsonValue, at: ContainerAt, input: CheckInput) => Violation[]
 }
 
 /** A pure function of the request as a whole (who asks, the pod); its violations are pod-level. */

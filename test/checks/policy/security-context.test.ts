@@ -12,6 +12,18 @@ const rows: Array<[name: string, spec: SecurityContextSpec, container: unknown, 
   ['allowPrivileged: true allows', { allowPrivileged: true }, sc({ privileged: true }), []],
   ['allowPrivilegeEscalation: false refuses true', { allowPrivilegeEscalation: false }, sc({ allowPrivilegeEscalation: true }), [['.securityContext.allowPrivilegeEscalation', 'Forbidden', 'privilege escalation is not allowed in debug containers', true]]],
   ['allowPrivilegeEscalation: false passes unset', { allowPrivilegeEscalation: false }, sc({}), []],
+  // requireNoPrivilegeEscalation: must be set, to false (restricted's semantics)
+  ['requireNoPrivilegeEscalation: false passes', { requireNoPrivilegeEscalation: true }, sc({ allowPrivilegeEscalation: false }), []],
+  ['requireNoPrivilegeEscalation: unset', { requireNoPrivilegeEscalation: true }, sc({}), [['.securityContext.allowPrivilegeEscalation', 'Required', 'must be false']]],
+  ['requireNoPrivilegeEscalation: null is unset', { requireNoPrivilegeEscalation: true }, sc({ allowPrivilegeEscalation: null }), [['.securityContext.allowPrivilegeEscalation', 'Required', 'must be false']]],
+  ['requireNoPrivilegeEscalation: true', { requireNoPrivilegeEscalation: true }, sc({ allowPrivilegeEscalation: true }), [['.securityContext.allowPrivilegeEscalation', 'Invalid', 'must be false', true]]],
+  ['requireNoPrivilegeEscalation with allowPrivilegeEscalation: false: true said once', { requireNoPrivilegeEscalation: true, allowPrivilegeEscalation: false }, sc({ allowPrivilegeEscalation: true }),
+    [['.securityContext.allowPrivilegeEscalation', 'Invalid', 'must be false', true]]],
+  ['requireNoPrivilegeEscalation: a string', { requireNoPrivilegeEscalation: true }, sc({ allowPrivilegeEscalation: 'false' }), [['.securityContext.allowPrivilegeEscalation', 'Invalid', 'must be false', 'false']]],
+  ['requireNoPrivilegeEscalation: no securityContext', { requireNoPrivilegeEscalation: true }, {}, [['.securityContext', 'Required', 'must set allowPrivilegeEscalation: false']]],
+  ['requireNoPrivilegeEscalation: false does nothing', { requireNoPrivilegeEscalation: false }, sc({}), []],
+  ['every requirement: no securityContext', { requireNoPrivilegeEscalation: true, requireRunAsNonRoot: true, requireDropAll: true }, {},
+    [['.securityContext', 'Required', 'must set allowPrivilegeEscalation: false, runAsNonRoot: true and capabilities.drop: [ALL]']]],
   // allowedCapabilities
   ['allowedCapabilities: listed', { allowedCapabilities: ['NET_ADMIN', 'NET_RAW'] }, sc({ capabilities: { add: ['NET_ADMIN'] } }), []],
   ['allowedCapabilities: not listed', { allowedCapabilities: ['NET_ADMIN', 'NET_RAW'] }, sc({ capabilities: { add: ['NET_ADMIN', 'SYS_ADMIN'] } }),
@@ -61,4 +73,5 @@ t.test('descriptions say what is required', async (t) => {
   t.equal(securityContextCheck({}, 'r').description, 'securityContext, if set, is an object')
   t.equal(securityContextCheck({ allowPrivileged: false, allowPrivilegeEscalation: false, allowedCapabilities: [], requireRunAsNonRoot: true, requireDropAll: true }, 'r').description,
     'not privileged; no privilege escalation; capabilities added only from: none; runAsNonRoot: true; capabilities.drop includes ALL')
+  t.equal(securityContextCheck({ allowPrivilegeEscalation: false, requireNoPrivilegeEscalation: true }, 'r').description, 'allowPrivilegeEscalation: false, set explicitly')
 })
