@@ -9,9 +9,10 @@ const TYPE_TEXT: Readonly<Record<FieldErrorType, string>> = {
   NotSupported: 'Unsupported value',
   Duplicate: 'Duplicate value',
   NotFound: 'Not found',
+  TooLong: 'Too long',
 }
 // Types whose message omits the bad value, as field.Error.ErrorBody does.
-const OMITS_VALUE: ReadonlySet<FieldErrorType> = new Set(['Required', 'Forbidden'])
+const OMITS_VALUE: ReadonlySet<FieldErrorType> = new Set(['Required', 'Forbidden', 'TooLong'])
 
 // Go's %q for strings, %v for the rest; close enough for ASCII, which is what these fields hold.
 const goValue = (v: JsonValue): string => (typeof v === 'string' ? JSON.stringify(v) : typeof v === 'object' && v !== null ? JSON.stringify(v) : String(v))
@@ -22,7 +23,7 @@ const goValue = (v: JsonValue): string => (typeof v === 'string' ? JSON.stringif
  */
 export function violationBody(v: Violation): string {
   let body = TYPE_TEXT[v.type]
-  if (!OMITS_VALUE.has(v.type) && v.value !== undefined) body += `: ${goValue(v.value)}`
+  if (!OMITS_VALUE.has(v.type) && (v.shown !== undefined || v.value !== undefined)) body += `: ${v.shown ?? goValue(v.value!)}`
   const detail = v.origin === 'policy' ? `${v.detail ?? 'not allowed'} (rule ${v.rule})` : v.detail
   if (detail) body += `: ${detail}`
   return body

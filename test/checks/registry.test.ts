@@ -19,7 +19,8 @@ t.test('every check file is registered, under its file name', async (t) => {
 t.test('every check and rule has an allowing and a denying case', async (t) => {
   const rules = new Set(['profiles', ...defaultPolicy.checks.map((c) => c.id)])
   // Pod-level checks are exercised by handler.test.ts, not by the container table.
-  for (const podLevel of ['static-pod', 'existing-unchanged']) rules.delete(podLevel)
+  // host-users and pod-os need pod settings the table does not vary (hostUsers, spec.os): test/checks/pod-level.test.ts.
+  for (const podLevel of ['static-pod', 'existing-unchanged', 'host-users', 'pod-os']) rules.delete(podLevel)
   for (const rule of rules) {
     const cases = containerCases.filter((c) => c.about === rule)
     t.ok(cases.some((c) => c.kubernetes.length === 0 && c.policy.length === 0), `${rule}: an allowed case`)
