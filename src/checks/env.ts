@@ -8,7 +8,7 @@
 import { isJsonObject, type JsonObject } from '../kube/types.js'
 import type { Check } from '../decision/types.js'
 import { collector, objectAt, stringAt, type Report } from './support/fields.js'
-import { canonicalQuantity, parseQuantity } from './support/quantity.js'
+import { parseQuantity, quantityString } from './support/quantity.js'
 import { hasBacksteps, isConfigMapKey, isDNS1123Label, isQualifiedName, isRelaxedEnvVarName, nameIsDNSSubdomain } from './support/validation.js'
 
 /** Downward API paths an env var may read (validEnvDownwardAPIFieldPathExpressions), sorted as Kubernetes lists them. */
@@ -62,7 +62,7 @@ const MEMORY_LIKE_TEXT = "only divisor's values 1, 1k, 1M, 1G, 1T, 1P, 1E, 1Ki, 
 function divisor(resource: string, text: string, at: string, report: Report): void {
   const q = text === '' ? undefined : parseQuantity(text)
   if (q === undefined) return // absent (zero), or text the API server refuses while decoding
-  const d = canonicalQuantity(q)
+  const d = quantityString(q)
   if (d === '0') return
   const bad = (detail: string): void => report(`${at}.divisor`, 'Invalid', resource, detail)
   if (resource === 'limits.cpu' || resource === 'requests.cpu') {

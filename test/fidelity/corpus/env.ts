@@ -45,6 +45,9 @@ export const cases: readonly FidelityCase[] = [
   c('fieldref-bad-label-subscript', 'a label subscript that is no qualified name', [env(from({ fieldRef: { fieldPath: "metadata.labels['bad key!']" } }))]),
   c('fieldref-bad-annotation-subscript', 'an annotation subscript is lowered before it is judged', [env(from({ fieldRef: { fieldPath: "metadata.annotations['Bad Key']" } }))]),
   c('fieldref-prefixed-label-subscript', 'a label subscript with a bad prefix', [env(from({ fieldRef: { fieldPath: "metadata.labels['Example.com/app']" } }))]),
+  c('fieldref-empty-subscript', 'an empty label subscript', [env(from({ fieldRef: { fieldPath: "metadata.labels['']" } }))]),
+  c('fieldref-three-part-subscript', 'a label subscript with two slashes', [env(from({ fieldRef: { fieldPath: "metadata.labels['a/b/c']" } }))]),
+  c('fieldref-long-label-subscript', 'a label subscript of 64 characters', [env(from({ fieldRef: { fieldPath: `metadata.labels['${'a'.repeat(64)}']` } }))]),
   c('fieldref-name-subscript', 'a subscript on a field that has none', [env(from({ fieldRef: { fieldPath: "metadata.name['x']" } }))]),
   c('fieldref-labels-whole', 'metadata.labels without a subscript converts but is not supported in env', [env(from({ fieldRef: { fieldPath: 'metadata.labels' } }))]),
   // resourceFieldRef.
@@ -61,6 +64,11 @@ export const cases: readonly FidelityCase[] = [
   c('divisor-hugepages-invalid', 'a hugepages divisor of 2', [env(from({ resourceFieldRef: { resource: 'limits.hugepages-1Gi', divisor: '2' } }))]),
   c('divisor-zero', 'a zero divisor counts as unset', [env(from({ resourceFieldRef: { resource: 'limits.cpu', divisor: '0' } }))]),
   c('divisor-exponent', 'a divisor written 1e3 is 1k', [env(from({ resourceFieldRef: { resource: 'limits.memory', divisor: '1e3' } }))]),
+  c('divisor-fraction-binary', 'a divisor of 0.5Ki is 512', [env(from({ resourceFieldRef: { resource: 'limits.memory', divisor: '0.5Ki' } }))]),
+  c('divisor-1024ki', 'a divisor of 1024Ki is 1Mi', [env(from({ resourceFieldRef: { resource: 'limits.memory', divisor: '1024Ki' } }))]),
+  c('divisor-milli-thousand', 'a cpu divisor of 0.001 is 1m', [env(from({ resourceFieldRef: { resource: 'limits.cpu', divisor: '0.001' } }))]),
+  c('divisor-plus-one', 'a cpu divisor of +1 keeps its text, which is not "1"', [env(from({ resourceFieldRef: { resource: 'limits.cpu', divisor: '+1' } }))]),
+  c('divisor-1e0', 'a cpu divisor of 1e0 keeps its text', [env(from({ resourceFieldRef: { resource: 'requests.cpu', divisor: '1e0' } }))]),
   c('divisor-empty-resource', 'an empty resource with a divisor: Required, the divisor not judged', [env(from({ resourceFieldRef: { resource: '', divisor: '7' } }))]),
   c('divisor-unknown-resource', 'an unknown resource with a divisor: only NotSupported', [env(from({ resourceFieldRef: { resource: 'limits.gpu', divisor: '7' } }))]),
   // configMapKeyRef and secretKeyRef.
