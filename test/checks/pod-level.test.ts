@@ -69,7 +69,7 @@ t.test('pod-os', async (t) => {
 })
 
 t.test('file-key-ref-volumes', async (t) => {
-  const ref = (volumeName: unknown): JsonObject => ({ name: 'T', valueFrom: { fileKeyRef: { volumeName, path: 'a.env', key: 'T' } } })
+  const ref = (volumeName: string | number): JsonObject => ({ name: 'T', valueFrom: { fileKeyRef: { volumeName, path: 'a.env', key: 'T' } } })
   const V = 'spec.ephemeralContainers[0].env'
   t.same(runCheck(fileKeyRefVolumes, [ec({ env: [ref('data'), { name: 'X', value: '1' }, 'x'] })]), [])
   t.same(runCheck(fileKeyRefVolumes, [ec({ env: [ref('nope'), ref(''), ref('kube-api-access-x7k2p'), ref(5)] })]), [

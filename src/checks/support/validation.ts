@@ -5,7 +5,6 @@ import { goLen } from '../../kube/go-text.js'
 
 /** RegexError: `<msg> (e.g. 'a',  or 'b', regex used for validation is '<re>')` (the double space is Kubernetes'). */
 export function regexError(msg: string, re: string, ...examples: string[]): string {
-  if (examples.length === 0) return `${msg} (regex used for validation is '${re}')`
   return `${msg} (e.g. ${examples.map((e) => `'${e}', `).join(' or ')}regex used for validation is '${re}')`
 }
 
@@ -91,9 +90,8 @@ export function isConfigMapKey(value: string): string[] {
   return [...errs, ...hasChDirPrefix(value)]
 }
 
-/** validation.IsRelaxedEnvVarName: printable ASCII other than '=' (RelaxedEnvironmentVariableValidation is GA). */
+/** validation.IsRelaxedEnvVarName for a non-empty name (callers report "" as Required): printable ASCII other than '='. */
 export function isRelaxedEnvVarName(value: string): string[] {
-  if (value === '') return ['environment variable name must be non-empty']
   for (let i = 0; i < value.length; i++) {
     const c = value.charCodeAt(i)
     if (c < 0x20 || c > 0x7e || c === 0x3d) return ["a valid environment variable name must consist only of printable ASCII characters other than '='"]
