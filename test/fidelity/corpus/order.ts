@@ -1,0 +1,4 @@
+import type { FidelityCase } from './types.js'
+
+/** Category 'order' of the fidelity corpus. */
+export const cases: readonly FidelityCase[] = []
