@@ -1,16 +1,15 @@
 // volume-mounts: a container's volumeMounts, as validation.go's ValidateVolumeMounts judges them for
 // every container kind, mount by mount: the name (required, and a volume of the pod: `Not found`, also
-// for ""), the mountPath (required, unique), the overlap with the container's volumeDevices, the
-// contents of subPath and subPathExpr, mountPropagation and recursiveReadOnly. Kubernetes reports
-// subPath, subPathExpr, mountPropagation and recursiveReadOnly errors on `volumeMounts.<field>`, without
-// the index of the mount; that is kept. (That an ephemeral container may not set subPath at all is
-// reported later, by container-fields.) The legacy EphemeralContainers object lacks the pod's volumes:
-// there, a name is not looked up.
+// for ""), the mountPath (required, unique), the overlap with the container's volumeDevices, then
+// (after the contents of subPath and subPathExpr, check subpath, merged mount by mount)
+// mountPropagation and recursiveReadOnly. Kubernetes reports mountPropagation and recursiveReadOnly
+// errors on `volumeMounts.<field>`, without the index of the mount; that is kept, the index going to
+// Violation.item for the order. The legacy EphemeralContainers object lacks the pod's volumes: there,
+// a name is not looked up.
 import { isJsonObject, type JsonObject } from '../kube/types.js'
 import { goJson } from '../kube/go-text.js'
 import type { Check } from '../decision/types.js'
-import { collector, listAt, objectAt, stringAt, type Report } from './support/fields.js'
-import { hasBacksteps, isAbsolute } from './support/validation.js'
+import { collector, listAt, objectAt, stringAt } from './support/fields.js'
 
 const PROPAGATIONS = ['Bidirectional', 'HostToContainer', 'None']
 const RECURSIVE_READ_ONLY = ['Disabled', 'Enabled', 'IfPossible']
@@ -26,12 +25,6 @@ export function pathsByName(container: JsonObject, list: string, pathKey: string
     if (name !== undefined && path !== undefined) out.set(name, path)
   }
   return out
-}
-
-/** validateLocalDescendingPath. */
-function localDescendingPath(path: string, at: string, report: Report): void {
-  if (isAbsolute(path)) report(at, 'Invalid', path, 'must be a relative path')
-  if (hasBacksteps(path)) report(at, 'Invalid', path, "must not contain '..'")
 }
 
 export const volumeMounts: Check = {
@@ -66,26 +59,19 @@ export const volumeMounts: Check = {
         }
         if (name !== undefined && devices.has(name)) report(`${at}.name`, 'Invalid', name, 'must not already exist in volumeDevices')
         if (path !== undefined && devicePaths.has(path)) report(`${at}.mountPath`, 'Invalid', path, 'must not already exist as a path in volumeDevices')
-        const subPath = stringAt(mount, 'subPath') ?? ''
-        const subPathExpr = stringAt(mount, 'subPathExpr') ?? ''
-        if (subPath !== '') localDescendingPath(subPath, `${list}.subPath`, report)
-        if (subPathExpr !== '') {
-          if (subPath !== '') report(`${at}.subPathExpr`, 'Invalid', subPathExpr, 'subPathExpr and subPath are mutually exclusive')
-          localDescendingPath(subPathExpr, `${list}.subPathExpr`, report)
-        }
         const propagation = stringAt(mount, 'mountPropagation')
         const propagationSet = mount['mountPropagation'] !== undefined && mount['mountPropagation'] !== null && propagation !== undefined
         if (propagationSet) {
-          if (!PROPAGATIONS.includes(propagation)) report(`${list}.mountPropagation`, 'NotSupported', propagation, supported(PROPAGATIONS), goJson(propagation))
-          if (propagation === 'Bidirectional' && !privileged) report(`${list}.mountPropagation`, 'Forbidden', undefined, 'Bidirectional mount propagation is available only to privileged containers')
+          if (!PROPAGATIONS.includes(propagation)) report(`${list}.mountPropagation`, 'NotSupported', propagation, supported(PROPAGATIONS), goJson(propagation), i)
+          if (propagation === 'Bidirectional' && !privileged) report(`${list}.mountPropagation`, 'Forbidden', undefined, 'Bidirectional mount propagation is available only to privileged containers', undefined, i)
         }
         const rro = stringAt(mount, 'recursiveReadOnly')
         if (mount['recursiveReadOnly'] === undefined || mount['recursiveReadOnly'] === null || rro === undefined) return
         if (rro === 'Enabled' || rro === 'IfPossible') {
-          if (mount['readOnly'] !== true) report(`${list}.recursiveReadOnly`, 'Forbidden', undefined, 'may only be specified when readOnly is true')
-          if (propagationSet && propagation !== 'None') report(`${list}.recursiveReadOnly`, 'Forbidden', undefined, 'may only be specified when mountPropagation is None or not specified')
+          if (mount['readOnly'] !== true) report(`${list}.recursiveReadOnly`, 'Forbidden', undefined, 'may only be specified when readOnly is true', undefined, i)
+          if (propagationSet && propagation !== 'None') report(`${list}.recursiveReadOnly`, 'Forbidden', undefined, 'may only be specified when mountPropagation is None or not specified', undefined, i)
         } else if (rro !== 'Disabled') {
-          report(`${list}.recursiveReadOnly`, 'NotSupported', rro, supported(RECURSIVE_READ_ONLY), goJson(rro))
+          report(`${list}.recursiveReadOnly`, 'NotSupported', rro, supported(RECURSIVE_READ_ONLY), goJson(rro), i)
         }
       })
     }

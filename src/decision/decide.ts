@@ -71,9 +71,15 @@ export interface Evaluation {
  */
 export function evaluate(policy: Policy, input: CheckInput, checkpoint: () => void = () => {}): Evaluation {
   const found: ModedViolation[] = []
+  // Kubernetes validates the whole new pod, so every ephemeral container of the list, existing ones
+  // included (validateEphemeralContainers); the policy judges only the new ones.
+  let whole: CheckInput | undefined
   for (const check of policy.checks) {
     checkpoint()
-    for (const v of check.run(input)) found.push({ ...v, mode: check.mode })
+    const judged = check.origin === 'kubernetes'
+      ? whole ??= { ...input, added: input.pod.ephemeralContainers.map((value, index) => ({ index, value })) }
+      : input
+    for (const v of check.run(judged)) found.push({ ...v, mode: check.mode })
   }
   return { found, shown: orderViolations(found) }
 }

@@ -31,5 +31,6 @@ export function runCheck(check: Check, added: readonly JsonValue[], o: RunOption
   return violations.map(formatViolation)
 }
 
-/** An ephemeral container with the given fields. */
-export const ec = (fields: JsonObject = {}, name = 'debugger'): JsonObject => ({ name, image: 'busybox:1.36', ...fields })
+/** An ephemeral container with the given fields, and the ones the API server defaults. */
+export const ec = (fields: JsonObject = {}, name = 'debugger'): JsonObject =>
+  ({ name, image: 'busybox:1.36', terminationMessagePath: '/dev/termination-log', terminationMessagePolicy: 'File', imagePullPolicy: 'IfNotPresent', ...fields })

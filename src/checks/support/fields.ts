@@ -26,13 +26,16 @@ export const listAt = (o: JsonObject | undefined, key: string): readonly JsonVal
 export const isSet = (o: JsonObject | undefined, key: string): boolean => o?.[key] !== undefined && o[key] !== null
 
 /**
- * Where Kubernetes reports pod-level errors that ValidatePodSpec finds after validating every container:
- * their containerIndex, so that they sort after the errors of every container, in registry order.
+ * The containerIndex of pod-level errors, which ValidatePodSpec finds after validating every
+ * container: Kubernetes' violations with it sort after those of every container, in registry order.
  */
-export const AFTER_CONTAINERS = Number.MAX_SAFE_INTEGER
+export const AFTER_CONTAINERS = -1
 
-/** Adds one field.Error; `shown` is the value as Go prints it when that is not %q/%v of `value`. */
-export type Report = (field: string, type: FieldErrorType, value?: JsonValue, detail?: string, shown?: string) => void
+/**
+ * Adds one field.Error; `shown` is the value as Go prints it when that is not what `value` prints as;
+ * `item` the list entry the error is about when its field does not name it (Violation.item).
+ */
+export type Report = (field: string, type: FieldErrorType, value?: JsonValue, detail?: string, shown?: string, item?: number) => void
 
 /**
  * Collects the violations of one check. Identical errors are reported once, as the API server does
@@ -41,7 +44,7 @@ export type Report = (field: string, type: FieldErrorType, value?: JsonValue, de
 export function collector(rule: string): { readonly violations: Violation[]; readonly reportFor: (containerIndex: number) => Report } {
   const violations: Violation[] = []
   const seen = new Set<string>()
-  const reportFor = (containerIndex: number): Report => (field, type, value, detail, shown) => {
+  const reportFor = (containerIndex: number): Report => (field, type, value, detail, shown, item) => {
     const key = JSON.stringify([field, type, shown ?? value ?? null, detail ?? ''])
     if (seen.has(key)) return
     seen.add(key)
@@ -50,6 +53,7 @@ export function collector(rule: string): { readonly violations: Violation[]; rea
       ...(value === undefined ? {} : { value }),
       ...(shown === undefined ? {} : { shown }),
       ...(detail ? { detail } : {}),
+      ...(item === undefined ? {} : { item }),
       containerIndex,
     })
   }
