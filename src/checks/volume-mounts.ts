@@ -1,15 +1,18 @@
 // volume-mounts: a container's volumeMounts, as validation.go's ValidateVolumeMounts judges them for
 // every container kind, mount by mount: the name (required, and a volume of the pod: `Not found`, also
-// for ""), the mountPath (required, unique), the overlap with the container's volumeDevices, then
-// (after the contents of subPath and subPathExpr, check subpath, merged mount by mount)
-// mountPropagation and recursiveReadOnly. Kubernetes reports mountPropagation and recursiveReadOnly
-// errors on `volumeMounts.<field>`, without the index of the mount; that is kept, the index going to
-// Violation.item for the order. The legacy EphemeralContainers object lacks the pod's volumes: there,
-// a name is not looked up.
+// for ""), the mountPath (required, unique), the overlap with the container's volumeDevices, the
+// contents of subPath and subPathExpr, mountPropagation and recursiveReadOnly. Kubernetes reports the
+// subPath, subPathExpr, mountPropagation and recursiveReadOnly errors on `volumeMounts.<field>`,
+// without the index of the mount; that is kept, the index going to Violation.item for the order. The
+// subPath contents are also what check subpath reports: a message already listed is listed once, so
+// this one, in its place within the mount, is the one shown. (That an ephemeral container may not set
+// subPath at all is reported later, by ephemeral-allow-list.) The legacy EphemeralContainers object
+// lacks the pod's volumes: there, a name is not looked up.
 import { isJsonObject, type JsonObject } from '../kube/types.js'
 import { goJson } from '../kube/go-text.js'
 import type { Check } from '../decision/types.js'
-import { collector, listAt, objectAt, stringAt } from './support/fields.js'
+import { collector, listAt, objectAt, stringAt, type Report } from './support/fields.js'
+import { hasBacksteps, isAbsolute } from './support/validation.js'
 
 const PROPAGATIONS = ['Bidirectional', 'HostToContainer', 'None']
 const RECURSIVE_READ_ONLY = ['Disabled', 'Enabled', 'IfPossible']
@@ -25,6 +28,12 @@ export function pathsByName(container: JsonObject, list: string, pathKey: string
     if (name !== undefined && path !== undefined) out.set(name, path)
   }
   return out
+}
+
+/** validateLocalDescendingPath. */
+function localDescendingPath(path: string, at: string, item: number, report: Report): void {
+  if (isAbsolute(path)) report(at, 'Invalid', path, 'must be a relative path', undefined, item)
+  if (hasBacksteps(path)) report(at, 'Invalid', path, "must not contain '..'", undefined, item)
 }
 
 export const volumeMounts: Check = {
@@ -59,6 +68,13 @@ export const volumeMounts: Check = {
         }
         if (name !== undefined && devices.has(name)) report(`${at}.name`, 'Invalid', name, 'must not already exist in volumeDevices')
         if (path !== undefined && devicePaths.has(path)) report(`${at}.mountPath`, 'Invalid', path, 'must not already exist as a path in volumeDevices')
+        const subPath = stringAt(mount, 'subPath') ?? ''
+        const subPathExpr = stringAt(mount, 'subPathExpr') ?? ''
+        if (subPath !== '') localDescendingPath(subPath, `${list}.subPath`, i, report)
+        if (subPathExpr !== '') {
+          if (subPath !== '') report(`${at}.subPathExpr`, 'Invalid', subPathExpr, 'subPathExpr and subPath are mutually exclusive')
+          localDescendingPath(subPathExpr, `${list}.subPathExpr`, i, report)
+        }
         const propagation = stringAt(mount, 'mountPropagation')
         const propagationSet = mount['mountPropagation'] !== undefined && mount['mountPropagation'] !== null && propagation !== undefined
         if (propagationSet) {

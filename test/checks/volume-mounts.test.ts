@@ -22,6 +22,16 @@ t.test('names and mount paths', async (t) => {
   t.same(runCheck(volumeMounts, [ec({ volumeMounts: ['x', null] }), ec({ volumeMounts: {} }), 'x']), [])
 })
 
+t.test('subPath and subPathExpr contents, in their place within the mount, without the mount index', async (t) => {
+  t.same(mounts({ name: 'data', mountPath: '/a', subPath: 'cache' }), [])
+  t.same(mounts({ name: 'data', mountPath: '/a', subPath: '/../x', subPathExpr: '$(POD)/..', mountPropagation: 'Shared' }), [
+    `${M}.subPath: Invalid value: "/../x": must be a relative path`, `${M}.subPath: Invalid value: "/../x": must not contain '..'`,
+    `${M}[0].subPathExpr: Invalid value: "$(POD)/..": subPathExpr and subPath are mutually exclusive`, `${M}.subPathExpr: Invalid value: "$(POD)/..": must not contain '..'`,
+    `${M}.mountPropagation: Unsupported value: "Shared": supported values: "Bidirectional", "HostToContainer", "None"`,
+  ])
+  t.same(mounts({ name: 'data', mountPath: '/a', subPathExpr: '/abs' }), [`${M}.subPathExpr: Invalid value: "/abs": must be a relative path`])
+})
+
 t.test('mountPropagation and recursiveReadOnly', async (t) => {
   const supported = 'supported values: "Bidirectional", "HostToContainer", "None"'
   t.same(mounts({ name: 'data', mountPath: '/a', mountPropagation: 'HostToContainer' }, { name: 'data', mountPath: '/b', mountPropagation: null, recursiveReadOnly: null }), [])

@@ -67,6 +67,8 @@ export const cases: readonly FidelityCase[] = [
   c('userns-volume-mounts', 'volumeMounts in a pod with hostUsers: false', { hostUsers: false }, [dbg({ volumeMounts: [{ name: 'data', mountPath: '/data' }] })]),
   c('userns-device-errors-first', 'device errors of the container, then the hostUsers one', { hostUsers: false, volumes: blockVolumes }, [dbg({ volumeDevices: [{ name: 'data', devicePath: '/dev/xvda' }] })]),
   c('hostusers-true-volume-devices', 'volumeDevices with hostUsers: true', { hostUsers: true, volumes: blockVolumes }, [dbg({ volumeDevices: [{ name: 'pg-block', devicePath: '/dev/xvda' }] })]),
+  c('windows-existing-then-added', 'a stored container with windowsOptions is fine, the added one breaks the OS rule', windows(), [sc({ runAsUser: 5 }, 'debugger-2')], { existing: [sc({ windowsOptions: { runAsUserName: 'ContainerUser' } })] }),
+  c('linux-existing-valid', 'the OS rule is judged over stored and added containers alike', linux, [sc({ windowsOptions: {} }, 'debugger-2')], { existing: [sc({ runAsUser: 0 })] }),
   // Order of ValidatePodSpec's pod-level parts.
   c('host-process-and-linux', 'hostProcess errors, then the OS error', linux, [sc({ windowsOptions: { hostProcess: true, runAsUserName: 'ContainerUser' } })]),
   c('userns-and-filekeyref', 'hostUsers, then fileKeyRef volume errors', { hostUsers: false, volumes: blockVolumes }, [dbg({ volumeDevices: [{ name: 'pg-block', devicePath: '/dev/xvda' }], env: [{ name: 'T', valueFrom: { fileKeyRef: { volumeName: 'pg-block', path: 'a.env', key: 'T' } } }] })]),

@@ -49,6 +49,11 @@ export const cases: readonly FidelityCase[] = [
   c('propagation-html', 'an unknown propagation with characters JSON escapes', [mounts({ name: 'data', mountPath: '/data', mountPropagation: '<b>&' })]),
   c('propagation-two-mounts', 'propagation errors of two mounts', [mounts({ name: 'data', mountPath: '/a', mountPropagation: 'Bidirectional' }, { name: 'data', mountPath: '/b', mountPropagation: 'rshared' })]),
   c('everything-on-one-mount', 'every mount error on one mount, in Kubernetes order', [mounts({ name: 'cache', mountPath: '', recursiveReadOnly: 'Enabled', mountPropagation: 'Bidirectional' })]),
+  c('propagation-then-next-mount', "a mount's propagation error before the next mount's errors", [mounts({ name: 'data', mountPath: '/a', mountPropagation: 'Bidirectional' }, { name: 'nope', mountPath: '/a' })]),
+  c('rro-then-next-mount', "a mount's recursiveReadOnly error before the next mount's errors", [mounts({ name: 'data', mountPath: '/a', recursiveReadOnly: 'Enabled' }, { name: '', mountPath: '' })]),
+  c('subpath-before-propagation', 'subPath contents before propagation, both before the subPath ban', [mounts({ name: 'data', mountPath: '/a', subPath: '/abs/..', mountPropagation: 'Bidirectional', recursiveReadOnly: 'Always' })]),
+  c('subpath-expr-then-next-mount', 'subPathExpr errors of one mount before the next mount', [mounts({ name: 'data', mountPath: '/a', subPath: 'x', subPathExpr: '../y', mountPropagation: 'None' }, { name: 'data', mountPath: '/a', mountPropagation: 'Private' })]),
+  c('same-propagation-error-twice', 'two mounts with the same propagation error: listed once', [mounts({ name: 'data', mountPath: '/a', mountPropagation: 'Bidirectional' }, { name: 'data', mountPath: '/b', mountPropagation: 'Bidirectional' })]),
   c('readonly-false', 'readOnly false', [mounts({ name: 'data', mountPath: '/data', readOnly: false })]),
   c('two-containers', 'mount errors of two added containers', [mounts({ name: 'cache', mountPath: '/c' }), dbg({ volumeMounts: [{ name: 'data', mountPath: '' }] }, 'debugger-2')]),
 ]
