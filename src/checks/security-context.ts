@@ -85,12 +85,12 @@ const DNS_LABEL = '[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?'
 const DNS_DOMAIN = new RegExp(`^${DNS_LABEL}(?:\\.${DNS_LABEL})*$`)
 const BAD_USER_CHARS = /["/\\:;|=,+*?<>@[\]]/
 const DOTS_SPACES = /^[. ]+$/
-// eslint-disable-next-line no-control-regex
-const CONTROL = /[\x00-\x1f\x7f]/
+/** Go's [[:cntrl:]]: the ASCII control characters, DEL included. */
+const hasControl = (s: string): boolean => [...s].some((c) => c.charCodeAt(0) < 0x20 || c === '\x7f')
 
 function runAsUserName(name: string, invalid: (detail: string) => void): void {
   if (name === '') return invalid('runAsUserName cannot be an empty string')
-  if (CONTROL.test(name)) return invalid('runAsUserName cannot contain control characters')
+  if (hasControl(name)) return invalid('runAsUserName cannot contain control characters')
   const parts = name.split('\\')
   if (parts.length > 2) return invalid('runAsUserName cannot contain more than one backslash')
   const [domain, user] = parts.length === 1 ? ['', parts[0]!] : [parts[0]!, parts[1]!]
