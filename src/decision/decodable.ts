@@ -18,6 +18,17 @@ const where = (listField: string, index: number, e: ErrorObject, extra?: string)
   return out
 }
 
+const ARTICLE: Readonly<Record<string, string>> = { object: 'an object', array: 'a list', string: 'a string', boolean: 'a boolean', integer: 'an integer', number: 'a number' }
+const jsonType = (v: unknown): string => (Array.isArray(v) ? 'array' : Number.isInteger(v) ? 'integer' : typeof v)
+
+/** `must be a string, not a number`: the types the field decodes from (null aside) and what was sent. */
+function typeMessage(e: ErrorObject, entry: JsonValue): string {
+  let data: unknown = entry
+  for (const seg of pointerSegments(e.instancePath)) data = (data as Record<string, unknown>)[seg]
+  const wanted = ([] as string[]).concat((e.params as { type: string | string[] }).type).filter((x) => x !== 'null')
+  return `must be ${wanted.map((x) => ARTICLE[x] ?? x).join(' or ')}, not ${ARTICLE[jsonType(data)] ?? jsonType(data)}`
+}
+
 /** Why the API server could not decode the entry, or undefined when it can. */
 function problem(entry: JsonValue, index: number, listField: string): string | undefined {
   if (container.validate(entry)) return undefined
@@ -30,7 +41,7 @@ function problem(entry: JsonValue, index: number, listField: string): string | u
   if (e.schemaPath.startsWith('#/$defs/quantity')) {
     return `${where(listField, index, e)} is no quantity: the API server refuses the request before admission (400 BadRequest, "quantities must match the regular expression …")`
   }
-  return `${where(listField, index, e)} ${e.message ?? 'is not valid'}: the API server cannot decode it and refuses the request before admission (400 BadRequest, "cannot be handled as a Pod")`
+  return `${where(listField, index, e)} ${e.keyword === 'type' ? typeMessage(e, entry) : e.message ?? 'is not valid'}: the API server cannot decode it and refuses the request before admission (400 BadRequest, "cannot be handled as a Pod")`
 }
 
 /** Throws UnevaluableObjectError (400 BadRequest) naming the first entry the API server could not decode. */
