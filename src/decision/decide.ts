@@ -7,6 +7,7 @@ import type { CheckInput, DecisionContext, DecisionSummary, Mode, ModedViolation
 import { mutationVerdict } from './mutate.js'
 import { DeadlineExceededError } from '../errors.js'
 import { AUDIT_TEXT_MAX_BYTES, clip, countValues, DEFAULT_MAX_NEW_CONTAINERS, jsonBytes, MAX_NEW_CONTAINER_VALUES, MAX_NEW_CONTAINER_VALUES_RULE, MAX_NEW_CONTAINERS_RULE } from './limits.js'
+import { assertDecodable } from './decodable.js'
 import { diffEphemeralContainers } from './new-containers.js'
 import { toPodView, type PodView } from './pod-view.js'
 import { allowed, boundedWarnings, denied, type Verdict } from './verdict.js'
@@ -119,6 +120,7 @@ export function decide(request: AdmissionRequest, webhook: Webhook, policy: Poli
   }
   const pod = toPodView(request.object, 'object')
   const oldPod = toPodView(request.oldObject, 'oldObject')
+  assertDecodable(pod.ephemeralContainers, pod.listField)
   const requester = requesterOf(request, pod.namespace)
   const exempt = policy.exemption(requester)
   if (exempt !== undefined) return { verdict: allowed(), summary: { outcome: 'exempt', rules: [], note: exempt } }

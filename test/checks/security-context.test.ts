@@ -59,7 +59,7 @@ t.test('appArmorProfile', async (t) => {
   t.same(ap({ type: 'Enforce' }), [`${P}.type: Unsupported value: "Enforce": supported values: "Localhost", "RuntimeDefault", "Unconfined"`])
   t.same(ap({ type: 'Localhost' }), [`${P}.localhostProfile: Required value: must be set when AppArmor type is Localhost`])
   t.same(ap({ type: 'Localhost', localhostProfile: '' }), [`${P}.localhostProfile: Required value: must be set when AppArmor type is Localhost`])
-  t.same(ap({ type: 'Localhost', localhostProfile: ' p\u0085' }), [`${P}.localhostProfile: Invalid value: " p\u0085": must not be padded with whitespace`])
+  t.same(ap({ type: 'Localhost', localhostProfile: ' p\u0085' }), [`${P}.localhostProfile: Invalid value: " p\\u0085": must not be padded with whitespace`], 'U+0085 is a space to Go, and %q escapes it')
   t.same(ap({ type: 'Localhost', localhostProfile: '\ufeffp' }), [], 'U+FEFF is no space to Go')
   t.same(ap({ type: 'Localhost', localhostProfile: 'p'.repeat(4096) }), [`${P}.localhostProfile: Too long: may not be more than 4095 bytes`])
   t.same(ap({ type: 'Unconfined', localhostProfile: 'p<' }), [`${P}.localhostProfile: Invalid value: "p\\u003c": can only be set when AppArmor type is Localhost`])

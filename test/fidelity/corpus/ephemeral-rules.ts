@@ -34,11 +34,12 @@ const FORBIDDEN: ReadonlyArray<readonly [string, JsonObject]> = [
   ['lifecycle', { lifecycle: { postStart: { exec: { command: ['true'] } } } }],
   ['lifecycle-empty', { lifecycle: {} }],
   ['restart-policy', { restartPolicy: 'Always' }],
-  ['ports-empty-list', { ports: [] }],
-  ['resize-policy-empty-list', { resizePolicy: [] }],
   ['probe-empty', { livenessProbe: {} }],
 ]
 for (const [slug, fields] of FORBIDDEN) add(`forbidden-${slug}`, `forbidden: ${slug}`, { added: [ec('dbg', fields)] })
+const EMPTY_LIST = 'an empty list is set for the allow-list but omitted from the object webhooks are sent'
+add('forbidden-ports-empty-list', 'forbidden: ports-empty-list', { added: [ec('dbg', { ports: [] })], invisible: EMPTY_LIST })
+add('forbidden-resize-policy-empty-list', 'forbidden: resize-policy-empty-list', { added: [ec('dbg', { resizePolicy: [] })], invisible: EMPTY_LIST })
 add('subpath-forbidden', 'subPath', { added: [ec('dbg', { volumeMounts: [{ name: 'data', mountPath: '/d', subPath: 'x' }] })] })
 add('subpathexpr-forbidden', 'subPathExpr', { added: [ec('dbg', { volumeMounts: [{ name: 'data', mountPath: '/d', subPathExpr: 'x' }] })] })
 const ALLOWED: ReadonlyArray<readonly [string, JsonObject]> = [

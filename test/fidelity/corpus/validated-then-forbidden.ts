@@ -53,13 +53,16 @@ const RESOURCES: ReadonlyArray<readonly [string, JsonObject]> = [
   ['hugepages-indivisible', { limits: { 'hugepages-2Mi': '3Mi', cpu: '1' }, requests: { 'hugepages-2Mi': '3Mi' } }],
   ['ephemeral-storage', { limits: { 'ephemeral-storage': '1Gi' } }],
   ['empty', {}],
-  ['empty-maps', { limits: {}, requests: {} }],
   ['claims-missing', { claims: [{ name: 'gpu' }] }],
   ['claims-empty-name', { claims: [{ name: '' }] }],
   ['claims-dup', { claims: [{ name: 'gpu' }, { name: 'gpu' }] }],
   ['claims-request-bad', { claims: [{ name: 'gpu', request: 'Bad_Req' }] }],
 ]
 for (const [slug, resources] of RESOURCES) add(`resources-${slug}`, `resources: ${slug}`, { added: [ec('dbg', { resources })] })
+add('resources-empty-maps', 'resources: empty limits and requests', {
+  added: [ec('dbg', { resources: { limits: {}, requests: {} } })],
+  invisible: 'empty maps are set for the allow-list but omitted from the object webhooks are sent',
+})
 const CLAIMS = { resourceClaims: [{ name: 'gpu', resourceClaimName: 'gpu-claim' }] }
 add('resources-claims-known', 'resources.claims naming a pod claim', { podSpec: CLAIMS, added: [ec('dbg', { resources: { claims: [{ name: 'gpu' }] } })] })
 add('resources-claims-unknown-with-pod-claims', 'resources.claims naming no pod claim, the pod having one', { podSpec: CLAIMS, added: [ec('dbg', { resources: { claims: [{ name: 'tpu' }] } })] })
