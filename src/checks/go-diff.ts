@@ -241,5 +241,17 @@ export function unifiedDiff(a: readonly string[], b: readonly string[]): string 
   return out
 }
 
+/**
+ * Bounded work: the matching is superlinear in the lines, and a changed container can be megabytes
+ * (the body limit is 7 MiB). Past this many lines on either side, the diff is left out, and said to
+ * be; a denial shows at most 1 KiB of each violation anyway.
+ */
+export const MAX_DIFF_LINES = 4000
+
 /** Kubernetes' diff of a stored ephemeral container and its changed form. */
-export const containerDiff = (before: JsonValue, after: JsonValue): string => unifiedDiff(internalLines(before), internalLines(after))
+export function containerDiff(before: JsonValue, after: JsonValue): string {
+  const a = internalLines(before)
+  const b = internalLines(after)
+  if (a.length > MAX_DIFF_LINES || b.length > MAX_DIFF_LINES) return `(diff of ${a.length} and ${b.length} lines left out by ephemeral-guard: longer than ${MAX_DIFF_LINES} lines)\n`
+  return unifiedDiff(a, b)
+}
