@@ -1,5 +1,6 @@
 // unique-names: an ephemeral container's name must be unique across containers, initContainers and
-// ephemeralContainers (validation.go, validateEphemeralContainers: `Duplicate value`).
+// ephemeralContainers (validation.go, validateEphemeralContainers: `Duplicate value`). Every entry of
+// the list is judged, existing ones included; an empty name counts too (a second one is a duplicate).
 import { containerName } from '../decision/pod-view.js'
 import type { Check, Violation } from '../decision/types.js'
 
@@ -12,8 +13,7 @@ export const uniqueNames: Check = {
     const addedIndexes = new Set(added.map((a) => a.index))
     const out: Violation[] = []
     pod.ephemeralContainers.forEach((entry, index) => {
-      const name = containerName(entry)
-      if (name === undefined || name === '') return
+      const name = containerName(entry) ?? ''
       if (taken.has(name) && addedIndexes.has(index)) {
         out.push({ origin: 'kubernetes', rule: 'unique-names', field: `${pod.listField}[${index}].name`, type: 'Duplicate', value: name, containerIndex: index })
       }

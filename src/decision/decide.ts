@@ -7,6 +7,7 @@ import type { CheckInput, DecisionContext, DecisionSummary, Mode, ModedViolation
 import { mutationVerdict } from './mutate.js'
 import { DeadlineExceededError } from '../errors.js'
 import { AUDIT_TEXT_MAX_BYTES, clip, countValues, DEFAULT_MAX_NEW_CONTAINERS, jsonBytes, MAX_NEW_CONTAINER_VALUES, MAX_NEW_CONTAINER_VALUES_RULE, MAX_NEW_CONTAINERS_RULE } from './limits.js'
+import { assertDecodable } from './decodable.js'
 import { diffEphemeralContainers } from './new-containers.js'
 import { toPodView, type PodView } from './pod-view.js'
 import { allowed, boundedWarnings, denied, type Verdict } from './verdict.js'
@@ -71,9 +72,15 @@ export interface Evaluation {
  */
 export function evaluate(policy: Policy, input: CheckInput, checkpoint: () => void = () => {}): Evaluation {
   const found: ModedViolation[] = []
+  // Kubernetes validates the whole new pod, so every ephemeral container of the list, existing ones
+  // included (validateEphemeralContainers); the policy judges only the new ones.
+  let whole: CheckInput | undefined
   for (const check of policy.checks) {
     checkpoint()
-    for (const v of check.run(input)) found.push({ ...v, mode: check.mode })
+    const judged = check.origin === 'kubernetes'
+      ? whole ??= { ...input, added: input.pod.ephemeralContainers.map((value, index) => ({ index, value })) }
+      : input
+    for (const v of check.run(judged)) found.push({ ...v, mode: check.mode })
   }
   return { found, shown: orderViolations(found) }
 }
@@ -113,6 +120,7 @@ export function decide(request: AdmissionRequest, webhook: Webhook, policy: Poli
   }
   const pod = toPodView(request.object, 'object')
   const oldPod = toPodView(request.oldObject, 'oldObject')
+  assertDecodable(pod.ephemeralContainers, pod.listField)
   const requester = requesterOf(request, pod.namespace)
   const exempt = policy.exemption(requester)
   if (exempt !== undefined) return { verdict: allowed(), summary: { outcome: 'exempt', rules: [], note: exempt } }

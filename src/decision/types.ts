@@ -6,7 +6,7 @@ import type { PodView } from './pod-view.js'
 // types below it.
 
 /** field.ErrorType of k8s.io/apimachinery/pkg/util/validation/field, as far as ephemeral-guard reports them. */
-export type FieldErrorType = 'Required' | 'Forbidden' | 'Invalid' | 'NotSupported' | 'Duplicate' | 'NotFound'
+export type FieldErrorType = 'Required' | 'Forbidden' | 'Invalid' | 'NotSupported' | 'Duplicate' | 'NotFound' | 'TooLong'
 
 /** Where a violation comes from: Kubernetes' own validation (HTTP 422) or the organisation's policy (403). */
 export type Origin = 'kubernetes' | 'policy'
@@ -23,9 +23,21 @@ export interface Violation {
   readonly type: FieldErrorType
   /** The offending value, shown for Invalid, NotSupported, Duplicate and NotFound as Kubernetes does. */
   readonly value?: JsonValue
+  /**
+   * The value exactly as Kubernetes prints it, when that is not Go's %q (strings) or %v (numbers,
+   * booleans) of `value`: field.Error encodes other values with encoding/json (named string types such
+   * as MountPropagationMode, pointers, whole structs), which escapes <, > and & and writes structs with
+   * their Go field names. Messages print this instead of `value`.
+   */
+  readonly shown?: string
   readonly detail?: string
   /** Index in object's ephemeralContainers, -1 for pod-level violations; orders the message. */
   readonly containerIndex: number
+  /**
+   * The list item (e.g. volume mount) a violation is about when its field does not say it
+   * (Kubernetes reports subPath contents at `volumeMounts.subPath`): orders it among the item's others.
+   */
+  readonly item?: number
 }
 
 /**

@@ -9,12 +9,55 @@ const TYPE_TEXT: Readonly<Record<FieldErrorType, string>> = {
   NotSupported: 'Unsupported value',
   Duplicate: 'Duplicate value',
   NotFound: 'Not found',
+  TooLong: 'Too long',
 }
 // Types whose message omits the bad value, as field.Error.ErrorBody does.
-const OMITS_VALUE: ReadonlySet<FieldErrorType> = new Set(['Required', 'Forbidden'])
+const OMITS_VALUE: ReadonlySet<FieldErrorType> = new Set(['Required', 'Forbidden', 'TooLong'])
 
-// Go's %q for strings, %v for the rest; close enough for ASCII, which is what these fields hold.
-const goValue = (v: JsonValue): string => (typeof v === 'string' ? JSON.stringify(v) : typeof v === 'object' && v !== null ? JSON.stringify(v) : String(v))
+// Go's unicode.IsPrint: letters, marks, numbers, punctuation, symbols and the ASCII space.
+const PRINTABLE = /^[\p{L}\p{M}\p{N}\p{P}\p{S} ]$/u
+const hex = (n: number, width: number): string => n.toString(16).padStart(width, '0')
+const SHORT_ESCAPES: Readonly<Record<string, string>> = { '\u0007': '\\a', '\b': '\\b', '\f': '\\f', '\n': '\\n', '\r': '\\r', '\t': '\\t', '\v': '\\v' }
+
+/** Go's strconv.Quote (fmt's %q): printable runes as they are, the rest escaped; a lone surrogate as U+FFFD. */
+export function goQuote(s: string): string {
+  let out = '"'
+  for (const ch of s) {
+    let cp = ch.codePointAt(0)!
+    if (cp >= 0xd800 && cp <= 0xdfff) cp = 0xfffd
+    const c = String.fromCodePoint(cp)
+    if (c === '"' || c === '\\') out += `\\${c}`
+    else if (PRINTABLE.test(c)) out += c
+    else if (SHORT_ESCAPES[c] !== undefined) out += SHORT_ESCAPES[c]
+    else if (cp < 0x20 || cp === 0x7f) out += `\\x${hex(cp, 2)}`
+    else if (cp < 0x10000) out += `\\u${hex(cp, 4)}`
+    else out += `\\U${hex(cp, 8)}`
+  }
+  return `${out}"`
+}
+
+const JSON_SHORT: Readonly<Record<string, string>> = { '"': '\\"', '\\': '\\\\', '\b': '\\b', '\f': '\\f', '\n': '\\n', '\r': '\\r', '\t': '\\t' }
+
+/** Go's encoding/json string, HTML-safe as json.Marshal writes it: <, >, &, U+2028 and U+2029 escaped. */
+export function goJson(s: string): string {
+  let out = '"'
+  for (const ch of s) {
+    let cp = ch.codePointAt(0)!
+    if (cp >= 0xd800 && cp <= 0xdfff) cp = 0xfffd
+    const c = String.fromCodePoint(cp)
+    if (JSON_SHORT[c] !== undefined) out += JSON_SHORT[c]
+    else if (cp < 0x20 || c === '<' || c === '>' || c === '&' || cp === 0x2028 || cp === 0x2029) out += `\\u${hex(cp, 4)}`
+    else out += c
+  }
+  return `${out}"`
+}
+
+/**
+ * A bad value as field.Error prints it: strings with Go's %q, except an Unsupported value, which the
+ * API server writes as JSON; numbers and booleans as they are; anything else as JSON.
+ */
+const goValue = (v: JsonValue, type: FieldErrorType): string =>
+  typeof v === 'string' ? (type === 'NotSupported' ? goJson(v) : goQuote(v)) : typeof v === 'object' && v !== null ? JSON.stringify(v) : String(v)
 
 /**
  * What is wrong, without the field, as field.Error.ErrorBody: `<Type>[: <value>][: <detail>]`, policy
@@ -22,7 +65,7 @@ const goValue = (v: JsonValue): string => (typeof v === 'string' ? JSON.stringif
  */
 export function violationBody(v: Violation): string {
   let body = TYPE_TEXT[v.type]
-  if (!OMITS_VALUE.has(v.type) && v.value !== undefined) body += `: ${goValue(v.value)}`
+  if (!OMITS_VALUE.has(v.type) && (v.shown !== undefined || v.value !== undefined)) body += `: ${v.shown ?? goValue(v.value!, v.type)}`
   const detail = v.origin === 'policy' ? `${v.detail ?? 'not allowed'} (rule ${v.rule})` : v.detail
   if (detail) body += `: ${detail}`
   return body
@@ -38,31 +81,34 @@ const STRENGTH: Readonly<Record<Mode, number>> = { enforce: 2, warn: 1, audit: 0
 
 /** What the violations on one field can hide: see orderViolations. */
 interface FieldCover {
-  /** Strongest mode of a Kubernetes violation, and of a Kubernetes Required, on the field (-1: none). */
+  /** Strongest mode of a Kubernetes violation on the field (-1: none). */
   kubernetes: number
-  kubernetesRequired: number
   /** Per policy rule, the strongest mode of its Required on the field; made when first needed. */
   required?: Map<string, number>
 }
 
+/** The rule of ValidatePodEphemeralContainersUpdate's static-pod answer, which replaces every other error. */
+export const STATIC_POD_RULE = 'static-pod'
+
 /**
  * For display only: sorted as sortViolations does, without what another violation on the same field
- * already says. Kubernetes' words on a field replace the policy's; a Kubernetes Required replaces
- * Kubernetes' other complaints about the missing field; a policy rule's Required replaces that same
- * rule's other complaints. A violation is hidden only behind one of a mode at least as strong, so an
- * enforced violation is never hidden behind a warning or an audit entry; and nothing hides a
- * Kubernetes Required, so every field with violations keeps one in the strongest mode found there.
- * Never used to decide: a decision reads every violation of its mode. Linear in the violations.
+ * already says. Kubernetes' violations are shown exactly as Kubernetes lists them (a static pod's one
+ * error replaces the others, as in the API server); Kubernetes' words on a field replace the policy's;
+ * a policy rule's Required replaces that same rule's other complaints. A violation is hidden only
+ * behind one of a mode at least as strong, so an enforced violation is never hidden behind a warning or
+ * an audit entry. Never used to decide: a decision reads every violation of its mode. Linear in the
+ * violations.
  */
 export function orderViolations<V extends ModedViolation>(violations: readonly V[]): V[] {
   const fields = new Map<string, FieldCover>()
+  let staticPod = -1
   for (const v of violations) {
     let f = fields.get(v.field)
-    if (f === undefined) fields.set(v.field, f = { kubernetes: -1, kubernetesRequired: -1 })
+    if (f === undefined) fields.set(v.field, f = { kubernetes: -1 })
     const strength = STRENGTH[v.mode]
     if (v.origin === 'kubernetes') {
       f.kubernetes = Math.max(f.kubernetes, strength)
-      if (v.type === 'Required') f.kubernetesRequired = Math.max(f.kubernetesRequired, strength)
+      if (v.rule === STATIC_POD_RULE) staticPod = Math.max(staticPod, strength)
     } else if (v.type === 'Required') {
       f.required ??= new Map()
       f.required.set(v.rule, Math.max(f.required.get(v.rule) ?? -1, strength))
@@ -71,10 +117,19 @@ export function orderViolations<V extends ModedViolation>(violations: readonly V
   const hidden = (v: V): boolean => {
     const f = fields.get(v.field)!
     const strength = STRENGTH[v.mode]
-    if (v.origin === 'kubernetes') return v.type !== 'Required' && f.kubernetesRequired >= strength
+    if (v.origin === 'kubernetes') return v.rule !== STATIC_POD_RULE && staticPod >= strength
     return f.kubernetes >= strength || (v.type !== 'Required' && (f.required?.get(v.rule) ?? -1) >= strength)
   }
-  return sortViolations(violations.filter((v) => !hidden(v)))
+  // field.ErrorList.ToAggregate: a Kubernetes error whose message is already listed is listed once.
+  const listed = new Map<string, number>()
+  return sortViolations(violations.filter((v) => !hidden(v))).filter((v) => {
+    if (v.origin !== 'kubernetes') return true
+    const message = formatViolation(v)
+    const before = listed.get(message)
+    if (before !== undefined && before >= STRENGTH[v.mode]) return false
+    listed.set(message, Math.max(before ?? -1, STRENGTH[v.mode]))
+    return true
+  })
 }
 
 /** Messages of violations, formatted only as far as they are read. */
@@ -82,16 +137,40 @@ export function* formatted(violations: Iterable<Violation>): Generator<string> {
   for (const v of violations) yield formatViolation(v)
 }
 
+// Checks that walk one list item by item between them (ValidateVolumeMounts judges each mount whole,
+// subPath contents included): their violations of one container are merged by item.
+const ITEM_GROUPS: ReadonlyArray<{ readonly rules: ReadonlySet<string>; readonly item: RegExp }> = [
+  { rules: new Set(['volume-mounts', 'subpath']), item: /\.volumeMounts\[(\d+)\]/ },
+]
+
+const itemOf = (v: Violation, item: RegExp): number => v.item ?? Number(item.exec(v.field)?.[1] ?? Number.MAX_SAFE_INTEGER)
+
 /**
- * Puts violations in the one order every message uses: pod-level first, then by container index,
- * Kubernetes' restrictions before policy, registry order within.
+ * Puts violations in the one order every message uses. Kubernetes' first, in the API server's order:
+ * container by container (validateEphemeralContainers), registry order within one, then the pod-level
+ * rules and the update rules (containerIndex -1) in registry order. Then the policy's: pod-level
+ * first, then by container, registry order within.
  */
 export function sortViolations<V extends Violation>(violations: readonly V[]): V[] {
   const rank = (v: Violation): number => (v.origin === 'kubernetes' ? 0 : 1)
-  return violations
+  const container = (v: Violation): number => (v.origin === 'kubernetes' && v.containerIndex < 0 ? Number.MAX_SAFE_INTEGER : v.containerIndex)
+  const sorted = violations
     .map((v, i) => ({ v, i }))
-    .sort((a, b) => a.v.containerIndex - b.v.containerIndex || rank(a.v) - rank(b.v) || a.i - b.i)
+    .sort((a, b) => rank(a.v) - rank(b.v) || container(a.v) - container(b.v) || a.i - b.i)
     .map(({ v }) => v)
+  for (const group of ITEM_GROUPS) {
+    for (let start = 0; start < sorted.length;) {
+      const first = sorted[start]!
+      let end = start
+      while (end < sorted.length && group.rules.has(sorted[end]!.rule) && sorted[end]!.origin === first.origin && sorted[end]!.containerIndex === first.containerIndex) end++
+      if (end - start > 1) {
+        const run = sorted.slice(start, end).map((v, i) => ({ v, i })).sort((a, b) => itemOf(a.v, group.item) - itemOf(b.v, group.item) || a.i - b.i)
+        run.forEach(({ v }, i) => { sorted[start + i] = v })
+      }
+      start = Math.max(end, start + 1)
+    }
+  }
+  return sorted
 }
 
 /** One message for all violations, as utilerrors.NewAggregate prints them: `a` or `[a, b]`. */

@@ -7,8 +7,11 @@ import { ERROR_CLASSES } from '../../src/errors.js'
 import { fileSchemaCheck } from '../../src/checks/schema-check.js'
 import { containerCases } from '../support/cases.js'
 
+// Files the checks share, which are no checks themselves.
+const HELPERS = ['container-check.ts', 'kube-validation.ts', 'quantity.ts', 'go-diff.ts']
+
 const CHECK_FILES = readdirSync(new URL('../../src/checks/', import.meta.url))
-  .filter((f) => f.endsWith('.ts') && !['index.ts', 'types.ts', 'schema-check.ts'].includes(f))
+  .filter((f) => f.endsWith('.ts') && !['index.ts', 'types.ts', 'schema-check.ts', ...HELPERS].includes(f))
   .map((f) => f.replace(/\.ts$/, ''))
 
 t.test('every check file is registered, under its file name', async (t) => {
@@ -18,10 +21,11 @@ t.test('every check file is registered, under its file name', async (t) => {
 
 t.test('every check and rule has an allowing and a denying case', async (t) => {
   const rules = new Set(['profiles', ...defaultPolicy.checks.map((c) => c.id)])
-  // Pod-level checks are exercised by handler.test.ts, not by the container table; no-ptrace-to-node
-  // judges a container in its pod (hostPID, the target's securityContext), which the table does not
-  // vary: test/checks/policy/targets.test.ts and test/e2e/profiles.test.ts.
-  for (const podLevel of ['static-pod', 'existing-unchanged', 'no-ptrace-to-node']) rules.delete(podLevel)
+  // Pod-level checks are exercised by handler.test.ts, not by the container table. host-users and
+  // pod-os need pod settings the table does not vary (hostUsers, spec.os): test/checks/pod-level.test.ts.
+  // no-ptrace-to-node judges a container in its pod (hostPID, the target's securityContext):
+  // test/checks/policy/targets.test.ts and test/e2e/profiles.test.ts.
+  for (const podLevel of ['static-pod', 'existing-unchanged', 'host-users', 'pod-os', 'no-ptrace-to-node']) rules.delete(podLevel)
   for (const rule of rules) {
     const cases = containerCases.filter((c) => c.about === rule)
     t.ok(cases.some((c) => c.kubernetes.length === 0 && c.policy.length === 0), `${rule}: an allowed case`)

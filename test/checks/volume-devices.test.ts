@@ -51,10 +51,10 @@ t.test("Kubernetes' volumeDevices rules, in Kubernetes' words", async (t) => {
       'spec.ephemeralContainers[0].volumeMounts[0].mountPath: Invalid value: "/dev/xvda": must not already exist as a path in volumeDevices, ' +
       'spec.ephemeralContainers[0].volumeDevices[0].name: Invalid value: "pg-block": must not already exist in volumeMounts, ' +
       'spec.ephemeralContainers[0].volumeDevices[0].devicePath: Invalid value: "/dev/xvda": must not already exist as a path in volumeMounts]'],
-    ['a device without a name (Kubernetes also says Not found: "", which the Required covers)', { volumeDevices: [{ name: '', devicePath: '/dev/xvda' }] }, 'spec.ephemeralContainers[0].volumeDevices[0].name: Required value'],
+    ['a device without a name: Required, and no volume of that name', { volumeDevices: [{ name: '', devicePath: '/dev/xvda' }] },
+      '[spec.ephemeralContainers[0].volumeDevices[0].name: Required value, spec.ephemeralContainers[0].volumeDevices[0].name: Not found: ""]'],
     ['a device with neither name nor path (absent decodes to "")', { volumeDevices: [{}] },
-      '[spec.ephemeralContainers[0].volumeDevices[0].name: Required value, spec.ephemeralContainers[0].volumeDevices[0].devicePath: Required value]'],
-    ['a name that is not a string', { volumeDevices: [{ name: 7, devicePath: '/dev/xvda' }] }, 'spec.ephemeralContainers[0].volumeDevices[0].name: Invalid value: 7: must be string'],
+      '[spec.ephemeralContainers[0].volumeDevices[0].name: Required value, spec.ephemeralContainers[0].volumeDevices[0].name: Not found: "", spec.ephemeralContainers[0].volumeDevices[0].devicePath: Required value]'],
   ]
   for (const [name, fields, message] of cases) {
     const res = decide(blockReview([debugContainer(fields)]), defaultPolicy)
@@ -64,4 +64,9 @@ t.test("Kubernetes' volumeDevices rules, in Kubernetes' words", async (t) => {
       t.equal(res?.status?.message, message, name)
     }
   }
+  // No API server sends this: it cannot decode the name and refuses the request before admission.
+  const undecodable = decide(blockReview([debugContainer({ volumeDevices: [{ name: 7, devicePath: '/dev/xvda' }] })]), defaultPolicy)
+  t.equal(undecodable?.allowed, false, 'a name that is not a string: refused')
+  t.equal(undecodable?.status?.code, 400, 'as the API server refuses it, before admission')
+  t.match(undecodable?.status?.message, 'spec.ephemeralContainers[0].volumeDevices[0].name must be a string, not an integer')
 })

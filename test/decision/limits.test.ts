@@ -103,7 +103,7 @@ t.test('however long the values, the reply text stays under 64 KiB', async (t) =
     image: `registry.example.com/${'x'.repeat(20_000)}:latest`,
     volumeMounts: [{ name: evil, mountPath: '/x' }],
     securityContext: { capabilities: { add: Array.from({ length: 50 }, (_, j) => `CAP_${j}_${evil.slice(0, 400)}`) } },
-    [`unknown-${evil.slice(0, 3000)}`]: 1,
+    workingDir: evil.slice(0, 3000),
   }))
   const { review: answer } = decide(admissionReview({ added }), 'validate', p)
   t.equal(answer.response?.allowed, false)

@@ -57,26 +57,33 @@ t.test('an audit-mode requireRunAsNonRoot does not cancel an enforced "seccompPr
 })
 
 t.test('a Kubernetes violation and a policy violation on one field do not cancel each other', async (t) => {
-  // securityContext: "privileged" is refused by the API server while decoding; review and direct callers reach it.
-  const res = decide(defaultPolicy, { added: [debugContainer({ securityContext: 'privileged' })] }).review.response
+  // An image with a leading space: Kubernetes' image-whitespace and the policy's image-reference both
+  // judge spec.ephemeralContainers[0].image.
+  const d = decide(defaultPolicy, { added: [debugContainer({ image: ' busybox:1.36' })] })
+  const res = d.review.response
   t.equal(res?.allowed, false)
   t.equal(res?.status?.code, 422, "Kubernetes' restriction decides the code")
-  t.equal(res?.status?.message, 'spec.ephemeralContainers[0].securityContext: Invalid value: "privileged": must be object,null')
-  const mutate = decide(defaultPolicy, { added: [debugContainer({ securityContext: 'privileged' })] }, 'mutate').review.response
-  t.match(mutate?.warnings?.[0], /securityContext: Invalid value: "privileged"/, 'the mutating webhook warns of the coming denial')
+  t.equal(res?.status?.message, 'spec.ephemeralContainers[0].image: Invalid value: " busybox:1.36": must not have leading or trailing whitespace', "only Kubernetes' words are shown")
+  t.same(d.summary.rules.map((r) => r.rule), ['image-whitespace', 'image-reference'], 'both rules are found')
+  const mutate = decide(defaultPolicy, { added: [debugContainer({ image: ' busybox:1.36' })] }, 'mutate').review.response
+  t.match(mutate?.warnings?.[0], /image: Invalid value: " busybox:1.36"/, 'the mutating webhook warns of the coming denial')
 })
 
 t.test('display: a violation is hidden only behind one of a mode at least as strong', async (t) => {
   const v = (o: Partial<ModedViolation>): ModedViolation =>
     ({ origin: 'policy', rule: 'r', field: 'f', type: 'Invalid', containerIndex: 0, mode: 'enforce', ...o })
-  const k8sInvalid = v({ origin: 'kubernetes', rule: 'container-fields' })
-  const k8sRequired = v({ origin: 'kubernetes', rule: 'container-fields', type: 'Required' })
+  const k8sInvalid = v({ origin: 'kubernetes', rule: 'container-name' })
+  const k8sRequired = v({ origin: 'kubernetes', rule: 'container-name', type: 'Required' })
+  const staticPod = v({ origin: 'kubernetes', rule: 'static-pod', field: '[]', type: 'Forbidden', containerIndex: -1 })
   const cases: Array<[string, ModedViolation[], ModedViolation[]]> = [
     ['an enforced policy violation is not hidden by an audit Required', [v({ rule: 'a', type: 'Required', mode: 'audit' }), v({ rule: 'b' })], [v({ rule: 'a', type: 'Required', mode: 'audit' }), v({ rule: 'b' })]],
     ['a warn violation is hidden by an enforced Required of its own rule', [v({ type: 'Required' }), v({ mode: 'warn' })], [v({ type: 'Required' })]],
     ['a policy violation is hidden by Kubernetes on the same field', [k8sInvalid, v({})], [k8sInvalid]],
     ['Kubernetes is never hidden by a policy Required (the policy one is)', [v({ type: 'Required' }), k8sInvalid], [k8sInvalid]],
-    ["Kubernetes' Required hides its other complaints", [k8sInvalid, k8sRequired], [k8sRequired]],
+    ["Kubernetes' violations are shown as Kubernetes lists them: a Required hides nothing", [k8sInvalid, k8sRequired], [k8sInvalid, k8sRequired]],
+    ['a Kubernetes message listed twice is shown once (field.ErrorList.ToAggregate)', [k8sRequired, k8sRequired], [k8sRequired]],
+    ["a static pod's one error replaces Kubernetes' others", [k8sInvalid, staticPod], [staticPod]],
+    ["a static pod's error hides no policy violation of another field", [staticPod, v({})], [staticPod, v({})]],
     ['another rule\'s Required hides nothing', [v({ rule: 'a', type: 'Required' }), v({ rule: 'b' })], [v({ rule: 'a', type: 'Required' }), v({ rule: 'b' })]],
     ['other fields are untouched', [v({ type: 'Required' }), v({ field: 'g' })], [v({ type: 'Required' }), v({ field: 'g' })]],
   ]

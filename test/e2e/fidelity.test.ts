@@ -1,24 +1,39 @@
-// Fidelity of the unit-suite table (test/support/cases.ts) against the real API server: for every case
-// the API server can be sent, Kubernetes' own validation must refuse exactly when the table says so,
-// with exactly the table's messages.
+// Fidelity against the real API server, in two parts.
 //
-// Where: namespace "ephemeral-guard", which both webhook configurations exclude by
-// kubernetes.io/metadata.name, so only Kubernetes' validation (and built-in admission) runs there. The
-// first test checks that assumption instead of trusting it.
+// 1. The fidelity corpus (test/fidelity/corpus): every case is sent to the API server as a server-side
+//    dry run of pods/<pod>/ephemeralcontainers, and what happened is compared with its recording
+//    (test/fixtures/fidelity/<category>.json): the AdmissionReview request admission webhooks were sent
+//    (captured by a mutating webhook of this file, test/e2e/support/capture.ts; null when the API server
+//    refused before admission) and the API server's answer (code; reason, message and causes of a
+//    refusal). A missing or stale recording fails the case, naming the command that re-records it. With
+//    FIDELITY_RECORD=1 (and optionally FIDELITY_CATEGORIES=a,b) the recordings of those categories are
+//    rewritten instead, and the run says so. The unit suite replays the recordings through
+//    ephemeral-guard's decision (test/fidelity/corpus.test.ts).
+// 2. The unit-suite table (test/support/cases.ts): for every case the API server can be sent,
+//    Kubernetes' own validation must refuse exactly when the table says so, with exactly its messages.
 //
-// How: each case gets its own pod whose spec mirrors storedPod()'s; the case's `existing` containers
-// are added for real, then PUT pods/<pod>/ephemeralcontainers?dryRun=All with the case's containers
-// appended. The request goes straight to the API server (HTTPS, cluster-admin client certificate) rather
-// than through `kubectl replace --raw`, because kubectl prints a reworded error ("The Pod "x" is
-// invalid: \n* a\n* b") and the exact metav1.Status, causes included, is what is compared.
+// Where: namespace "ephemeral-guard", which both of ephemeral-guard's webhook configurations exclude by
+// kubernetes.io/metadata.name, so only Kubernetes' validation, built-in admission and the capture
+// webhook run there. The first test checks that assumption instead of trusting it.
+//
+// How: each case gets its own pod whose spec mirrors storedPod()'s (plus the case's podSpec and
+// podMetadata); the case's `existing` containers are added for real, then PUT
+// pods/<pod>/ephemeralcontainers?dryRun=All with the case's list. The request goes straight to the API
+// server (HTTPS, cluster-admin client certificate) rather than through `kubectl replace --raw`, because
+// kubectl prints a reworded error and the exact metav1.Status, causes included, is what is compared.
 import t, { type Test } from 'tap'
 import type { JsonObject, JsonValue } from '../../src/kube/types.js'
 import { containerCases, type ContainerCase } from '../support/cases.js'
 import { storedPod } from '../support/reviews.js'
+import { listOf, mirroredPod } from '../fidelity/pod.js'
 import { createNamespace, createTargetPod, ephemeralContainers, ephemeralContainersPath, freshNamespace, withEphemeralContainers, type Cluster } from './support/cluster.js'
 import { setup, type Env } from './support/setup.js'
 import { decisions, SYSADMIN, VALIDATING_WEBHOOK } from './support/webhook.js'
 import { guardNetwork } from './support/network-guard.js'
+import { registerCapture, startCaptureServer, type CaptureServer } from './support/capture.js'
+import { allCases, byCategory, CATEGORIES } from '../fidelity/corpus/index.js'
+import type { Category, FidelityCase } from '../fidelity/corpus/types.js'
+import { answerOf, normalizeRequest, podNameOf, readRecordings, recordCommand, recordingFile, writeRecordings, type Recording } from '../fidelity/recording.js'
 
 // Loopback only: fails this file on any socket or Service that could reach off this machine.
 guardNetwork(t)
@@ -26,27 +41,21 @@ guardNetwork(t)
 const NS = 'ephemeral-guard'
 
 let env: Env | undefined
+let capture: CaptureServer | undefined
 t.before(async () => {
   env = await setup()
   await createNamespace(env.cluster, NS)
+  capture = await startCaptureServer()
+  await createMirroredPod(env.cluster, 'capture-probe')
+  await registerCapture(env.cluster, capture, NS, 'capture-probe')
 })
-t.teardown(async () => { await env?.teardown() })
+t.teardown(async () => {
+  await env?.teardown()
+  await capture?.stop()
+})
 const e = (): Env => {
   if (env === undefined) throw new Error('setup failed')
   return env
-}
-
-/**
- * storedPod()'s pod as something one can create: same labels, containers, initContainers, volumes and
- * pod-level settings. Left out: status, and the metadata the API server assigns (uid, resourceVersion,
- * creationTimestamp, generateName); ownerReferences (no ReplicaSet exists here); spec.nodeName (it
- * would bind the pod to a node that does not exist; no case depends on it).
- */
-function mirroredPod(name: string): JsonObject {
-  const stored = storedPod()
-  const { nodeName: _nodeName, ...spec } = stored['spec'] as JsonObject
-  const labels = (stored['metadata'] as JsonObject)['labels'] as JsonValue
-  return { apiVersion: 'v1', kind: 'Pod', metadata: { name, labels }, spec }
 }
 
 async function createMirroredPod(cluster: Cluster, name: string): Promise<JsonObject> {
@@ -142,7 +151,103 @@ t.test('Kubernetes refuses exactly the cases the table says, with its messages',
   for (const c of containerCases) if (c.notSendable !== undefined) t.comment(`not sent: ${c.name}: ${c.notSendable}`)
 })
 
-t.test('the cases reached no webhook', async (t) => {
+
+// ---- the fidelity corpus ----
+
+const RECORD = process.env['FIDELITY_RECORD'] === '1'
+const recordOnly = (process.env['FIDELITY_CATEGORIES'] ?? '').split(',').map((x) => x.trim()).filter((x) => x !== '')
+for (const c of recordOnly) if (!(CATEGORIES as readonly string[]).includes(c)) throw new Error(`FIDELITY_CATEGORIES: no category ${JSON.stringify(c)}; categories: ${CATEGORIES.join(', ')}`)
+const categoriesRun: readonly Category[] = recordOnly.length > 0 ? recordOnly as Category[] : CATEGORIES
+// Cases in flight at once: enough to keep the API server busy, few enough for a 2-core machine.
+const CONCURRENCY = 8
+
+/** What one case did: its recording-to-be, or why it could not be run. */
+interface Outcome { readonly recording?: Recording; readonly problem?: string; readonly note?: string }
+
+async function runCase(c: FidelityCase): Promise<Outcome> {
+  const { cluster } = e()
+  const server = capture!
+  const pod = podNameOf(c)
+  const created = await cluster.api('POST', `/api/v1/namespaces/${NS}/pods`, mirroredPod(pod, c))
+  if (created.status !== 201) return { problem: `creating its pod ${pod}: ${created.status} ${created.text}` }
+  const existing = c.existing ?? []
+  if (existing.length > 0) {
+    const r = await cluster.api('PUT', ephemeralContainersPath(NS, pod), await withEphemeralContainers(cluster, NS, pod, existing))
+    if (r.status !== 200) return { problem: `adding its existing containers for real: ${r.status} ${r.text}` }
+  }
+  const list = listOf(c)
+  const query = `dryRun=All${c.fieldValidation ? `&fieldValidation=${c.fieldValidation}` : ''}`
+  const r = await cluster.api('PUT', `${ephemeralContainersPath(NS, pod)}?${query}`, await withEphemeralContainers(cluster, NS, pod, list))
+  const captured = server.dryRuns(NS, pod)
+  if (captured.length > 1) return { problem: `the capture webhook was called ${captured.length} times for its one dry run` }
+  const stored = (await ephemeralContainers(cluster, NS, pod)).map((x) => x['name'])
+  const want = existing.map((x) => (x as JsonObject)['name'])
+  if (JSON.stringify(stored) !== JSON.stringify(want)) return { problem: `the dry run changed the stored ephemeral containers: ${JSON.stringify(stored)}, not ${JSON.stringify(want)}` }
+  return { recording: { request: captured[0] === undefined ? null : normalizeRequest(captured[0]), answer: answerOf(r.status, r.body) } }
+}
+
+/** Runs `work` on every item, at most `n` at a time; results in the items' order. */
+async function pool<T, R>(items: readonly T[], n: number, work: (item: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array(items.length)
+  let next = 0
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const i = next++
+      out[i] = await work(items[i]!)
+    }
+  }
+  await Promise.all(Array.from({ length: Math.min(n, items.length) }, worker))
+  return out
+}
+
+t.test(RECORD ? `recording the fidelity corpus: ${categoriesRun.join(', ')}` : 'the fidelity corpus: the API server does what is recorded', async (t) => {
+  t.equal(new Set(allCases.map((c) => c.id)).size, allCases.length, 'case ids are unique')
+  const cases = categoriesRun.flatMap((cat) => byCategory[cat])
+  const started = Date.now()
+  const outcomes = await pool(cases, CONCURRENCY, (c) => runCase(c).catch((err: unknown): Outcome => ({ problem: `error: ${(err as Error).stack ?? String(err)}` })))
+  t.comment(`${cases.length} cases run in ${Math.round((Date.now() - started) / 1000)} s, ${CONCURRENCY} at a time`)
+  const made = new Map<string, Recording>()
+  cases.forEach((c, i) => {
+    const o = outcomes[i]!
+    if (o.problem !== undefined) t.fail(`${c.id}: ${o.problem}`)
+    else made.set(c.id, o.recording!)
+  })
+  if (RECORD) {
+    for (const category of categoriesRun) {
+      const inCategory = byCategory[category]
+      if (inCategory.some((c) => !made.has(c.id))) {
+        t.fail(`${category}: not recorded, some of its cases could not be run (see above)`)
+        continue
+      }
+      writeRecordings(category, inCategory, made)
+      const refused = inCategory.filter((c) => made.get(c.id)!.answer.code !== 200).length
+      const line = `RECORDED ${inCategory.length} cases of ${category} (${refused} refused) into ${recordingFile(category)}: review the diff before committing`
+      t.comment(line)
+      console.error(`# ${line}`)
+      t.pass(`recorded ${category}`)
+    }
+    return
+  }
+  for (const category of categoriesRun) {
+    const recorded = readRecordings(category)
+    await t.test(category, async (t) => {
+      for (const c of byCategory[category]) {
+        const got = made.get(c.id)
+        if (got === undefined) continue
+        const want = recorded?.[c.id]
+        if (want === undefined) {
+          t.fail(`${c.id}: no recording; record it with: ${recordCommand([category])}`)
+          continue
+        }
+        t.same(got, want, `${c.id}: as recorded (if Kubernetes or the case changed on purpose, re-record with: ${recordCommand([category])})`)
+      }
+      const stale = Object.keys(recorded ?? {}).filter((id) => !byCategory[category].some((c) => c.id === id))
+      t.same(stale, [], `${category}: the recording holds no case the corpus lacks`)
+    })
+  }
+})
+
+t.test('the cases reached no webhook of ephemeral-guard', async (t) => {
   const { cluster, webhook } = e()
   // The server logs in order: once a request sent after the cases is logged, any call made for
   // them would be in the log too.

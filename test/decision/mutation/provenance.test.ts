@@ -89,13 +89,15 @@ t.test('validation: forged provenance is denied (the mutating webhook fails open
     ['an offset an hour off', owned(USER, '2026-11-27T03:04:05+01:00'), 'env[1]: Forbidden: EPHEMERAL_GUARD_REQUESTED_AT must be the time of the request'],
     ['an impossible hour', owned(USER, '2026-11-27T24:04:05Z'), 'env[1]: Forbidden: EPHEMERAL_GUARD_REQUESTED_AT must be the time of the request'],
     ['an impossible offset', owned(USER, '2026-11-27T03:04:05+99:99'), 'env[1]: Forbidden: EPHEMERAL_GUARD_REQUESTED_AT must be the time of the request'],
-    ['not a string', [owned()[0]!, { name: 'EPHEMERAL_GUARD_REQUESTED_AT', value: 1764212645 }], 'env[1]: Forbidden: EPHEMERAL_GUARD_REQUESTED_AT must be the time of the request'],
     ['another requester', owned('mallory'), 'env[0]: Forbidden: EPHEMERAL_GUARD_REQUESTED_BY must be the requester\'s username "alice@example.com"'],
     ['valueFrom on the timestamp', [{ name: 'EPHEMERAL_GUARD_REQUESTED_AT', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } }], 'env[0]: Forbidden: EPHEMERAL_GUARD_REQUESTED_AT must be a value set by ephemeral-guard, not valueFrom'],
     ['valueFrom on the policy', [{ name: 'EPHEMERAL_GUARD_POLICY', value: 'm@x', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } }], 'env[0]: Forbidden: EPHEMERAL_GUARD_POLICY must be a value set by ephemeral-guard, not valueFrom'],
     ['an unknown name with the prefix', [{ name: 'EPHEMERAL_GUARD_APPROVED', value: 'yes' }], 'env[0]: Forbidden: EPHEMERAL_GUARD_APPROVED is not a variable of ephemeral-guard, which reserves the EPHEMERAL_GUARD_ prefix'],
   ]
   for (const [name, env, want] of denied) t.match(message(env), `spec.ephemeralContainers[0].${want}`, name)
+  // A value that is no string never comes from an API server (it cannot decode it): refused as it would be.
+  const notString = decide(withEnv([owned()[0]!, { name: 'EPHEMERAL_GUARD_REQUESTED_AT', value: 1764212645 }]), 'validate', clock())
+  t.equal(notString.status?.code, 400, 'a timestamp that is not a string: refused before admission, as the API server does')
   const allowed: Array<[string, JsonObject[]]> = [
     ['60 s old', owned(USER, at(-60))],
     ['5 s ahead', owned(USER, at(5))],
@@ -113,8 +115,8 @@ t.test('validation: forged provenance is denied (the mutating webhook fails open
   t.equal(decide(fromConfigMap(owned()), 'validate', clock()).allowed, true, 'envFrom next to all three passes')
   t.equal(decide(mutated(fromConfigMap([]), clock()), 'validate', clock()).allowed, true, 'as the mutating webhook leaves it')
   t.equal(decide(withEnv(owned()), 'validate', clock(61)).allowed, false, 'the window is measured on the clock of the validating webhook')
-  const junk = ['junk' as unknown as JsonObject, { value: 'no name' }]
-  t.same(envAfter(mutated(withEnv(junk), clock())), [...junk, ...owned()], 'the mutation keeps entries that are not named objects')
+  const junk = [{ value: 'no name' }, { name: null, value: 'null name' } as unknown as JsonObject]
+  t.same(envAfter(mutated(withEnv(junk), clock())), [...junk, ...owned()], 'the mutation keeps entries that are not named')
   t.notMatch(decide(withEnv([...junk, ...owned()]), 'validate', clock()).status?.message, /rule provenance/, 'and they are left to Kubernetes\' checks')
 })
 

@@ -24,7 +24,7 @@ export interface FidelityCase {
   readonly category: Category
   /** What the case shows, in a few words. */
   readonly about: string
-  /** Merged into the base pod's spec before the pod is created (os, hostUsers, volumes, …). */
+  /** Merged into the base pod's spec before the pod is created (os, hostUsers, volumes, …); a key set to null is removed. */
   readonly podSpec?: JsonObject
   /** Merged into the base pod's metadata before the pod is created. */
   readonly podMetadata?: JsonObject
@@ -34,4 +34,13 @@ export interface FidelityCase {
   readonly added: readonly JsonValue[]
   /** When given, the exact ephemeralContainers list of the dry-run PUT instead of existing + added. */
   readonly list?: readonly JsonValue[]
+  /**
+   * Set when Kubernetes refuses for something no webhook can see: an empty list or map (ports: [],
+   * resources.limits: {}) is "set" for Kubernetes' allow-list, but the API server omits it when it
+   * serializes the object for webhooks. Says why; the unit suite then checks that the recorded request
+   * indeed looks valid and that ephemeral-guard admits it (Kubernetes refuses it anyway).
+   */
+  readonly invisible?: string
+  /** The dry-run PUT's ?fieldValidation= (the API server's default, Warn, when absent). */
+  readonly fieldValidation?: 'Strict' | 'Warn' | 'Ignore'
 }

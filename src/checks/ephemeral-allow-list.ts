@@ -1,0 +1,29 @@
+// ephemeral-allow-list: the Container fields an ephemeral container may not set, in the struct's
+// order, then subPath and subPathExpr on its volume mounts (validation.go, validateEphemeralContainers:
+// validateFieldAllowList over allowedEphemeralContainerFields, then the subPath loop). A field is set
+// when it differs from Go's zero value: present and not null (an empty list or map is set, but the API
+// server omits those when it serializes the object for webhooks); resources when any of its parts is.
+import { isJsonObject, type JsonValue } from '../kube/types.js'
+import { containerCheck, type ContainerFinding } from './container-check.js'
+import { listAt, stringAt } from './kube-validation.js'
+
+/** EphemeralContainerCommon's fields outside the allow-list, in struct order. */
+export const FORBIDDEN_FIELDS = ['ports', 'resources', 'resizePolicy', 'restartPolicy', 'restartPolicyRules', 'livenessProbe', 'readinessProbe', 'startupProbe', 'lifecycle'] as const
+const DETAIL = 'cannot be set for an Ephemeral Container'
+
+const isSet = (v: JsonValue | undefined): boolean => v !== undefined && v !== null
+const resourcesSet = (v: JsonValue | undefined): boolean =>
+  isJsonObject(v) ? ['limits', 'requests', 'claims'].some((k) => isSet(v[k])) : false
+
+export const ephemeralAllowList = containerCheck('ephemeral-allow-list', (c) => {
+  if (!isJsonObject(c)) return []
+  const out: ContainerFinding[] = []
+  for (const f of FORBIDDEN_FIELDS) {
+    if (f === 'resources' ? resourcesSet(c[f]) : isSet(c[f])) out.push({ field: f, type: 'Forbidden', detail: DETAIL })
+  }
+  listAt(c, 'volumeMounts').forEach((m, i) => {
+    if (stringAt(m, 'subPath') !== '') out.push({ field: `volumeMounts[${i}].subPath`, type: 'Forbidden', detail: DETAIL })
+    if (stringAt(m, 'subPathExpr') !== '') out.push({ field: `volumeMounts[${i}].subPathExpr`, type: 'Forbidden', detail: DETAIL })
+  })
+  return out
+})

@@ -1,0 +1,32 @@
+// host-users: the part of validateHostUsers an added container can break: in a pod with
+// hostUsers: false (a user namespace), no container may have volumeDevices (they support neither
+// idmap mounts nor chown) — unless the stored pod already has such a container, which Kubernetes keeps
+// updatable. Reported on the container's volumeDevices, after every container's own errors. The
+// host-namespace parts (hostNetwork, hostPID, hostIPC) are pod fields an ephemeral container cannot
+// change. The legacy EphemeralContainers object lacks the pod spec: not judged there.
+import type { Check } from '../decision/types.js'
+import { AFTER_CONTAINERS, collector, listAt, podContainers } from './support/fields.js'
+import type { JsonObject } from '../kube/types.js'
+
+const hasVolumeDevices = (spec: JsonObject): boolean => {
+  for (const { container } of podContainers(spec)) if (listAt(container, 'volumeDevices').length > 0) return true
+  return false
+}
+
+export const hostUsers: Check = {
+  id: 'host-users',
+  origin: 'kubernetes',
+  mode: 'enforce',
+  run: ({ pod, oldPod }) => {
+    const spec = pod.spec
+    if (spec?.['hostUsers'] !== false) return []
+    const old = oldPod.spec
+    if (old !== undefined && old['hostUsers'] === false && hasVolumeDevices(old)) return []
+    const { violations, reportFor } = collector('host-users')
+    const report = reportFor(AFTER_CONTAINERS)
+    for (const { container, path } of podContainers(spec)) {
+      if (listAt(container, 'volumeDevices').length > 0) report(`${path}.volumeDevices`, 'Forbidden', undefined, 'when `hostUsers` is false')
+    }
+    return violations
+  },
+}
