@@ -20,6 +20,11 @@ add('unknown-volume', 'subPath on an unknown volume', { added: [ec('dbg', { volu
 add('second-mount', 'subPath on the second mount', { added: [ec('dbg', { volumeMounts: [{ name: 'data', mountPath: '/d' }, { name: 'data', mountPath: '/e', subPath: '..' }] })] })
 add('two-mounts-bad', 'bad subPaths on two mounts', { added: [ec('dbg', { volumeMounts: [{ name: 'data', mountPath: '/d', subPath: '..' }, { name: 'data', mountPath: '/e', subPath: '/x' }] })] })
 add('two-containers', 'bad subPaths in two containers', { added: [ec('a', mount({ subPath: '..' })), ec('b', mount({ subPathExpr: '/x' }))] })
+add('both-set-expr-abs-dotdot', 'both set, subPathExpr absolute with ..', { added: [ec('dbg', mount({ subPath: 'ok', subPathExpr: '/../x' }))] })
+add('unknown-volume-both', 'an unknown volume with both set', { added: [ec('dbg', { volumeMounts: [{ name: 'nope', mountPath: '/d', subPath: 'a', subPathExpr: 'b' }] })] })
+add('three-mounts-mixed', 'three mounts: ok, bad subPath, unknown volume with subPathExpr', {
+  added: [ec('dbg', { volumeMounts: [{ name: 'data', mountPath: '/a' }, { name: 'data', mountPath: '/b', subPath: '/x' }, { name: 'nope', mountPath: '/c', subPathExpr: '..' }] })],
+})
 add('empty-strings', 'subPath and subPathExpr empty', { added: [ec('dbg', mount({ subPath: '', subPathExpr: '' }))] })
 
 /** Category 'subpath' of the fidelity corpus. */

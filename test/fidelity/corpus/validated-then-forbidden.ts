@@ -29,6 +29,14 @@ const PORTS: ReadonlyArray<readonly [string, JsonObject[]]> = [
   ['all-bad', [{ name: 'Bad_', containerPort: 0, hostPort: 99999, protocol: 'ICMP' }]],
   ['two-bad', [{ containerPort: 0 }, { containerPort: 70000, protocol: 'X' }]],
   ['host-ip', [{ containerPort: 80, hostIP: 'not-an-ip' }]],
+  ['name-16', [{ name: 'abcdefghijklmnop', containerPort: 80 }]],
+  ['name-15', [{ name: 'abcdefghijklmno', containerPort: 80 }]],
+  ['name-trailing-dash', [{ name: 'http-', containerPort: 80 }]],
+  ['name-unicode', [{ name: 'h\u00e9', containerPort: 80 }]],
+  ['dup-name-bad-second', [{ name: 'http', containerPort: 80 }, { name: 'http', containerPort: 0 }]],
+  ['dup-invalid-names', [{ name: 'A', containerPort: 80 }, { name: 'A', containerPort: 81 }]],
+  ['host-port-same', [{ containerPort: 80, hostPort: 80 }, { containerPort: 81, hostPort: 80 }]],
+  ['three-mixed', [{ containerPort: 1 }, { containerPort: 2, protocol: 'udp' }, { containerPort: 3, name: '-x' }]],
 ]
 for (const [slug, ports] of PORTS) add(`ports-${slug}`, `ports: ${slug}`, { added: [ec('dbg', { ports })] })
 
@@ -57,6 +65,17 @@ const RESOURCES: ReadonlyArray<readonly [string, JsonObject]> = [
   ['claims-empty-name', { claims: [{ name: '' }] }],
   ['claims-dup', { claims: [{ name: 'gpu' }, { name: 'gpu' }] }],
   ['claims-request-bad', { claims: [{ name: 'gpu', request: 'Bad_Req' }] }],
+  ['limits-cpu-fraction-tiny', { limits: { cpu: '0.0001' } }],
+  ['limits-memory-decimal', { limits: { memory: '1.5Gi' }, requests: { memory: '2Gi' } }],
+  ['request-over-limit-milli', { limits: { cpu: '250m' }, requests: { cpu: '0.3' } }],
+  ['request-over-limit-exponent', { limits: { memory: '1e6' }, requests: { memory: '2e6' } }],
+  ['negative-ephemeral-storage', { requests: { 'ephemeral-storage': '-1Gi' } }],
+  ['name-requests-prefix', { limits: { 'requests.cpu': '1' } }],
+  ['name-pods', { limits: { pods: '1' } }],
+  ['name-kubernetes-io-gpu', { limits: { 'kubernetes.io/gpu': '1' }, requests: { 'kubernetes.io/gpu': '2' } }],
+  ['hugepages-1Gi-with-memory', { limits: { 'hugepages-1Gi': '2Gi', memory: '1Gi' }, requests: { 'hugepages-1Gi': '2Gi' } }],
+  ['hugepages-request-only', { requests: { 'hugepages-2Mi': '2Mi', cpu: '1' } }],
+  ['extended-request-equal', { limits: { 'example.com/widget': '3' }, requests: { 'example.com/widget': '3' } }],
 ]
 for (const [slug, resources] of RESOURCES) add(`resources-${slug}`, `resources: ${slug}`, { added: [ec('dbg', { resources })] })
 add('resources-empty-maps', 'resources: empty limits and requests', {
@@ -80,6 +99,9 @@ const RESIZE: ReadonlyArray<readonly [string, JsonObject[]]> = [
   ['duplicate', [{ resourceName: 'cpu', restartPolicy: 'NotRequired' }, { resourceName: 'cpu', restartPolicy: 'NotRequired' }]],
   ['both-bad', [{ resourceName: 'disk', restartPolicy: 'Never' }]],
   ['empty-entry', [{}]],
+  ['duplicate-memory', [{ resourceName: 'memory', restartPolicy: 'NotRequired' }, { resourceName: 'memory', restartPolicy: 'RestartContainer' }]],
+  ['policy-odd-chars', [{ resourceName: 'cpu', restartPolicy: 'Not<Required>' }]],
+  ['resource-upper', [{ resourceName: 'CPU', restartPolicy: 'NotRequired' }]],
 ]
 for (const [slug, resizePolicy] of RESIZE) add(`resize-${slug}`, `resizePolicy: ${slug}`, { added: [ec('dbg', { resizePolicy })] })
 add('resize-restart-never', "RestartContainer in a pod with restartPolicy Never", { podSpec: { restartPolicy: 'Never' }, added: [ec('dbg', { resizePolicy: [{ resourceName: 'cpu', restartPolicy: 'RestartContainer' }] })] })

@@ -26,5 +26,12 @@ add('many-new', 'five new containers, two invalid', { added: [ec('a'), ec('b', {
 add('existing-removed-new-same-index', 'an existing container replaced at its index by a new one', { existing: [OLD], added: [], list: [ec('dbg')] })
 add('duplicate-existing-twice-changed', 'two changed copies of an existing container', { existing: [OLD], added: [], list: [ec('old', { image: 'a:1' }), ec('old', { image: 'b:1' })] })
 
+add('two-nameless', 'two containers without a name', { added: [{ image: 'busybox:1.36' }, { image: 'busybox:1.36' }] })
+add('existing-twice-identical', 'an existing container listed twice, unchanged', { existing: [OLD], added: [], list: [OLD, OLD] })
+add('existing-changed-and-new-duplicate', 'an existing container changed, a new one of the same name after it', { existing: [OLD], added: [], list: [{ ...OLD, tty: true }, ec('old', { tty: true })] })
+add('existing-kept-invalid-copy-before', 'an invalid copy before the existing container, then a new invalid one', { existing: [OLD], added: [], list: [ec('old', { image: '' }), OLD, ec('Bad')] })
+add('existing-two-changed-order', 'two existing containers changed, listed in reverse', { existing: [OLD, ec('old2')], added: [], list: [ec('old2', { image: 'a:1' }), { ...OLD, image: 'b:1' }] })
+add('new-duplicate-of-init-and-existing', 'new containers named like the init container and an existing one', { existing: [OLD], added: [ec('migrate'), ec('old', { image: 'x:1' })] })
+
 /** Category 'which-containers' of the fidelity corpus. */
 export const cases: readonly FidelityCase[] = built

@@ -15,6 +15,14 @@ for (const [slug, ch] of EDGES) {
   add(`image-leading-${slug}`, `an image with a leading ${slug}`, { added: [ec('dbg', { image: `${ch}busybox:1.36` })] })
   add(`image-trailing-${slug}`, `an image with a trailing ${slug}`, { added: [ec('dbg', { image: `busybox:1.36${ch}` })] })
 }
+// The rest of Unicode's Zs category, and characters JavaScript's \s and Go disagree on.
+for (const cp of [0x2001, 0x2002, 0x2003, 0x2004, 0x2005, 0x2006, 0x2007, 0x2008, 0x2009]) {
+  const hex = cp.toString(16)
+  add(`image-leading-u${hex}`, `an image with a leading U+${hex.toUpperCase()}`, { added: [ec('dbg', { image: `${String.fromCodePoint(cp)}busybox:1.36` })] })
+}
+for (const [slug, ch] of [['u0000-nul', '\u0000'], ['u001f-unit-sep', '\u001f'], ['u00ad-soft-hyphen', '\u00ad'], ['u061c-alm', '\u061c'], ['u2060-word-joiner', '\u2060']] as const) {
+  add(`image-trailing-${slug}`, `an image with a trailing ${slug} (no whitespace to Go)`, { added: [ec('dbg', { image: `busybox:1.36${ch}` })] })
+}
 add('image-only-space', 'an image of one space', { added: [ec('dbg', { image: ' ' })] })
 add('image-inner-space', 'a space inside an image', { added: [ec('dbg', { image: 'busy box' })] })
 
@@ -26,8 +34,13 @@ const NAMES: ReadonlyArray<readonly [string, string]> = [
 ]
 for (const [slug, name] of NAMES) add(`name-${slug}`, `a name holding ${slug}`, { added: [ec(name)] })
 
+for (const [slug, name] of [['astral-private', 'a\u{F0000}b'], ['tag-char', 'a\u{E0001}'], ['u0000', 'a\u0000b'], ['esc', 'a\u001bb'], ['u00ad', 'a\u00adb']] as const) {
+  add(`name-${slug}`, `a name holding ${slug}`, { added: [ec(name)] })
+}
+
 const ODD: ReadonlyArray<readonly [string, string]> = [
   ['angle-amp', '<File>&'], ['control', 'File\u0001'], ['nbsp', 'File\u00a0'], ['quote', 'Fi"le'], ['lowercase', 'file'], ['emoji', '\u{1F600}'],
+  ['lsep', 'File\u2028'], ['newline-tab', 'File\n\t'], ['backslash', 'Fi\\le'], ['del', 'File\u007f'],
 ]
 for (const [slug, v] of ODD) {
   add(`termination-policy-${slug}`, `terminationMessagePolicy holding ${slug}`, { added: [ec('dbg', { terminationMessagePolicy: v })] })
