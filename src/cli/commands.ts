@@ -151,7 +151,19 @@ ephemeral-guard's own installation. One line per finding with the fix. Exit 0 no
   run: async (p, io) => (await import('./doctor.js')).doctor(p, io),
 }
 
-export const COMMANDS: readonly CommandSpec[] = [serve, review, policy, certs, audit, doctor]
+const completion: CommandSpec = {
+  name: 'completion',
+  summary: 'print a shell completion script (bash or zsh)',
+  synopsis: 'bash|zsh',
+  options: {},
+  allowPositionals: true,
+  description: `Completes commands, flags and the values of --webhook, -o and --profile, for ephemeral-guard
+and for kubectl-ephemeral_guard. Load it in the current shell, or add the line to ~/.bashrc or ~/.zshrc.`,
+  examples: ['source <(ephemeral-guard completion bash)', 'source <(ephemeral-guard completion zsh)'],
+  run: async (p, io) => (await import('./completion.js')).completion(p, io, COMMANDS),
+}
+
+export const COMMANDS: readonly CommandSpec[] = [serve, review, policy, certs, audit, doctor, completion]
 
 export const PROGRAM = 'ephemeral-guard'
 
