@@ -54,12 +54,12 @@ second signal skips the rest of the delay.`,
 const review: CommandSpec = {
   name: 'review',
   summary: 'decide one AdmissionReview offline and print the response',
-  synopsis: '[--webhook validate|mutate] [--policy FILE] [--namespace-labels K=V,...] [--namespace FILE] [FILE|-]',
+  synopsis: '[--webhook validate|mutate] [--policy FILE] [--namespace-labels K=V,...] [--namespace-file FILE] [FILE|-]',
   options: {
     webhook: { type: 'string', value: 'validate|mutate', default: 'validate', help: 'which webhook answers' },
     policy: { type: 'string', value: 'FILE', help: 'policy file (default: the built-in policy)' },
     'namespace-labels': { type: 'string', value: 'K=V,...', help: "labels of the review's namespace, for the Pod Security fit of --webhook mutate" },
-    namespace: { type: 'string', value: 'FILE', help: "the review's Namespace manifest (YAML or JSON), for its labels" },
+    'namespace-file': { type: 'string', value: 'FILE', help: "the review's Namespace manifest (YAML or JSON), for its labels" },
   },
   allowPositionals: true,
   description: `Reads the AdmissionReview from FILE, or from standard input when FILE is - or absent (not
@@ -88,7 +88,7 @@ const certs: CommandSpec = {
   summary: 'write certificates and a kustomize Component for the self-managed overlay',
   synopsis: '--namespace NS --service SVC --out DIR [--days 365] [--new-ca]',
   options: {
-    namespace: { type: 'string', value: 'NS', help: "the webhook Service's namespace" },
+    namespace: { type: 'string', short: 'n', value: 'NAMESPACE', help: "the webhook Service's namespace" },
     service: { type: 'string', value: 'SVC', help: 'the webhook Service' },
     out: { type: 'string', value: 'DIR', help: 'where to write ca.crt, ca.key, tls.crt, tls.key and kustomization.yaml' },
     days: { type: 'string', value: 'N', help: 'validity of the serving certificate in days (default 365)' },
@@ -105,6 +105,8 @@ with the Secret and both webhooks' caBundle. Run again to renew: the CA in DIR i
 const cluster = {
   kubeconfig: { type: 'string', value: 'FILE', help: 'kubeconfig (default: $KUBECONFIG, then ~/.kube/config)' },
   context: { type: 'string', value: 'NAME', help: 'kubeconfig context' },
+  as: { type: 'string', value: 'USER', help: 'impersonate this user (as kubectl --as)' },
+  'as-group': { type: 'string', value: 'GROUP', multiple: true, help: 'impersonate this group, repeatable (as kubectl --as-group)' },
 } as const
 
 const audit: CommandSpec = {
@@ -131,16 +133,16 @@ container is older than --older-than), 2 error.`,
 const doctor: CommandSpec = {
   name: 'doctor',
   summary: 'find admission controls blind to kubectl debug, and check the installation',
-  synopsis: '[--namespace ephemeral-guard] [--service ephemeral-guard] [--secret ephemeral-guard-tls] [--deployment ephemeral-guard] [options]',
+  synopsis: '[-n ephemeral-guard] [--service ephemeral-guard] [--secret ephemeral-guard-tls] [--deployment ephemeral-guard] [options]',
   options: {
-    namespace: { type: 'string', value: 'NS', default: 'ephemeral-guard', help: "ephemeral-guard's namespace" },
+    namespace: { type: 'string', short: 'n', value: 'NAMESPACE', default: 'ephemeral-guard', help: "ephemeral-guard's namespace" },
     service: { type: 'string', value: 'NAME', default: 'ephemeral-guard', help: 'its Service' },
     secret: { type: 'string', value: 'NAME', default: 'ephemeral-guard-tls', help: 'its serving-certificate Secret' },
     deployment: { type: 'string', value: 'NAME', default: 'ephemeral-guard', help: 'its Deployment' },
     configmap: { type: 'string', value: 'NAME', help: "the policy ConfigMap (default: found through the Deployment's --policy mount)" },
     'policy-key': { type: 'string', value: 'KEY', help: 'the key of the policy in that ConfigMap' },
     'expiry-warning': { type: 'string', value: 'DURATION', default: '720h', help: 'warn when a certificate expires sooner than this' },
-    output: { type: 'string', short: 'o', value: 'FORMAT', default: 'text', help: 'text or json' },
+    output: { type: 'string', short: 'o', value: 'FORMAT', default: 'text', help: 'text, json or yaml' },
     ...cluster,
   },
   allowPositionals: false,

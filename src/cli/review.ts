@@ -39,20 +39,20 @@ function namespaceFileLabels(file: string): Record<string, string> {
     if (parsed.errors.length > 0) throw new Error(parsed.errors[0]!.message.split('\n')[0])
     doc = parsed.toJS({ maxAliasCount: 100 })
   } catch (e) {
-    throw new UsageError(`--namespace ${file}: ${(e as Error).message}`)
+    throw new UsageError(`--namespace-file ${file}: ${(e as Error).message}`)
   }
   const ns = doc as { kind?: unknown; metadata?: { labels?: unknown } } | null
-  if (ns === null || typeof ns !== 'object' || ns.kind !== 'Namespace') throw new UsageError(`--namespace ${file}: not a Namespace manifest (kind: Namespace)`)
+  if (ns === null || typeof ns !== 'object' || ns.kind !== 'Namespace') throw new UsageError(`--namespace-file ${file}: not a Namespace manifest (kind: Namespace)`)
   const labels = ns.metadata?.labels ?? {}
   if (typeof labels !== 'object' || labels === null || Object.values(labels).some((v) => typeof v !== 'string')) {
-    throw new UsageError(`--namespace ${file}: metadata.labels must map strings to strings`)
+    throw new UsageError(`--namespace-file ${file}: metadata.labels must map strings to strings`)
   }
   return labels as Record<string, string>
 }
 
 export async function review({ values, positionals }: Parsed, io: Io): Promise<number> {
   const webhook = stringOf(values, 'webhook')
-  const namespaceFile = stringOf(values, 'namespace')
+  const namespaceFile = stringOf(values, 'namespace-file')
   const namespaceLabels = stringOf(values, 'namespace-labels')
   const policyFile = stringOf(values, 'policy')
   // The review's namespace has these labels (the manifest's, then the flag's); without either they are unknown.
