@@ -3,7 +3,7 @@
 import { createHash } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { parseDocument } from 'yaml'
+import { LineCounter, parseDocument } from 'yaml'
 import { PolicyError } from '../errors.js'
 import { fieldPath } from '../checks/schema-check.js'
 import { PACKAGE_ROOT } from '../paths.js'
@@ -13,6 +13,7 @@ import { mirrorPrefixProblem, normalizeRegistry } from '../decision/mutation/reg
 import { parseImagePattern } from '../image/pattern.js'
 import { unsafePatternReason } from '../re2.js'
 import { selectorErrors } from './selector.js'
+import { capabilityProblems } from './capabilities.js'
 import type { CompiledRuleView, PolicyDocument } from './types.js'
 import type { Policy } from '../decision/types.js'
 
@@ -45,6 +46,7 @@ function semanticProblems(doc: PolicyDocument): string[] {
   const problems: string[] = []
   const seen = new Set<string>()
   ;(doc.spec.rules ?? []).forEach((rule, i) => {
+    if (rule === null) return // malformed: its schema errors are reported instead
     const at = `spec.rules[${i}]`
     if (seen.has(rule.name)) problems.push(`${at}.name: duplicate rule name ${JSON.stringify(rule.name)}`)
     seen.add(rule.name)
@@ -84,28 +86,57 @@ function mirrorProblems(mirrors: Record<string, string>): string[] {
   return problems
 }
 
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v)
+
+/**
+ * The part of a document with schema errors that the semantic checks can still read: rules with an
+ * error of their own become null, mutations with one are left out; undefined when spec or its rules
+ * are not even the right type. So one run reports schema and semantic problems together.
+ */
+function wellFormedPart(doc: unknown, errors: readonly { instancePath: string }[]): PolicyDocument | undefined {
+  if (errors.length === 0) return doc as PolicyDocument
+  const spec = isObject(doc) ? doc['spec'] : undefined
+  if (!isObject(spec) || (spec['rules'] !== undefined && !Array.isArray(spec['rules']))) return undefined
+  const badRules = new Set<number>()
+  let badMutations = spec['mutations'] !== undefined && !isObject(spec['mutations'])
+  for (const { instancePath } of errors) {
+    const rule = /^\/spec\/rules\/(\d+)(?:\/|$)/.exec(instancePath)
+    if (rule) badRules.add(Number(rule[1]))
+    else if (instancePath.startsWith('/spec/mutations')) badMutations = true
+  }
+  const rules = (spec['rules'] as unknown[] | undefined)?.map((r, i) => (badRules.has(i) || !isObject(r) ? null : r))
+  const { mutations, ...rest } = spec
+  return { ...(doc as object), spec: { ...rest, ...(rules ? { rules } : {}), ...(badMutations ? {} : { mutations }) } } as unknown as PolicyDocument
+}
+
+/** `line 3, column 5` of an offset in the text. */
+const lineAndColumn = (counter: LineCounter, offset: number): string => {
+  const { line, col } = counter.linePos(offset)
+  return `line ${line}, column ${col}`
+}
+
 /** Parses, validates and compiles policy text; throws PolicyError listing every problem. */
 export function parsePolicy(text: string, source: string): LoadedPolicy {
-  const yaml = parseDocument(text, { uniqueKeys: true, prettyErrors: false })
-  if (yaml.errors.length > 0) throw new PolicyError(source, yaml.errors.map((e) => `(document): ${e.message.split('\n')[0]}`))
+  const lineCounter = new LineCounter()
+  const yaml = parseDocument(text, { uniqueKeys: true, prettyErrors: false, lineCounter })
+  if (yaml.errors.length > 0) throw new PolicyError(source, yaml.errors.map((e) => `${lineAndColumn(lineCounter, e.pos[0])}: ${e.message.split('\n')[0]}`))
   const doc: unknown = yaml.toJS({ maxAliasCount: 100 })
   const formatErrors = formatProblems(doc)
-  if (formatErrors.length > 0) throw new PolicyError(source, formatErrors)
+  const wellFormed = wellFormedPart(doc, formatErrors.length > 0 ? format.validate.errors ?? [] : [])
+  // Every problem in one run: the schema's, then the semantic ones of what is well formed.
+  const problems = [...formatErrors, ...(wellFormed === undefined ? [] : semanticProblems(wellFormed)), ...capabilityProblems(doc)]
   const policyDoc = doc as PolicyDocument
-  const problems = semanticProblems(policyDoc)
-  if (problems.length > 0) throw new PolicyError(source, problems)
   const ajv = createPolicyAjv()
   // Compile rule by rule, so a custom schema that does not compile is reported under its rule.
-  const compileProblems: string[] = []
-  ;(policyDoc.spec.rules ?? []).forEach((rule, i) => {
-    if (rule.schema === undefined) return
+  ;(wellFormed?.spec.rules ?? []).forEach((rule, i) => {
+    if (rule === null || rule.schema === undefined) return
     try {
       ajv.compile(rule.schema)
     } catch (e) {
-      compileProblems.push(`spec.rules[${i}].schema: ${(e as Error).message}`)
+      problems.push(`spec.rules[${i}].schema: ${(e as Error).message}`)
     }
   })
-  if (compileProblems.length > 0) throw new PolicyError(source, compileProblems)
+  if (problems.length > 0) throw new PolicyError(source, problems)
   const hash = createHash('sha256').update(text).digest('hex').slice(0, 12)
   // The same Ajv: it caches by schema object, so the custom schemas compiled above are not compiled again.
   const { policy, rules } = compilePolicy(policyDoc, hash, ajv)
