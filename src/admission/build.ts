@@ -30,7 +30,7 @@ export interface DebugFlags {
   readonly name?: string
   readonly profile?: string
   readonly target?: string
-  /** `NAME=VALUE`, in order. */
+  /** `NAME=VALUE[,NAME=VALUE...]` per flag, as kubectl's --env. */
   readonly env?: readonly string[]
   readonly imagePullPolicy?: string
   /** -i and -t. */
@@ -79,11 +79,16 @@ export function debugContainer(pod: JsonObject, flags: DebugFlags): JsonObject {
     let i = 0
     do name = `debugger-${String(i).padStart(5, '0')}`; while (taken.has(name) && ++i < 100_000)
   }
-  const env = (flags.env ?? []).map((pair): JsonObject => {
+  // kubectl reads --env as a map (pflag StringToString): a value may hold several comma-separated
+  // pairs, a repeated name keeps its last value, and the order kubectl sends is Go's map order
+  // (random); here it is the order given.
+  const vars = new Map<string, string>()
+  for (const pair of (flags.env ?? []).flatMap((v) => v.split(','))) {
     const eq = pair.indexOf('=')
     if (eq <= 0) throw new UsageError(`--env takes NAME=VALUE, got ${JSON.stringify(pair)}`)
-    return { name: pair.slice(0, eq), value: pair.slice(eq + 1) }
-  })
+    vars.set(pair.slice(0, eq), pair.slice(eq + 1))
+  }
+  const env = [...vars].map(([name, value]): JsonObject => ({ name, value }))
   const sc = PROFILES[profile]
   const command = flags.command ?? []
   return {

@@ -32,6 +32,7 @@ t.test('kubectl debug flags to the container', async (t) => {
     securityContext: { capabilities: { add: ['SYS_PTRACE'] } }, stdin: true, tty: true,
   })
   t.same(debugContainer(POD, { image: 'b', command: ['--verbose'], argumentsOnly: true })['args'], ['--verbose'], '--arguments-only')
+  t.same(debugContainer(POD, { image: 'b', env: ['A=1,B=2', 'A=3'] })['env'], [{ name: 'A', value: '3' }, { name: 'B', value: '2' }], '--env is a map: pairs split at commas, the last value of a name wins')
   const taken = { ...POD, spec: { containers: [{ name: 'debugger-00000' }], ephemeralContainers: [{ name: 'debugger-00001' }, 'x'], initContainers: [{ image: 'no name' }] } }
   t.equal(debugContainer(taken, { image: 'b' })['name'], 'debugger-00002', 'a name no container of the pod has')
   t.equal(debugContainer({}, { image: 'b' })['name'], 'debugger-00000', 'a pod without spec')
