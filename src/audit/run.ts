@@ -19,6 +19,28 @@ export interface RunAuditOptions {
   readonly progress?: (pods: number, containers: number) => void
 }
 
+/**
+ * A namespace that does not exist is an error, not an empty audit (kubectl get pods -n says nothing
+ * either, which hides a typo). A caller who may not read namespaces gets the benefit of the doubt.
+ */
+export async function requireNamespace(api: Pick<KubeApi, 'getOptional'>, namespace: string): Promise<void> {
+  let found
+  try {
+    found = await api.getOptional(`/api/v1/namespaces/${encodeURIComponent(namespace)}`)
+  } catch (e) {
+    if (e instanceof ClusterError && e.status === 403) return
+    throw e
+  }
+  if (found === undefined) throw new ClusterError(`namespace ${JSON.stringify(namespace)} not found`)
+}
+
+/** --apply needs the PolicyReport API; checked before anything is printed. */
+export async function requirePolicyReportApi(api: Pick<KubeApi, 'getOptional'>): Promise<void> {
+  if ((await api.getOptional('/apis/wgpolicyk8s.io/v1alpha2')) === undefined) {
+    throw new ClusterError('the PolicyReport CRD (wgpolicyk8s.io/v1alpha2) is not installed in this cluster; install it (e.g. with Kyverno or Policy Reporter) or drop --apply')
+  }
+}
+
 export async function runAudit(api: Pick<KubeApi, 'get'>, options: RunAuditOptions): Promise<AuditResult> {
   const path = options.scope.namespace === undefined ? '/api/v1/pods' : `/api/v1/namespaces/${encodeURIComponent(options.scope.namespace)}/pods`
   const now = options.now()
@@ -50,10 +72,7 @@ const reportsPath = (namespace: string): string => `/apis/wgpolicyk8s.io/v1alpha
  */
 export async function applyReports(api: KubeApi, scope: AuditScope, policyName: string, reports: readonly JsonObject[]): Promise<string[]> {
   const done: string[] = []
-  const crd = await api.getOptional('/apis/wgpolicyk8s.io/v1alpha2')
-  if (crd === undefined) {
-    throw new ClusterError('the PolicyReport CRD (wgpolicyk8s.io/v1alpha2) is not installed in this cluster; install it (e.g. with Kyverno or Policy Reporter) or drop --apply')
-  }
+  await requirePolicyReportApi(api)
   const written = new Set<string>()
   for (const report of reports) {
     const meta = report['metadata'] as { name: string; namespace: string }

@@ -4,6 +4,7 @@ import { exitCodeOf, formatJson, formatPolicyReports, formatTable, formatYaml, p
 import { DEFAULT_POLICY_FILE, loadPolicyFile, type LoadedPolicy } from '../policy/load.js'
 import { ClusterError, PolicyError, UsageError } from '../errors.js'
 import { fail as failWith, flagOf, stringOf, type Io, type Parsed } from './command.js'
+import { kubeApiOptions } from './cluster.js'
 
 const OUTPUTS = ['table', 'json', 'yaml', 'policyreport'] as const
 type Output = (typeof OUTPUTS)[number]
@@ -15,8 +16,6 @@ export async function audit({ values }: Parsed, io: Io): Promise<number> {
   const allNamespaces = flagOf(values, 'all-namespaces')
   const policyFile = stringOf(values, 'policy')
   const olderThanText = stringOf(values, 'older-than')
-  const kubeconfig = stringOf(values, 'kubeconfig')
-  const kubeContext = stringOf(values, 'context')
   const apply = flagOf(values, 'apply')
   if (namespace !== undefined && allNamespaces) throw new UsageError('takes -n NAMESPACE or -A, not both')
   if (namespace === undefined && !allNamespaces) throw new UsageError('needs -n NAMESPACE or -A (all namespaces)')
@@ -40,9 +39,11 @@ export async function audit({ values }: Parsed, io: Io): Promise<number> {
   const showProgress = io.stderr.isTTY === true
   // The cluster client is loaded only once the arguments are known to be good (see main.ts).
   const { createKubeApi } = await import('../cluster/api.js')
-  const { applyReports, runAudit } = await import('../audit/run.js')
+  const { applyReports, requireNamespace, requirePolicyReportApi, runAudit } = await import('../audit/run.js')
   try {
-    const api = createKubeApi({ ...(kubeconfig ? { kubeconfig } : {}), ...(kubeContext ? { context: kubeContext } : {}) })
+    const api = createKubeApi(kubeApiOptions(values, io.env))
+    if (namespace !== undefined) await requireNamespace(api, namespace)
+    if (apply) await requirePolicyReportApi(api)
     const result = await runAudit(api, {
       scope: namespace === undefined ? {} : { namespace },
       policy: { policy: loaded.policy, rules: loaded.rules, source: policyFile ?? 'built-in default' },

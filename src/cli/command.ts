@@ -24,10 +24,12 @@ export interface OptionSpec {
   readonly short?: string
   readonly value?: string
   readonly default?: string
+  /** May be given more than once (kubectl's --as-group); its value is then a list. */
+  readonly multiple?: boolean
   readonly help: string
 }
 
-export type Values = Readonly<Record<string, string | boolean | undefined>>
+export type Values = Readonly<Record<string, string | boolean | readonly string[] | undefined>>
 
 export interface Parsed {
   readonly values: Values
@@ -85,11 +87,11 @@ const flagsOf = (spec: CommandSpec): string[] => ['help', ...Object.keys(spec.op
 export function parseCommand(spec: CommandSpec, args: readonly string[]): Parsed & { help: boolean } {
   const options: NonNullable<ParseArgsConfig['options']> = { help: { type: 'boolean', short: 'h' } }
   for (const [name, o] of Object.entries(spec.options)) {
-    options[name] = { type: o.type, ...(o.short ? { short: o.short } : {}), ...(o.default !== undefined ? { default: o.default } : {}) }
+    options[name] = { type: o.type, ...(o.short ? { short: o.short } : {}), ...(o.default !== undefined ? { default: o.default } : {}), ...(o.multiple ? { multiple: true } : {}) }
   }
   try {
     const { values, positionals } = parseArgs({ args: [...args], options, allowPositionals: spec.allowPositionals, strict: true })
-    const { help, ...rest } = values as Record<string, string | boolean | undefined>
+    const { help, ...rest } = values as Record<string, string | boolean | string[] | undefined>
     return { values: rest, positionals, help: help === true }
   } catch (e) {
     throw new UsageError(usageMessage(spec, e as Error & { code?: string }), spec.name)
@@ -150,6 +152,12 @@ export function programHelp(specs: readonly CommandSpec[], program: string, intr
 export const stringOf = (values: Values, name: string): string | undefined => {
   const v = values[name]
   return typeof v === 'string' ? v : undefined
+}
+
+/** A repeatable string flag's values, in order (none: empty). */
+export const listOf = (values: Values, name: string): readonly string[] => {
+  const v = values[name]
+  return Array.isArray(v) ? v : typeof v === 'string' ? [v] : []
 }
 
 /** A boolean flag's value. */

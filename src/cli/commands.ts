@@ -57,20 +57,34 @@ second signal skips the rest of the delay.`,
 
 const review: CommandSpec = {
   name: 'review',
-  summary: 'decide one AdmissionReview offline and print the response',
-  synopsis: '[--webhook validate|mutate] [--policy FILE] [--namespace-labels K=V,...] [--namespace FILE] [FILE|-]',
+  summary: 'decide one AdmissionReview offline, read or built from a Pod and kubectl debug flags',
+  synopsis: '[--webhook validate|mutate] [--policy FILE] [--namespace-labels K=V,...] [--namespace-file FILE] [-o json|yaml|text] (FILE|- | --pod FILE --image IMAGE [--profile P] [--target C] [--env K=V]... [--as USER] [--as-group G]...)',
   options: {
     webhook: { type: 'string', value: 'validate|mutate', default: 'validate', help: 'which webhook answers' },
     policy: { type: 'string', value: 'FILE', help: 'policy file (default: the built-in policy)' },
     'namespace-labels': { type: 'string', value: 'K=V,...', help: "labels of the review's namespace, for the Pod Security fit of --webhook mutate" },
-    namespace: { type: 'string', value: 'FILE', help: "the review's Namespace manifest (YAML or JSON), for its labels" },
+    'namespace-file': { type: 'string', value: 'FILE', help: "the review's Namespace manifest (YAML or JSON), for its labels" },
+    output: { type: 'string', short: 'o', value: 'FORMAT', help: 'json (the AdmissionReview), yaml, or text: the decoded patch and the containers after it (--webhook mutate; its default on a terminal)' },
+    pod: { type: 'string', value: 'FILE', help: 'build the review: this Pod manifest (YAML or JSON) gets the debug container of the flags below' },
+    image: { type: 'string', value: 'IMAGE', help: 'with --pod: kubectl debug --image' },
+    profile: { type: 'string', value: 'PROFILE', help: 'with --pod: kubectl debug --profile (default general)' },
+    target: { type: 'string', value: 'CONTAINER', help: 'with --pod: kubectl debug --target' },
+    env: { type: 'string', value: 'NAME=VALUE', multiple: true, help: 'with --pod: kubectl debug --env, repeatable' },
+    container: { type: 'string', short: 'c', value: 'NAME', help: 'with --pod: kubectl debug -c (default debugger-00000)' },
+    'image-pull-policy': { type: 'string', value: 'POLICY', help: "with --pod: kubectl debug --image-pull-policy (default: the API server's)" },
+    as: { type: 'string', value: 'USER', help: 'with --pod: the requester (default kubernetes-admin)' },
+    'as-group': { type: 'string', value: 'GROUP', multiple: true, help: 'with --pod: a group of the requester, repeatable' },
+    namespace: { type: 'string', short: 'n', value: 'NAMESPACE', help: "with --pod: the request's namespace (default: the Pod's)" },
   },
   allowPositionals: true,
-  description: `Reads the AdmissionReview from FILE, or from standard input when FILE is - or absent (not
-from a terminal). Exit 0 allowed, 1 denied, 2 input not a usable AdmissionReview.`,
+  description: `Reads the AdmissionReview (JSON or YAML) from FILE, or from standard input when FILE is - or
+absent (not from a terminal); or builds it with --pod: the UPDATE of pods/ephemeralcontainers that
+kubectl debug POD --image ... sends, the container as kubectl 1.37 makes it with --profile, --target
+and --env, after the API server's defaults. Exit 0 allowed, 1 denied, 2 input not a usable AdmissionReview.`,
   examples: [
     'ephemeral-guard review review.json',
-    'ephemeral-guard review --webhook mutate --namespace-labels pod-security.kubernetes.io/enforce=restricted review.json',
+    'ephemeral-guard review --pod pod.yaml --image busybox:1.36 --profile sysadmin --as alice --as-group dev',
+    'ephemeral-guard review --webhook mutate -o text --namespace-labels pod-security.kubernetes.io/enforce=restricted --pod pod.yaml --image busybox',
   ],
   run: async (p, io) => (await import('./review.js')).review(p, io),
 }
@@ -92,7 +106,7 @@ const certs: CommandSpec = {
   summary: 'write certificates and a kustomize Component for the self-managed overlay',
   synopsis: '--namespace NS --service SVC --out DIR [--days 365] [--new-ca]',
   options: {
-    namespace: { type: 'string', value: 'NS', help: "the webhook Service's namespace" },
+    namespace: { type: 'string', short: 'n', value: 'NAMESPACE', help: "the webhook Service's namespace" },
     service: { type: 'string', value: 'SVC', help: 'the webhook Service' },
     out: { type: 'string', value: 'DIR', help: 'where to write ca.crt, ca.key, tls.crt, tls.key and kustomization.yaml' },
     days: { type: 'string', value: 'N', help: 'validity of the serving certificate in days (default 365)' },
@@ -109,6 +123,8 @@ with the Secret and both webhooks' caBundle. Run again to renew: the CA in DIR i
 const cluster = {
   kubeconfig: { type: 'string', value: 'FILE', help: 'kubeconfig (default: $KUBECONFIG, then ~/.kube/config)' },
   context: { type: 'string', value: 'NAME', help: 'kubeconfig context' },
+  as: { type: 'string', value: 'USER', help: 'impersonate this user (as kubectl --as)' },
+  'as-group': { type: 'string', value: 'GROUP', multiple: true, help: 'impersonate this group, repeatable (as kubectl --as-group)' },
 } as const
 
 const audit: CommandSpec = {
@@ -135,16 +151,16 @@ container is older than --older-than), 2 error.`,
 const doctor: CommandSpec = {
   name: 'doctor',
   summary: 'find admission controls blind to kubectl debug, and check the installation',
-  synopsis: '[--namespace ephemeral-guard] [--service ephemeral-guard] [--secret ephemeral-guard-tls] [--deployment ephemeral-guard] [options]',
+  synopsis: '[-n ephemeral-guard] [--service ephemeral-guard] [--secret ephemeral-guard-tls] [--deployment ephemeral-guard] [options]',
   options: {
-    namespace: { type: 'string', value: 'NS', default: 'ephemeral-guard', help: "ephemeral-guard's namespace" },
+    namespace: { type: 'string', short: 'n', value: 'NAMESPACE', default: 'ephemeral-guard', help: "ephemeral-guard's namespace" },
     service: { type: 'string', value: 'NAME', default: 'ephemeral-guard', help: 'its Service' },
     secret: { type: 'string', value: 'NAME', default: 'ephemeral-guard-tls', help: 'its serving-certificate Secret' },
     deployment: { type: 'string', value: 'NAME', default: 'ephemeral-guard', help: 'its Deployment' },
     configmap: { type: 'string', value: 'NAME', help: "the policy ConfigMap (default: found through the Deployment's --policy mount)" },
     'policy-key': { type: 'string', value: 'KEY', help: 'the key of the policy in that ConfigMap' },
     'expiry-warning': { type: 'string', value: 'DURATION', default: '720h', help: 'warn when a certificate expires sooner than this' },
-    output: { type: 'string', short: 'o', value: 'FORMAT', default: 'text', help: 'text or json' },
+    output: { type: 'string', short: 'o', value: 'FORMAT', default: 'text', help: 'text, json or yaml' },
     ...cluster,
   },
   allowPositionals: false,
@@ -155,7 +171,37 @@ ephemeral-guard's own installation. One line per finding with the fix. Exit 0 no
   run: async (p, io) => (await import('./doctor.js')).doctor(p, io),
 }
 
-export const COMMANDS: readonly CommandSpec[] = [serve, review, policy, certs, audit, doctor]
+const test: CommandSpec = {
+  name: 'test',
+  summary: 'run policy tests written in YAML (*.test.yaml): expected verdicts, rules, warnings, containers',
+  synopsis: '[-o table|json|junit] [DIR|FILE]...',
+  options: {
+    output: { type: 'string', short: 'o', value: 'FORMAT', default: 'table', help: 'table (with a diff per failure), json or junit' },
+  },
+  allowPositionals: true,
+  description: `Runs every *.test.yaml under each DIR (default: the current directory). A test file names a
+policy, a Pod manifest, the debug container(s) to add (a container spec, or kubectl debug flags:
+image, profile, target, env, name, ...) and the requester, and per case the expected verdict,
+rules, warnings and containers after the mutation. Each case goes through the mutating webhook, its
+patch is applied, then through the validating webhook, as the API server does. The format is in
+README "Policy tests". Exit 0 all passed, 1 a case failed, 2 a test file is not usable.`,
+  examples: ['ephemeral-guard test policies/tests', 'ephemeral-guard test -o junit policies/tests > policy-tests.xml'],
+  run: async (p, io) => (await import('./test.js')).testCommand(p, io),
+}
+
+const completion: CommandSpec = {
+  name: 'completion',
+  summary: 'print a shell completion script (bash or zsh)',
+  synopsis: 'bash|zsh',
+  options: {},
+  allowPositionals: true,
+  description: `Completes commands, flags and the values of --webhook, -o and --profile, for ephemeral-guard
+and for kubectl-ephemeral_guard. Load it in the current shell, or add the line to ~/.bashrc or ~/.zshrc.`,
+  examples: ['source <(ephemeral-guard completion bash)', 'source <(ephemeral-guard completion zsh)'],
+  run: async (p, io) => (await import('./completion.js')).completion(p, io, COMMANDS),
+}
+
+export const COMMANDS: readonly CommandSpec[] = [serve, review, policy, test, certs, audit, doctor, completion]
 
 export const PROGRAM = 'ephemeral-guard'
 

@@ -3,7 +3,9 @@ import { join } from 'node:path'
 import { parseDuration } from '../duration.js'
 import { doctorExitCode, formatFinding } from '../doctor/findings.js'
 import { PACKAGE_ROOT } from '../paths.js'
+import { stringify } from 'yaml'
 import { fail, stringOf, type Io, type Parsed } from './command.js'
+import { kubeApiOptions } from './cluster.js'
 import { ClusterError, UsageError } from '../errors.js'
 
 /** The recommended webhook configurations: compared with the file itself, never with a copy. */
@@ -12,18 +14,16 @@ const RECOMMENDED_WEBHOOKS = join(PACKAGE_ROOT, 'manifests', 'base', 'webhooks.y
 export async function doctor({ values }: Parsed, io: Io): Promise<number> {
   const output = stringOf(values, 'output')
   const expiryText = stringOf(values, 'expiry-warning')!
-  const kubeconfig = stringOf(values, 'kubeconfig')
-  const kubeContext = stringOf(values, 'context')
   const configMap = stringOf(values, 'configmap')
   const policyKey = stringOf(values, 'policy-key')
-  if (output !== 'text' && output !== 'json') throw new UsageError(`-o must be text or json, got ${output}`)
+  if (output !== 'text' && output !== 'json' && output !== 'yaml') throw new UsageError(`-o must be text, json or yaml, got ${output}`)
   const expiry = parseDuration(expiryText)
   if (!expiry.ok) throw new UsageError(`--expiry-warning: ${expiry.error}`)
   // The cluster client is loaded only once the arguments are known to be good (see main.ts).
   const { createKubeApi } = await import('../cluster/api.js')
-  const { runDoctor } = await import('../doctor/run.js')
+  const { checkedText, runDoctor } = await import('../doctor/run.js')
   try {
-    const api = createKubeApi({ ...(kubeconfig ? { kubeconfig } : {}), ...(kubeContext ? { context: kubeContext } : {}) })
+    const api = createKubeApi(kubeApiOptions(values, io.env))
     const { findings, checked } = await runDoctor(api, {
       names: {
         namespace: stringOf(values, 'namespace')!, service: stringOf(values, 'service')!, secret: stringOf(values, 'secret')!,
@@ -37,7 +37,8 @@ export async function doctor({ values }: Parsed, io: Io): Promise<number> {
     })
     const problems = findings.filter((f) => f.level !== 'ok').length
     if (output === 'json') io.stdout.write(`${JSON.stringify({ checked, problems, findings }, null, 2)}\n`)
-    else io.stdout.write(`${findings.map(formatFinding).join('\n')}\n${problems === 0 ? 'No problems found' : `${problems} problem${problems === 1 ? '' : 's'} found`}; checked ${checked}.\n`)
+    else if (output === 'yaml') io.stdout.write(stringify({ checked, problems, findings }, { lineWidth: 0 }))
+    else io.stdout.write(`${findings.map(formatFinding).join('\n')}\n${problems === 0 ? 'No problems found' : `${problems} problem${problems === 1 ? '' : 's'} found`}; checked ${checkedText(checked)}.\n`)
     return doctorExitCode(findings)
   } catch (e) {
     if (e instanceof ClusterError) {

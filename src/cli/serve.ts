@@ -2,7 +2,7 @@
 // SIGTERM/SIGINT into the graceful shutdown sequence.
 import { createLogger } from '../log.js'
 import { startWebhook, type ServeConfig } from '../server/serve.js'
-import { stringOf, type Io, type Parsed } from './command.js'
+import { stringOf, type Io, type Output, type Parsed } from './command.js'
 import { parsePort } from './usage.js'
 import { UsageError } from '../errors.js'
 
@@ -34,6 +34,45 @@ function tlsSource(values: Parsed['values']): ServeConfig['tls'] {
   return { certFile, keyFile, ...clientCa }
 }
 
+/** Fields every record has, left out of the terminal line (time, level and msg lead it). */
+const PLAIN_HIDDEN = new Set(['time', 'level', 'msg', 'name', 'pid', 'hostname'])
+
+const plainValue = (v: unknown): string => (typeof v === 'string' && /^[^\s"=]+$/.test(v) ? v : JSON.stringify(v))
+
+/**
+ * One JSON log record as a terminal line: `12:00:01 INFO  ephemeral-guard serving policy=default …`.
+ * A line that is not a JSON object is passed on as it is.
+ */
+export function plainLine(json: string): string {
+  let record: unknown
+  try {
+    record = JSON.parse(json)
+  } catch {
+    return json.endsWith('\n') ? json : `${json}\n`
+  }
+  if (typeof record !== 'object' || record === null || Array.isArray(record)) return `${json.trimEnd()}\n`
+  const r = record as Record<string, unknown>
+  const time = typeof r['time'] === 'string' ? r['time'].slice(11, 19) : ''
+  const level = String(r['level'] ?? '').toUpperCase().padEnd(5)
+  const fields = Object.entries(r).filter(([k]) => !PLAIN_HIDDEN.has(k)).map(([k, v]) => `${k}=${plainValue(v)}`)
+  return `${[time, level, String(r['msg'] ?? ''), ...fields].filter((x) => x !== '').join(' ')}\n`
+}
+
+/** Where the logger writes: JSON lines, except on a terminal, where each record is one plain line. */
+export function logDestination(stdout: Output): { write(line: string): void } | undefined {
+  if (stdout.isTTY !== true) return undefined // the logger's own fast stdout destination
+  return { write: (line: string) => { for (const l of line.split('\n')) if (l !== '') stdout.write(plainLine(l)) } }
+}
+
+/** EADDRINUSE names the flag that moves the listener. */
+function addressInUse(e: unknown, ports: { port: number; metricsPort: number }): Error | undefined {
+  const err = e as NodeJS.ErrnoException & { port?: number; address?: string }
+  if (err === null || typeof err !== 'object' || err.code !== 'EADDRINUSE') return undefined
+  const flags = [...(err.port === ports.port ? ['--port'] : []), ...(err.port === ports.metricsPort ? ['--metrics-port'] : [])]
+  const where = err.address !== undefined && err.port !== undefined ? `${err.address.includes(':') ? `[${err.address}]` : err.address}:${err.port}` : 'the address'
+  return new Error(`${where} is already in use (another ephemeral-guard, or another program); choose a free port with ${flags.length > 0 ? flags.join(' or ') : '--port or --metrics-port'}`)
+}
+
 /**
  * Starts serving and returns undefined: the process then runs until a signal ends it (the one place
  * besides main.ts that ends the process, after the shutdown sequence).
@@ -51,7 +90,8 @@ export async function serve({ values }: Parsed, io: Io): Promise<undefined> {
   if (handshakeTimeoutMs === 0) throw new UsageError('--tls-handshake-timeout must be more than 0 seconds')
   const policyFile = stringOf(values, 'policy')
   const kubeconfig = stringOf(values, 'kubeconfig')
-  const logger = createLogger({ env: io.env })
+  const destination = logDestination(io.stdout)
+  const logger = createLogger({ env: io.env, ...(destination !== undefined ? { destination } : {}) })
   const webhook = await startWebhook({
     host: flag('host'),
     port,
@@ -64,6 +104,8 @@ export async function serve({ values }: Parsed, io: Io): Promise<undefined> {
     ...(kubeconfig !== undefined ? { kubeconfig } : {}),
     env: io.env,
     logger,
+  }).catch((e: unknown) => {
+    throw addressInUse(e, { port, metricsPort }) ?? e
   })
 
   // SIGTERM (the kubelet): the shutdown sequence. SIGINT (Ctrl-C) or a second signal: the same

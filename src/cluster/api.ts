@@ -13,6 +13,14 @@ export interface KubeApiOptions {
   readonly context?: string
   /** Per request, milliseconds. */
   readonly timeoutMs?: number
+  /** kubectl's --as and --as-group: every request impersonates this user and these groups. */
+  readonly impersonate?: { readonly user?: string; readonly groups?: readonly string[] }
+}
+
+/** The Impersonate-* headers of `options.impersonate` (none without it). */
+export function impersonationHeaders(options: KubeApiOptions): Record<string, string | string[]> {
+  const { user, groups = [] } = options.impersonate ?? {}
+  return { ...(user !== undefined ? { 'impersonate-user': user } : {}), ...(groups.length > 0 ? { 'impersonate-group': [...groups] } : {}) }
 }
 
 export interface KubeApi {
@@ -62,7 +70,7 @@ export function createKubeApi(options: KubeApiOptions): KubeApi {
   const timeoutMs = options.timeoutMs ?? REQUEST_TIMEOUT_MS
 
   const call = async (method: string, path: string, body?: string, contentType?: string): Promise<{ status: number; text: string }> => {
-    const opts: RequestOptions = { method, headers: { accept: 'application/json', ...(contentType ? { 'content-type': contentType } : {}) }, timeout: timeoutMs }
+    const opts: RequestOptions = { method, headers: { accept: 'application/json', ...(contentType ? { 'content-type': contentType } : {}), ...impersonationHeaders(options) }, timeout: timeoutMs }
     try {
       await kc.applyToHTTPSOptions(opts)
     } catch (e) {

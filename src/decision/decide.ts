@@ -139,7 +139,7 @@ export function decide(request: AdmissionRequest, webhook: Webhook, policy: Poli
       : undefined
   if (over !== undefined) {
     const summary: DecisionSummary = { outcome: 'denied', rules: [{ rule: over.rule, mode: 'enforce' }] }
-    if (webhook === 'mutate') return { verdict: allowed([formatViolation(over)]), summary: { ...summary, outcome: 'allowed' } }
+    if (webhook === 'mutate') return { verdict: allowed(), summary: { ...summary, outcome: 'allowed' } } // the validating webhook denies it
     return { verdict: denied([over], request.name ?? pod.name), summary }
   }
   const input = { pod, oldPod, added, removed, changed, requester, now: context.now?.() ?? new Date() }
@@ -151,10 +151,9 @@ export function decide(request: AdmissionRequest, webhook: Webhook, policy: Poli
   const enforced = inMode('enforce')
 
   if (webhook === 'mutate') {
-    // Denial is the validating webhook's job; here violations no mutation fixes become warnings.
-    const enforcedIn = (i: CheckInput): Violation[] => evaluate(policy, i, checkpoint).shown.filter((v) => v.mode === 'enforce')
+    // Denial is the validating webhook's job, and so is saying why: one message per violation.
     checkpoint()
-    const verdict = mutationVerdict(input, policy, context, enforced, enforcedIn)
+    const verdict = mutationVerdict(input, policy, context)
     return { verdict, summary: { outcome: verdict.patch ? 'patched' : 'allowed', rules } }
   }
   checkpoint()

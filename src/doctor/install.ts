@@ -166,8 +166,12 @@ function certificateChecks(facts: InstallFacts, live: readonly LiveWebhook[], fo
   if (leaf.checkHost(host) === undefined) found.push({ level: 'error', subject, message: `serving certificate is not valid for ${host}, the name the API server calls`, fix: `reissue it with the DNS names ${host} and ${host}.cluster.local` })
   for (const l of live) {
     const at = `${l.kind.toLowerCase()}/${l.configuration} (webhook ${String(l.webhook['name'])})`
-    const bundle = pemCertificates(b64(obj(l.webhook['clientConfig'])['caBundle'])).certs
-    if (bundle.length === 0) {
+    const clientConfig = obj(l.webhook['clientConfig'])
+    const bundle = pemCertificates(b64(clientConfig['caBundle'])).certs
+    if (clientConfig['url'] !== undefined) {
+      // Whatever listens at the URL serves its own certificate, which need not be this Secret's.
+      found.push({ level: 'ok', subject: at, message: `caBundle not checked: clientConfig.url ${String(clientConfig['url'])} serves a certificate doctor cannot read (the Secret's need not be it)` })
+    } else if (bundle.length === 0) {
       found.push({ level: 'error', subject: at, message: 'caBundle is empty or holds no certificate: the API server cannot verify the webhook', fix: 'set clientConfig.caBundle to the CA that signed the serving certificate (cert-manager CA injection, or the self-managed overlay)' })
     } else if (!verifiesAgainst(leaf, certs.slice(1), bundle)) {
       found.push({ level: 'error', subject: at, message: `caBundle does not verify the serving certificate in ${subject}: every call fails TLS`, fix: 'set clientConfig.caBundle to the CA that signed the current serving certificate' })

@@ -53,7 +53,22 @@ async function resolvePolicyConfigMap(api: KubeApi, options: DoctorOptions): Pro
   }
 }
 
-export async function runDoctor(api: KubeApi, options: DoctorOptions): Promise<{ findings: DoctorFinding[]; checked: string }> {
+/** What doctor read, counted; the policy counts are null when the server has no ValidatingAdmissionPolicy API. */
+export interface DoctorChecked {
+  readonly validatingWebhookConfigurations: number
+  readonly mutatingWebhookConfigurations: number
+  readonly validatingAdmissionPolicies: number | null
+  readonly validatingAdmissionPolicyBindings: number | null
+}
+
+/** The counts as the last line of the text output says them. */
+export const checkedText = (c: DoctorChecked): string =>
+  `${c.validatingWebhookConfigurations} validating and ${c.mutatingWebhookConfigurations} mutating webhook configurations, ` +
+  (c.validatingAdmissionPolicies !== null && c.validatingAdmissionPolicyBindings !== null
+    ? `${c.validatingAdmissionPolicies} validating admission policies and ${c.validatingAdmissionPolicyBindings} bindings`
+    : 'no ValidatingAdmissionPolicy API (admissionregistration.k8s.io/v1) on this server')
+
+export async function runDoctor(api: KubeApi, options: DoctorOptions): Promise<{ findings: DoctorFinding[]; checked: DoctorChecked }> {
   const ns = `/api/v1/namespaces/${encodeURIComponent(options.names.namespace)}`
   const names = await resolvePolicyConfigMap(api, options)
   const manifest = readManifest(options.manifestFile)
@@ -86,7 +101,11 @@ export async function runDoctor(api: KubeApi, options: DoctorOptions): Promise<{
       expiryWarningMs: options.expiryWarningMs,
     }),
   ]
-  const checked = `${validating.length} validating and ${mutating.length} mutating webhook configurations, ` +
-    (vapServed ? `${policies.length} validating admission policies and ${bindings.length} bindings` : 'no ValidatingAdmissionPolicy API (admissionregistration.k8s.io/v1) on this server')
+  const checked: DoctorChecked = {
+    validatingWebhookConfigurations: validating.length,
+    mutatingWebhookConfigurations: mutating.length,
+    validatingAdmissionPolicies: vapServed ? policies.length : null,
+    validatingAdmissionPolicyBindings: vapServed ? bindings.length : null,
+  }
   return { findings, checked }
 }

@@ -10,11 +10,12 @@ import { fieldPath } from '../checks/schema-check.js'
 import { PACKAGE_ROOT } from '../paths.js'
 import { createPolicyAjv, loadSchema, pointerSegments } from '../schemas.js'
 import { compilePolicySteps, runSteps, type Steps } from './compile.js'
-import { parseYamlOffThread, YAML_PARSE_OPTIONS, YAML_TO_JS_OPTIONS, type YamlResult } from './yaml-worker.js'
+import { parseYamlOffThread, YAML_PARSE_OPTIONS, YAML_TO_JS_OPTIONS, type YamlProblem, type YamlResult } from './yaml-worker.js'
 import { mirrorPrefixProblem, normalizeRegistry } from '../decision/mutation/registry-mirror.js'
 import { parseImagePattern } from '../image/pattern.js'
 import { unsafePatternReason } from '../re2.js'
 import { selectorErrors } from './selector.js'
+import { capabilityProblems } from './capabilities.js'
 import type { CompiledRuleView, PolicyDocument } from './types.js'
 import type { Policy } from '../decision/types.js'
 
@@ -47,6 +48,7 @@ function semanticProblems(doc: PolicyDocument): string[] {
   const problems: string[] = []
   const seen = new Set<string>()
   ;(doc.spec.rules ?? []).forEach((rule, i) => {
+    if (rule === null) return // malformed: its schema errors are reported instead
     const at = `spec.rules[${i}]`
     if (seen.has(rule.name)) problems.push(`${at}.name: duplicate rule name ${JSON.stringify(rule.name)}`)
     seen.add(rule.name)
@@ -111,39 +113,73 @@ const rulesProblem = (doc: unknown): string | undefined => {
   return Array.isArray(rules) && rules.length > MAX_POLICY_RULES ? `spec.rules: ${rules.length} rules; at most ${MAX_POLICY_RULES} are accepted` : undefined
 }
 
-/** The policy's YAML as a value; throws PolicyError with the parser's messages. */
+/** `line 3, column 5` (both from 1) of a character offset in the text. */
+export function lineAndColumn(text: string, offset: number): string {
+  let line = 1
+  for (let i = text.indexOf('\n'); i !== -1 && i < offset; i = text.indexOf('\n', i + 1)) line++
+  return `line ${line}, column ${offset - text.lastIndexOf('\n', offset - 1)}`
+}
+
+const yamlError = (source: string, text: string, errors: readonly YamlProblem[]): PolicyError =>
+  new PolicyError(source, errors.map((e) => `${lineAndColumn(text, e.offset)}: ${e.message}`))
+
+/** The policy's YAML as a value; throws PolicyError with the parser's messages, each at its line and column. */
 function parseYaml(text: string, source: string): unknown {
   const yaml = parseDocument(text, YAML_PARSE_OPTIONS)
-  if (yaml.errors.length > 0) throw yamlError(source, yaml.errors.map((e) => e.message.split('\n')[0]!))
+  if (yaml.errors.length > 0) throw yamlError(source, text, yaml.errors.map((e) => ({ message: e.message.split('\n')[0]!, offset: e.pos[0] })))
   return yaml.toJS(YAML_TO_JS_OPTIONS)
 }
 
-const yamlError = (source: string, messages: readonly string[]): PolicyError => new PolicyError(source, messages.map((m) => `(document): ${m}`))
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v)
 
-/** Validates and compiles a parsed policy document, yielding after the validation and each rule's compile. */
+/**
+ * The part of a document with schema errors that the semantic checks can still read: rules with an
+ * error of their own become null, mutations with one are left out; undefined when spec or its rules
+ * are not even the right type. So one run reports schema and semantic problems together.
+ */
+function wellFormedPart(doc: unknown, errors: readonly { instancePath: string }[]): PolicyDocument | undefined {
+  if (errors.length === 0) return doc as PolicyDocument
+  const spec = isObject(doc) ? doc['spec'] : undefined
+  if (!isObject(spec) || (spec['rules'] !== undefined && !Array.isArray(spec['rules']))) return undefined
+  const badRules = new Set<number>()
+  let badMutations = spec['mutations'] !== undefined && !isObject(spec['mutations'])
+  for (const { instancePath } of errors) {
+    const rule = /^\/spec\/rules\/(\d+)(?:\/|$)/.exec(instancePath)
+    if (rule) badRules.add(Number(rule[1]))
+    else if (instancePath.startsWith('/spec/mutations')) badMutations = true
+  }
+  const rules = (spec['rules'] as unknown[] | undefined)?.map((r, i) => (badRules.has(i) || !isObject(r) ? null : r))
+  const { mutations, ...rest } = spec
+  return { ...(doc as object), spec: { ...rest, ...(rules ? { rules } : {}), ...(badMutations ? {} : { mutations }) } } as unknown as PolicyDocument
+}
+
+/**
+ * Validates and compiles a parsed policy document, yielding after the validation and each rule's
+ * compile. Every problem in one run: the schema's, then the semantic ones of what is well formed,
+ * then custom schemas that do not compile.
+ */
 function* documentSteps(doc: unknown, text: string, source: string): Steps<LoadedPolicy> {
   const tooMany = rulesProblem(doc)
   if (tooMany !== undefined) throw new PolicyError(source, [tooMany])
   const formatErrors = formatProblems(doc)
-  if (formatErrors.length > 0) throw new PolicyError(source, formatErrors)
+  // Read the validator's errors now: another compile may run at the next yield.
+  const wellFormed = wellFormedPart(doc, formatErrors.length > 0 ? format.validate.errors ?? [] : [])
   yield
-  const policyDoc = doc as PolicyDocument
-  const problems = semanticProblems(policyDoc)
-  if (problems.length > 0) throw new PolicyError(source, problems)
+  const problems = [...formatErrors, ...(wellFormed === undefined ? [] : semanticProblems(wellFormed)), ...capabilityProblems(doc)]
   yield
   const ajv = createPolicyAjv()
   // Compile rule by rule, so a custom schema that does not compile is reported under its rule.
-  const compileProblems: string[] = []
-  for (const [i, rule] of (policyDoc.spec.rules ?? []).entries()) {
-    if (rule.schema === undefined) continue
+  for (const [i, rule] of (wellFormed?.spec.rules ?? []).entries()) {
+    if (rule === null || rule.schema === undefined) continue
     try {
       ajv.compile(rule.schema)
     } catch (e) {
-      compileProblems.push(`spec.rules[${i}].schema: ${(e as Error).message}`)
+      problems.push(`spec.rules[${i}].schema: ${(e as Error).message}`)
     }
     yield
   }
-  if (compileProblems.length > 0) throw new PolicyError(source, compileProblems)
+  if (problems.length > 0) throw new PolicyError(source, problems)
+  const policyDoc = doc as PolicyDocument
   const hash = createHash('sha256').update(text).digest('hex').slice(0, 12)
   // The same Ajv: it caches by schema object, so the custom schemas compiled above are not compiled again.
   const { policy, rules } = yield* compilePolicySteps(policyDoc, hash, ajv)
@@ -171,9 +207,9 @@ export async function parsePolicyAsync(text: string, source: string, o: { readon
   try {
     parsed = await parseYamlOffThread(text, o.yamlHeapMb)
   } catch (e) {
-    throw yamlError(source, [`cannot be parsed: ${(e as Error).message}`])
+    throw new PolicyError(source, [`(document): cannot be parsed: ${(e as Error).message}`])
   }
-  if ('errors' in parsed) throw yamlError(source, parsed.errors)
+  if ('errors' in parsed) throw yamlError(source, text, parsed.errors)
   if ('thrown' in parsed) throw new Error(parsed.thrown)
   const steps = documentSteps(parsed.value, text, source)
   let sliceStart = performance.now()

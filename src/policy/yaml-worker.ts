@@ -14,10 +14,13 @@ export const YAML_TO_JS_OPTIONS = { maxAliasCount: 100 } as const
 /** The worker's heap limit: far above what a policy of MAX_POLICY_BYTES needs, far below the pod's memory limit. */
 export const YAML_WORKER_HEAP_MB = 192
 
-/** The document, the parser's messages (one line each), or what toJS threw. */
+/** A parser message (its first line) and the character offset where the problem starts. */
+export interface YamlProblem { readonly message: string; readonly offset: number }
+
+/** The document, the parser's problems, or what toJS threw. */
 export type YamlResult =
   | { readonly value: unknown }
-  | { readonly errors: readonly string[] }
+  | { readonly errors: readonly YamlProblem[] }
   | { readonly thrown: string }
 
 // Plain JavaScript (eval: no loader, no TypeScript), needing only the yaml package, whose file is passed in.
@@ -26,7 +29,7 @@ const { parentPort, workerData } = require('node:worker_threads')
 const { parseDocument } = require(workerData.yaml)
 const doc = parseDocument(workerData.text, workerData.parse)
 if (doc.errors.length > 0) {
-  parentPort.postMessage({ errors: doc.errors.map((e) => e.message.split('\\n')[0]) })
+  parentPort.postMessage({ errors: doc.errors.map((e) => ({ message: e.message.split('\\n')[0], offset: e.pos[0] })) })
 } else {
   let result
   try {

@@ -32,7 +32,7 @@ t.test('usage errors: exit 2, the problem and a pointer to --help', async (t) =>
     [['audit', '-A', '-o', 'xml'], '-o must be one of table, json, yaml, policyreport, got xml'],
     [['audit', '-A', '--older-than=-1h'], '--older-than: invalid duration "-1h": must not have a sign'],
     [['audit', '-A', 'extra'], 'unexpected argument "extra": audit takes only flags'],
-    [['doctor', '-o', 'yaml'], '-o must be text or json, got yaml'],
+    [['doctor', '-o', 'xml'], '-o must be text, json or yaml, got xml'],
     [['doctor', '--expiry-warning', '30d'], '--expiry-warning: invalid duration "30d"'],
   ]
   for (const [args, message] of cases) {

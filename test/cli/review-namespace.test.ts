@@ -32,11 +32,11 @@ t.test('labels from the flag fit the container to restricted', async (t) => {
 
 t.test('labels from a Namespace manifest, YAML or JSON; the flag wins over the file', async (t) => {
   const yaml = file('ns.yaml', 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: shop\n  labels: {pod-security.kubernetes.io/enforce: baseline}\n')
-  const r = await run(['review', '--webhook', 'mutate', '--policy', POLICY, '--namespace', yaml, general])
+  const r = await run(['review', '--webhook', 'mutate', '--policy', POLICY, '--namespace-file', yaml, general])
   t.equal(r.status, 0, r.stderr)
   t.match(warningsOf(r.stdout), [/removed "SYS_PTRACE".*"baseline:latest"/])
   const json = file('ns.json', JSON.stringify({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'shop' } }))
-  const both = await run(['review', '--webhook', 'mutate', '--policy', POLICY, '--namespace', json, '--namespace-labels', 'pod-security.kubernetes.io/enforce=restricted', general])
+  const both = await run(['review', '--webhook', 'mutate', '--policy', POLICY, '--namespace-file', json, '--namespace-labels', 'pod-security.kubernetes.io/enforce=restricted', general])
   t.match(warningsOf(both.stdout), [/"restricted:latest"/])
 })
 
@@ -49,10 +49,10 @@ t.test('without labels the fit is skipped, with a warning', async (t) => {
 t.test('bad flags are usage errors (exit 2)', async (t) => {
   const cases: Array<[string[], RegExp]> = [
     [['--namespace-labels', 'novalue'], /--namespace-labels takes k=v\[,k2=v2\], got "novalue"/],
-    [['--namespace', join(dir, 'missing.yaml')], /--namespace .*missing\.yaml: ENOENT/],
-    [['--namespace', file('pod.yaml', 'kind: Pod\nmetadata: {name: x}\n')], /not a Namespace manifest/],
-    [['--namespace', file('bad.yaml', 'kind: Namespace\nmetadata: {labels: {a: 1}}\n')], /metadata\.labels must map strings to strings/],
-    [['--namespace', file('broken.yaml', 'kind: [')], /--namespace .*broken\.yaml: /],
+    [['--namespace-file', join(dir, 'missing.yaml')], /--namespace-file .*missing\.yaml: ENOENT/],
+    [['--namespace-file', file('pod.yaml', 'kind: Pod\nmetadata: {name: x}\n')], /not a Namespace manifest/],
+    [['--namespace-file', file('bad.yaml', 'kind: Namespace\nmetadata: {labels: {a: 1}}\n')], /metadata\.labels must map strings to strings/],
+    [['--namespace-file', file('broken.yaml', 'kind: [')], /--namespace-file .*broken\.yaml: /],
   ]
   for (const [args, message] of cases) {
     const r = await run(['review', '--webhook', 'mutate', ...args, general])

@@ -132,7 +132,7 @@ t.test('usage and startup errors: exit 2 with a clear message, no stack trace', 
     [['--tls-cert', secret.path('junk.crt'), '--tls-key', secret.path('tls.key')], /junk\.crt holds no PEM certificate/],
     [['--tls-cert', secret.path('tls.crt'), '--tls-key', secret.path('other.key')], /the private key in .*other\.key does not match the certificate/],
     [[...tls, '--client-ca', secret.path('missing.crt')], /cannot read the client CA .*missing\.crt/],
-    [[...tls, '--metrics-host', '127.0.0.1', '--metrics-port', busyPort], /EADDRINUSE/],
+    [[...tls, '--metrics-host', '127.0.0.1', '--metrics-port', busyPort], /^ephemeral-guard serve: 127\.0\.0\.1:\d+ is already in use .*; choose a free port with --metrics-port\n/],
   ]
   for (const [args, message] of cases) {
     const res = spawnSync(process.execPath, [BIN, 'serve', '--host', '127.0.0.1', '--port', '0', ...args], { encoding: 'utf8', timeout: 15_000 })

@@ -66,7 +66,7 @@ t.test('a Kubernetes violation and a policy violation on one field do not cancel
   t.equal(res?.status?.message, 'spec.ephemeralContainers[0].image: Invalid value: " busybox:1.36": must not have leading or trailing whitespace', "only Kubernetes' words are shown")
   t.same(d.summary.rules.map((r) => r.rule), ['image-whitespace', 'image-reference'], 'both rules are found')
   const mutate = decide(defaultPolicy, { added: [debugContainer({ image: ' busybox:1.36' })] }, 'mutate').review.response
-  t.match(mutate?.warnings?.[0], /image: Invalid value: " busybox:1.36"/, 'the mutating webhook warns of the coming denial')
+  t.same(mutate?.warnings, undefined, 'the mutating webhook does not repeat the coming denial')
 })
 
 t.test('display: a violation is hidden only behind one of a mode at least as strong', async (t) => {

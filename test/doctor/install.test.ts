@@ -113,6 +113,17 @@ t.test('clientConfig: a URL is reported; another Service is an error', async (t)
   ])
 })
 
+t.test('clientConfig.url: no TLS verdict on a certificate doctor cannot see', async (t) => {
+  // The URL's server is not the Secret's: a caBundle of another CA is no evidence of failure.
+  const { validating, mutating } = live(certs.caCert)
+  const v = (validating[0]!['webhooks'] as JsonObject[])[0]!
+  v['clientConfig'] = { url: 'https://127.0.0.1:1/validate', caBundle: b64(otherCa.caCert) }
+  const all = installationFindings(healthy({ validating, mutating })).map(formatFinding)
+  t.notOk(all.some((l) => l.includes('webhook validate.ephemeral-guard.dev') && l.includes('does not verify')), 'no TLS failure claimed')
+  t.ok(all.includes('ok      validatingwebhookconfiguration/ephemeral-guard (webhook validate.ephemeral-guard.dev): caBundle not checked: clientConfig.url https://127.0.0.1:1/validate serves a certificate doctor cannot read (the Secret\'s need not be it)'))
+  t.ok(all.some((l) => l.startsWith('ok      mutatingwebhookconfiguration/ephemeral-guard') && l.endsWith('caBundle verifies the serving certificate')), 'the Service-based webhook is still checked')
+})
+
 t.test('Service and endpoints', async (t) => {
   t.same(problems(installationFindings(healthy({ service: undefined, endpointSlices: [] }))).map((l) => l.split('. Fix')[0]), [
     'ERROR   service/ephemeral-guard -n ephemeral-guard: not found: the API server cannot call the webhook',

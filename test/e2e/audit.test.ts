@@ -186,7 +186,8 @@ t.test('errors: one line on stderr, exit 2, never a stack trace', async (t) => {
     ['bad policy', ['-A', '--policy', join(REPO_ROOT, 'package.json')], /^ephemeral-guard audit: .*package\.json: invalid policy:\n  \(document\): must have required property 'apiVersion'/],
     ['missing policy', ['-A', '--policy', '/nonexistent.yaml'], /^ephemeral-guard audit: \/nonexistent\.yaml: invalid policy:\n  \(file\): cannot read/],
     ['unknown context', ['-A', '--context', 'nope'], /^ephemeral-guard audit: context "nope" not found in the kubeconfig\n$/],
-    ['missing kubeconfig', ['--kubeconfig', '/nonexistent', '-A'], /^ephemeral-guard audit: cannot load kubeconfig \/nonexistent: /],
+    ['missing kubeconfig', ['--kubeconfig', '/nonexistent', '-A'], /^ephemeral-guard audit: --kubeconfig \/nonexistent: no such file\n$/],
+    ['a namespace that does not exist', ['-n', 'does-not-exist'], /^ephemeral-guard audit: namespace "does-not-exist" not found\n$/],
     ['no namespace choice', [], /^ephemeral-guard audit: needs -n NAMESPACE or -A \(all namespaces\)\nRun ephemeral-guard audit --help for usage\.\n$/],
     ['bad duration', ['-A', '--older-than', '3 days'], /^ephemeral-guard audit: --older-than: invalid duration "3 days"/],
     ['--apply without the CRD', ['-A', '-o', 'json', '--apply'], /^ephemeral-guard audit: the PolicyReport CRD \(wgpolicyk8s\.io\/v1alpha2\) is not installed/],
@@ -196,6 +197,7 @@ t.test('errors: one line on stderr, exit 2, never a stack trace', async (t) => {
     t.equal(r.code, 2, `${name}: exit 2`)
     t.match(r.stderr, message, `${name}: the message`)
     t.notMatch(r.stderr, /\n\s+at /, `${name}: no stack trace`)
+    t.equal(r.stdout, '', `${name}: nothing printed before the error (--apply checks the CRD first)`)
   }
 })
 

@@ -16,7 +16,7 @@ export const FLOORS: readonly (readonly string[])[] = [
   ['decision'], // the pure core: vocabulary, views, violations, verdicts, validate and mutate
   ['checks', 'admission', 'cluster'], // rules of the core; the AdmissionReview envelope; cluster access
   ['policy'], // policy documents compiled into the core
-  ['server', 'audit', 'doctor'], // HTTP, and the two cluster commands
+  ['server', 'audit', 'doctor', 'verify'], // HTTP, the two cluster commands, and policy tests from YAML
   ['cli'],
   ['main'],
 ]

@@ -20,8 +20,8 @@ function problems(text: string): readonly string[] {
 
 t.test('every problem is reported with its field path', async (t) => {
   const cases: Array<[string, string, string[]]> = [
-    ['YAML syntax', `${HEAD}spec: {rules: [}`, ['(document): ']],
-    ['duplicate keys', `${HEAD}metadata: {name: again}\nspec: {}`, ['(document): Map keys must be unique']],
+    ['YAML syntax', `${HEAD}spec: {rules: [}`, ['line 4, column ']],
+    ['duplicate keys', `${HEAD}metadata: {name: again}\nspec: {}`, ['line 4, column 1: Map keys must be unique']],
     ['not a policy', 'just text', ['(document): must be object']],
     ['wrong apiVersion and kind', 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\nspec: {}', ['apiVersion: must be "ephemeral-guard.dev/v1alpha1"', 'kind: must be "EphemeralContainerPolicy"']],
     ['missing spec', `${HEAD}`, ["(document): must have required property 'spec'"]],
@@ -34,6 +34,20 @@ t.test('every problem is reported with its field path', async (t) => {
     ['bad image pattern', `${HEAD}spec: {rules: [{name: r, images: {allow: ["registry.example.com/debug-*"], deny: ["a//b"]}}]}`, ['spec.rules[0].images.allow[0]: image pattern "registry.example.com/debug-*" may use * and ** only as whole path segments', 'spec.rules[0].images.deny[0]: image pattern "a//b" has an empty path segment']],
     ['selector values', `${HEAD}spec: {rules: [{name: r, match: {podSelector: {matchExpressions: [{key: a, operator: In}]}}}]}`, ['spec.rules[0].match.podSelector.matchExpressions[0].values: must be non-empty when operator is In']],
     ['custom schema that does not compile', `${HEAD}spec: {rules: [{name: r, schema: {type: strange}}]}`, ['spec.rules[0].schema: schema is invalid']],
+    ['schema and semantic problems in one run', `${HEAD}spec: {mode: block, rules: [{name: r, imagez: {}}, {name: s, images: {allow: ["a//b"]}}, {name: s}]}`,
+      ['spec.mode: must be one of', 'spec.rules[0].imagez: unknown field', 'spec.rules[1].images.allow[0]: image pattern "a//b" has an empty path segment', 'spec.rules[2].name: duplicate rule name "s"']],
+    ['a spec that is not an object', `${HEAD}spec: 3`, ['spec: must be object']],
+    ['a rule that is not an object, mutations that are not one', `${HEAD}spec: {rules: [3, {name: r}, {name: r}], mutations: 3}`, ['spec.rules[0]: must be object', 'spec.mutations: must be object', 'spec.rules[2].name: duplicate rule name "r"']],
+    ['a malformed spec: schema problems only', `${HEAD}spec: {rules: {name: r}}`, ['spec.rules: must be array']],
+    ['malformed mutations are not read', `${HEAD}spec: {mutations: {registryMirrors: {"bad host": x}, securityContext: {privileged: true}}}`, ['spec.mutations.securityContext.privileged: must be false']],
+    ['capability names as Kubernetes spells them', `${HEAD}spec: {rules: [{name: r, securityContext: {allowedCapabilities: [sys_ptrace, CAP_NET_ADMIN, SYS_PTRACE, NET_ADMNI, FROBNICATE, 3]}}], mutations: {securityContext: {capabilities: {drop: [ALL, cap_sys_admin]}}}}`, [
+      'spec.rules[0].securityContext.allowedCapabilities[5]: must be string',
+      'spec.rules[0].securityContext.allowedCapabilities[0]: capability "sys_ptrace" never matches: Kubernetes names capabilities without the CAP_ prefix, in upper case; use "SYS_PTRACE"',
+      'spec.rules[0].securityContext.allowedCapabilities[1]: capability "CAP_NET_ADMIN" never matches: Kubernetes names capabilities without the CAP_ prefix, in upper case; use "NET_ADMIN"',
+      'spec.rules[0].securityContext.allowedCapabilities[3]: "NET_ADMNI" is not a Linux capability; did you mean "NET_ADMIN"?',
+      'spec.rules[0].securityContext.allowedCapabilities[4]: "FROBNICATE" is not a Linux capability (see capabilities(7), without CAP_)',
+      'spec.mutations.securityContext.capabilities.drop[1]: capability "cap_sys_admin" never matches: Kubernetes names capabilities without the CAP_ prefix, in upper case; use "SYS_ADMIN"',
+    ]],
     ['custom schema with an unknown keyword', `${HEAD}spec: {rules: [{name: r, schema: {mustBe: 1}}]}`, ['spec.rules[0].schema: strict mode: unknown keyword: "mustBe"']],
   ]
   for (const [name, text, expected] of cases) {

@@ -85,12 +85,18 @@ const PRIVILEGED_EQUIVALENTS: Array<[name: string, sc: JsonObject, want: string[
     [`${at('seccompProfile.type')}: Forbidden: must be "RuntimeDefault" or "Localhost", not "Unconfined" (Pod Security baseline:latest, check seccompProfile_baseline) ${EQUIVALENT}`]],
   ['AppArmor Unconfined', { appArmorProfile: { type: 'Unconfined' } },
     [`${at('appArmorProfile.type')}: Forbidden: must be "RuntimeDefault" or "Localhost", not "Unconfined" (Pod Security baseline:latest, check appArmorProfile) ${EQUIVALENT}`]],
+  // Kubernetes itself refuses Unmasked without hostUsers: false (a 422); its words on the field
+  // replace the policy's. With hostUsers: false, baseline allows it from v1.35 (below).
   ['procMount Unmasked', { procMount: 'Unmasked' },
-    [`${at('procMount')}: Forbidden: must be "Default" or unset, not "Unmasked" (Pod Security baseline:latest, check procMount) ${EQUIVALENT}`]],
+    [`${at('procMount')}: Invalid value: "Unmasked": \`hostUsers\` must be false to use \`Unmasked\``]],
   ['SELinux spc_t', { seLinuxOptions: { type: 'spc_t' } },
     [`${at('seLinuxOptions.type')}: Forbidden: must not be "spc_t"; allowed: container_t, container_init_t, container_kvm_t, container_engine_t or empty (Pod Security baseline:latest, check seLinuxOptions) ${EQUIVALENT}`]],
-  ['Windows hostProcess', { windowsOptions: { hostProcess: true } },
-    [`${at('windowsOptions.hostProcess')}: Forbidden: must not be true (Pod Security baseline:latest, check windowsHostProcess) ${EQUIVALENT}`]],
+  // Kubernetes' pod-level rules refuse one hostProcess container among others (a 422, listed first).
+  ['Windows hostProcess', { windowsOptions: { hostProcess: true } }, [
+    'spec: Invalid value: "": If pod contains any hostProcess containers then all containers must be HostProcess containers',
+    'spec.hostNetwork: Invalid value: false: hostNetwork must be true if pod contains any hostProcess containers',
+    `${at('windowsOptions.hostProcess')}: Forbidden: must not be true (Pod Security baseline:latest, check windowsHostProcess) ${EQUIVALENT}`,
+  ]],
   ['capabilities.add [ALL]', { capabilities: { add: ['ALL'] } },
     [`${at('capabilities.add[0]')}: Forbidden: capability "ALL" is not allowed; allowed: SYS_PTRACE (rule allowed-capabilities)`]],
 ]
@@ -156,6 +162,7 @@ t.test('compiled in a rule: missing fields first, then securityContext, podSecur
   const r = decide(policy, [profileContainer('general', { securityContext: { capabilities: { add: ['SYS_PTRACE'] }, procMount: 'Unmasked' } })], (spec) => {
     spec['hostPID'] = true
     spec['shareProcessNamespace'] = true
+    spec['hostUsers'] = false // so that Kubernetes itself admits procMount: Unmasked; restricted does not
   })
   t.same(messages(r), [
     'spec.ephemeralContainers: Forbidden: the pod\'s containers share one process namespace (spec.shareProcessNamespace: true), so a debug container reaches every container\'s processes, whatever it targets; "cart" included (rule r)',

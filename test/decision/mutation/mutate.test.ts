@@ -5,7 +5,7 @@ import { escapePointerToken, pointer } from '../../../src/decision/mutation/json
 import type { AdmissionReview, JsonValue } from '../../../src/kube/types.js'
 import { containerCases } from '../../support/cases.js'
 import { debugContainer, admissionReview } from '../../support/reviews.js'
-import { answer } from '../../support/decide.js'
+import { answer, policyOfSpec } from '../../support/decide.js'
 
 const { applyPatch, deepClone } = fastJsonPatch
 type Operation = Parameters<typeof applyPatch>[1][number]
@@ -90,15 +90,21 @@ t.test('every fixture: mutation is a fixed point and never makes a container inv
   }
 })
 
-t.test('violations become warnings on the mutating endpoint, which still allows', async (t) => {
-  const res = decide(admissionReview({ added: [debugContainer({ securityContext: { privileged: true } })] }), 'mutate').response
+t.test('violations are left to the validating webhook: the mutating one allows without repeating them', async (t) => {
+  // kubectl debug prints the warnings of the mutating webhook and the denial of the validating one:
+  // each violation once.
+  const r = admissionReview({ added: [debugContainer({ securityContext: { privileged: true } })] })
+  const res = decide(r, 'mutate').response
   t.equal(res?.allowed, true)
-  t.same(res?.warnings, ['spec.ephemeralContainers[0].securityContext.privileged: Forbidden: privileged debug containers are not allowed (rule no-privileged)'])
+  t.equal(res?.warnings, undefined)
+  t.match(decide(r, 'validate').response?.status?.message, /securityContext\.privileged: Forbidden: privileged debug containers are not allowed \(rule no-privileged\)/)
 })
 
 t.test('warnings stay within the API server limits', async (t) => {
-  const many = Array.from({ length: 60 }, (_, i) => debugContainer({ name: `debugger-${i}`, image: `${'X'.repeat(300)}${i}` }))
-  const res = decide(admissionReview({ added: many }), 'mutate').response
+  // Pod Security fit warnings, one per privileged container with a long name, in a restricted namespace.
+  const many = Array.from({ length: 60 }, (_, i) => debugContainer({ name: `debugger-${'x'.repeat(200)}-${i}`, securityContext: { privileged: true } }))
+  const fit = policyOfSpec('  mutations: {podSecurity: {fit: true}}\n  rules: []\n')
+  const res = answer(admissionReview({ added: many }), 'mutate', fit, { namespaceLabels: () => ({ 'pod-security.kubernetes.io/enforce': 'restricted' }) }).review.response
   const warnings = res?.warnings ?? []
   t.ok(warnings.length > 0 && warnings.length < 60, 'cut off before 4096 characters in total')
   t.ok(warnings.every((w) => w.length <= 256), 'each at most 256 characters')
