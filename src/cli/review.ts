@@ -6,7 +6,6 @@ import { UsageError, WebhookError } from '../errors.js'
 import { type Webhook } from '../decision/types.js'
 import { admit } from '../admission/admit.js'
 import { parseJson } from '../admission/parse.js'
-import { defaultPolicy } from '../policy/default.js'
 import { loadPolicyFile } from '../policy/load.js'
 import { parseDocument } from 'yaml'
 import type { DecisionContext } from '../decision/types.js'
@@ -67,7 +66,8 @@ export async function review({ values, positionals }: Parsed, io: Io): Promise<n
   if (webhook !== 'validate' && webhook !== 'mutate') throw new UsageError(`--webhook must be validate or mutate, got ${webhook}`)
   if (positionals.length > 1) throw new UsageError('takes one FILE (or - for standard input)')
   // An invalid --policy throws PolicyError: every problem printed, exit 2 (see the end of this file).
-  const policy = policyFile === undefined ? defaultPolicy : loadPolicyFile(policyFile).policy
+  // The built-in policy is compiled only when it is used.
+  const policy = policyFile === undefined ? (await import('../policy/default.js')).defaultPolicy : loadPolicyFile(policyFile).policy
   let text: string
   try {
     text = await readInput(positionals[0], io)

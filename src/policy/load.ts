@@ -7,7 +7,8 @@ import { parseDocument } from 'yaml'
 import { PolicyError } from '../errors.js'
 import { fieldPath } from '../checks/schema-check.js'
 import { PACKAGE_ROOT } from '../paths.js'
-import { createPolicyAjv, loadSchema, pointerSegments } from '../schemas.js'
+import type { Ajv2020 } from 'ajv/dist/2020.js'
+import { lazyPolicyAjv, loadSchema, pointerSegments } from '../schemas.js'
 import { compilePolicy } from './compile.js'
 import { mirrorPrefixProblem, normalizeRegistry } from '../decision/mutation/registry-mirror.js'
 import { parseImagePattern } from '../image/pattern.js'
@@ -94,7 +95,8 @@ export function parsePolicy(text: string, source: string): LoadedPolicy {
   const policyDoc = doc as PolicyDocument
   const problems = semanticProblems(policyDoc)
   if (problems.length > 0) throw new PolicyError(source, problems)
-  const ajv = createPolicyAjv()
+  // Made on the first custom schema: a policy without one never loads Ajv (src/schemas.ts).
+  const ajv = lazyPolicyAjv()
   // Compile rule by rule, so a custom schema that does not compile is reported under its rule.
   const compileProblems: string[] = []
   ;(policyDoc.spec.rules ?? []).forEach((rule, i) => {
@@ -108,7 +110,7 @@ export function parsePolicy(text: string, source: string): LoadedPolicy {
   if (compileProblems.length > 0) throw new PolicyError(source, compileProblems)
   const hash = createHash('sha256').update(text).digest('hex').slice(0, 12)
   // The same Ajv: it caches by schema object, so the custom schemas compiled above are not compiled again.
-  const { policy, rules } = compilePolicy(policyDoc, hash, ajv)
+  const { policy, rules } = compilePolicy(policyDoc, hash, ajv as Ajv2020) // it only calls compile
   return { policy, rules, source }
 }
 

@@ -118,6 +118,15 @@ function httpError(err: FastifyError | WebhookError): StatusBody {
   }
 }
 
+/**
+ * Fastify's schema compilers (Ajv and fast-json-stringify, about a hundred modules) are loaded when
+ * the server is made unless it is given its own: the routes here take no schema (see the parser
+ * below), so these refuse one, and serve starts without loading either.
+ */
+export const NO_ROUTE_SCHEMAS = (): never => {
+  throw new Error('ephemeral-guard routes take no schema: the body is parsed and validated by the app itself')
+}
+
 export function buildApp(options: AppOptions): FastifyInstance {
   const { logger } = options
   const context = options.context ?? {}
@@ -125,6 +134,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
     loggerInstance: logger,
     logController: new LogController({ disableRequestLogging: true }), // one decision line per review instead, see below
     childLoggerFactory: lazyChildLogger as unknown as FastifyServerOptions['childLoggerFactory'],
+    schemaController: { compilersFactory: { buildValidator: NO_ROUTE_SCHEMAS, buildSerializer: NO_ROUTE_SCHEMAS } },
     bodyLimit: BODY_LIMIT_BYTES,
     requestTimeout: REQUEST_TIMEOUT_MS,
     keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,

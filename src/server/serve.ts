@@ -6,7 +6,6 @@ import type { Logger } from 'pino'
 import { packageVersion } from '../paths.js'
 import { createAdmitContext } from '../cluster/context.js'
 import type { Policy } from '../decision/types.js'
-import { defaultPolicy } from '../policy/default.js'
 import { PolicyWatcher } from '../policy/watch.js'
 import { startServer, type RunningServer, type ShutdownOptions, type ShutdownReport } from './listen.js'
 import { Metrics } from './metrics.js'
@@ -42,9 +41,13 @@ export interface Webhook {
   stop(o: ShutdownOptions): Promise<ShutdownReport>
 }
 
-/** The policy in force, what /readyz shows about it, and how to stop watching. */
-function policySource(c: ServeConfig, metrics: Metrics): { current: () => Policy; status: () => unknown; stop: () => void } {
+/**
+ * The policy in force, what /readyz shows about it, and how to stop watching. The built-in policy is
+ * loaded (and compiled) only when no policy file is given.
+ */
+async function policySource(c: ServeConfig, metrics: Metrics): Promise<{ current: () => Policy; status: () => unknown; stop: () => void }> {
   if (c.policyFile === undefined) {
+    const { defaultPolicy } = await import('../policy/default.js')
     const { name, hash } = defaultPolicy
     return { current: () => defaultPolicy, status: () => ({ name, hash, source: 'built-in' }), stop: () => {} }
   }
@@ -68,7 +71,7 @@ async function tlsFiles(c: ServeConfig): Promise<TlsFiles> {
   return { certFile: dev.certFile, keyFile: dev.keyFile, ...(clientCaFile !== undefined ? { clientCaFile } : {}) }
 }
 
-type PolicySource = ReturnType<typeof policySource>
+type PolicySource = Awaited<ReturnType<typeof policySource>>
 
 /** Certificates, the cluster context and the server; the context is stopped again if the server cannot start. */
 async function listen(c: ServeConfig, policy: PolicySource, metrics: Metrics): Promise<Webhook> {
@@ -116,7 +119,7 @@ async function listen(c: ServeConfig, policy: PolicySource, metrics: Metrics): P
 /** Starts serving and logs "ephemeral-guard serving"; throws, with nothing left running, if it cannot. */
 export async function startWebhook(c: ServeConfig): Promise<Webhook> {
   const metrics = c.metrics ?? new Metrics({ version: packageVersion() })
-  const policy = policySource(c, metrics)
+  const policy = await policySource(c, metrics)
   metrics.policyInForce(policy.current())
   return listen(c, policy, metrics).catch((e: unknown) => {
     policy.stop()

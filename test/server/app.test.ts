@@ -198,3 +198,9 @@ t.test("a request's logger is pino's child, made only when it is used", async (t
   t.equal(sink.records.length, 2)
   t.equal(lazyChildLogger(parent, {}, { level: 'warn' }).level, 'warn', 'a level given for the child')
 })
+
+t.test('routes take no schema: Fastify\'s schema compilers are never loaded', async (t) => {
+  const app = buildApp({ logger: createLogger({ destination: logSink().stream }), policy: () => defaultPolicy })
+  app.post('/with-schema', { schema: { body: { type: 'object' } } }, async () => ({}))
+  await t.rejects(async () => { await app.ready() }, /ephemeral-guard routes take no schema/)
+})
