@@ -16,7 +16,7 @@ const https = { cert: Buffer.from(certB64, 'base64'), key: Buffer.from(keyB64, '
 
 let app
 if (target === 'baseline') {
-  app = Fastify({ https })
+  app = Fastify({ https, bodyLimit: 7 * 1024 * 1024 }) // the same limit, so the 3 MiB review is parsed by both
   app.post('/validate', async (req) => ({
     apiVersion: req.body.apiVersion, kind: 'AdmissionReview', response: { uid: req.body.request.uid, allowed: true },
   }))

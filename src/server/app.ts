@@ -75,26 +75,36 @@ function ruleNames(summary: DecisionSummary): string[] {
   return names
 }
 
-const LOG_METHODS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
-
 /**
  * Fastify makes a child logger per request (`req.log`, bound to its reqId); this one makes pino's
  * child only when a line is logged, which on the hot path (a review answered) it never is: the
- * decision line goes to the app's logger. The lines are the same as with pino's own child.
+ * decision line goes to the app's logger. The lines are the same as with pino's own child. One
+ * object per request, its methods on the prototype.
  */
-export function lazyChildLogger(parent: Logger, bindings: Bindings, opts: ChildLoggerOptions): Logger {
-  let real: Logger | undefined
-  const child = (): Logger => (real ??= parent.child(bindings, opts))
-  const lazy: Record<string, unknown> = {
-    child: (b: Bindings, o?: ChildLoggerOptions) => child().child(b, o),
-    bindings: () => child().bindings(),
-    isLevelEnabled: (level: string) => child().isLevelEnabled(level),
-    flush: (cb?: (err?: Error) => void) => child().flush(cb),
+class LazyChildLogger {
+  private real: Logger | undefined
+  constructor(private readonly parent: Logger, private readonly bindingsOf: Bindings, private readonly opts: ChildLoggerOptions) {}
+  private made(): Logger {
+    return (this.real ??= this.parent.child(this.bindingsOf, this.opts))
   }
-  for (const m of LOG_METHODS) lazy[m] = (...args: unknown[]) => (child()[m] as (...a: unknown[]) => void)(...args)
-  Object.defineProperty(lazy, 'level', { get: () => real?.level ?? opts.level ?? parent.level, set: (l: string) => { child().level = l } })
-  return lazy as unknown as Logger
+  fatal(...args: unknown[]): void { (this.made().fatal as (...a: unknown[]) => void)(...args) }
+  error(...args: unknown[]): void { (this.made().error as (...a: unknown[]) => void)(...args) }
+  warn(...args: unknown[]): void { (this.made().warn as (...a: unknown[]) => void)(...args) }
+  info(...args: unknown[]): void { (this.made().info as (...a: unknown[]) => void)(...args) }
+  debug(...args: unknown[]): void { (this.made().debug as (...a: unknown[]) => void)(...args) }
+  trace(...args: unknown[]): void { (this.made().trace as (...a: unknown[]) => void)(...args) }
+  silent(...args: unknown[]): void { (this.made().silent as (...a: unknown[]) => void)(...args) }
+  child(bindings: Bindings, options?: ChildLoggerOptions): Logger { return this.made().child(bindings, options) }
+  bindings(): Bindings { return this.made().bindings() }
+  isLevelEnabled(level: string): boolean { return this.made().isLevelEnabled(level) }
+  flush(cb?: (err?: Error) => void): void { this.made().flush(cb) }
+  get level(): string { return this.real?.level ?? this.opts.level ?? this.parent.level }
+  set level(level: string) { this.made().level = level }
 }
+
+/** Fastify's childLoggerFactory: a LazyChildLogger. */
+export const lazyChildLogger = (parent: Logger, bindings: Bindings, opts: ChildLoggerOptions): Logger =>
+  new LazyChildLogger(parent, bindings, opts) as unknown as Logger
 
 const WEBHOOK_OF_URL: Readonly<Record<string, Webhook>> = { '/validate': 'validate', '/mutate': 'mutate' }
 

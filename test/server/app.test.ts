@@ -192,10 +192,18 @@ t.test("a request's logger is pino's child, made only when it is used", async (t
   lazy.level = 'error'
   t.equal(lazy.level, 'error')
   lazy.warn('now below the level')
+  lazy.info('below')
+  lazy.trace('below')
+  lazy.silent('never')
+  lazy.error('an error')
+  lazy.fatal('a fatal one')
   lazy.flush()
   t.equal(made, 1, 'made once')
-  t.match(sink.records, [{ level: 'warn', reqId: 'req-1', code: 400, msg: 'request refused' }, { level: 'error', reqId: 'req-1', more: 1, msg: 'deeper' }])
-  t.equal(sink.records.length, 2)
+  t.match(sink.records, [
+    { level: 'warn', reqId: 'req-1', code: 400, msg: 'request refused' }, { level: 'error', reqId: 'req-1', more: 1, msg: 'deeper' },
+    { level: 'error', reqId: 'req-1', msg: 'an error' }, { level: 'fatal', reqId: 'req-1', msg: 'a fatal one' },
+  ])
+  t.equal(sink.records.length, 4)
   t.equal(lazyChildLogger(parent, {}, { level: 'warn' }).level, 'warn', 'a level given for the child')
 })
 
