@@ -38,27 +38,35 @@ export function post({ port, ca, path = '/validate?timeout=10s', body }) {
 
 /**
  * Sends an 8 MiB body in 64 KiB chunks, declared (content-length) or chunked, stopping when the answer
- * comes; resolves with { status, sentBytes }: how much was sent before the server answered.
+ * comes; resolves with { status, sentBytes, closed }: the answer's status (undefined when the server
+ * closed the connection before the client could read one: `closed` then names the error), and how
+ * much had been sent by then.
  */
 export function oversized({ port, ca, chunked }) {
   const total = 8 * 1024 * 1024
   const chunk = Buffer.alloc(64 * 1024, 0x20)
-  return new Promise((resolve, reject) => {
+  return new Promise((resolve) => {
     let sent = 0
-    let answered = false
+    let settled = false
+    const settle = (result) => {
+      if (settled) return
+      settled = true
+      resolve({ sentBytes: sent, total, ...result })
+    }
     const headers = { 'content-type': 'application/json', ...(chunked ? { 'transfer-encoding': 'chunked' } : { 'content-length': total }) }
     const req = request({ host: '127.0.0.1', port, path: '/validate?timeout=10s', method: 'POST', ca, agent: false, servername: 'localhost', headers }, (res) => {
-      answered = true
       res.resume()
-      res.on('end', () => resolve({ status: res.statusCode, sentBytes: sent }))
+      res.on('end', () => settle({ status: res.statusCode }))
+      res.on('error', () => settle({ status: res.statusCode }))
     })
-    req.on('error', (e) => { if (!answered) reject(e) })
+    // The server answers 413 and closes: writing on may fail (EPIPE, ECONNRESET) before the answer is read.
+    req.on('error', (e) => settle({ closed: e.code ?? e.message }))
     const pump = () => {
-      while (!answered && sent < total) {
+      while (!settled && sent < total) {
         sent += chunk.length
         if (!req.write(chunk)) return void req.once('drain', () => setImmediate(pump))
       }
-      if (!answered) req.end()
+      if (!settled) req.end()
     }
     req.flushHeaders()
     setImmediate(pump)
