@@ -12,6 +12,9 @@ COPY package.json package-lock.json tsconfig.json tsconfig.build.json ./
 # --ignore-scripts: `prepare` would compile before src/ is copied; no dependency needs a script.
 RUN npm ci --ignore-scripts
 COPY src ./src
+# The build also compiles schemas/ to validators (scripts/compile-schemas.mjs), so start-up compiles none.
+COPY schemas ./schemas
+COPY scripts/compile-schemas.mjs ./scripts/
 RUN npm run build
 
 # 2. Production dependencies only, from the same lock file.

@@ -5,13 +5,11 @@ import { decodeReview } from '../admission/decode.js'
 import { UsageError, WebhookError } from '../errors.js'
 import { type Webhook } from '../decision/types.js'
 import { admit } from '../admission/admit.js'
-import { parseJson } from '../admission/parse.js'
-import { defaultPolicy } from '../policy/default.js'
+import { checkedValue, parseJson } from '../admission/parse.js'
 import { loadPolicyFile } from '../policy/load.js'
 import { parseDocument, stringify } from 'yaml'
 import type { DecisionContext, Policy } from '../decision/types.js'
 import { buildReview, debugContainer, throughWebhooks } from '../admission/build.js'
-import { nestsDeeperThan } from '../admission/parse.js'
 import { isJsonObject, type AdmissionReview, type JsonObject, type JsonValue } from '../kube/types.js'
 import { readYaml } from '../verify/cases.js'
 import { listOf, fail, stringOf, type Io, type Parsed } from './command.js'
@@ -32,9 +30,7 @@ function parseReview(text: string): unknown {
     const at = e.linePos?.[0]
     throw new WebhookError(`YAML${at ? ` line ${at.line}, column ${at.col}` : ''}: ${e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')}`)
   }
-  const value: unknown = doc.toJS({ maxAliasCount: 100 })
-  if (nestsDeeperThan(value)) throw new WebhookError('nested too deeply')
-  return value
+  return checkedValue(doc.toJS({ maxAliasCount: 100 }))
 }
 
 /** The debug flags that build a review from --pod, as `kubectl debug` would add the container. */
@@ -132,7 +128,8 @@ export async function review({ values, positionals }: Parsed, io: Io): Promise<n
     if (stray !== undefined) throw new UsageError(`--${stray} builds a review with --pod FILE; without --pod the review is read from FILE`)
   }
   // An invalid --policy throws PolicyError: every problem printed, exit 2 (see the end of this file).
-  const policy = policyFile === undefined ? defaultPolicy : loadPolicyFile(policyFile).policy
+  // The built-in policy is compiled only when it is used.
+  const policy = policyFile === undefined ? (await import('../policy/default.js')).defaultPolicy : loadPolicyFile(policyFile).policy
   let body: unknown
   if (podFile !== undefined) {
     body = builtReview(values, podFile)

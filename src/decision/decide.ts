@@ -89,8 +89,9 @@ export function evaluate(policy: Policy, input: CheckInput, checkpoint: () => vo
 function deadlineCheck(context: DecisionContext): () => void {
   const { deadline } = context
   if (deadline === undefined) return () => {}
+  const clock = context.now
   return () => {
-    const now = (context.now?.() ?? new Date()).getTime()
+    const now = clock === undefined ? Date.now() : clock().getTime()
     if (now >= deadline) throw new DeadlineExceededError(`the request's deadline passed ${now - deadline} ms ago while deciding; work stopped and the request is refused`)
   }
 }

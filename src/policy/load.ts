@@ -8,7 +8,8 @@ import { parseDocument } from 'yaml'
 import { PolicyError } from '../errors.js'
 import { fieldPath } from '../checks/schema-check.js'
 import { PACKAGE_ROOT } from '../paths.js'
-import { createPolicyAjv, loadSchema, pointerSegments } from '../schemas.js'
+import type { Ajv2020 } from 'ajv/dist/2020.js'
+import { lazyPolicyAjv, loadSchema, pointerSegments } from '../schemas.js'
 import { compilePolicySteps, runSteps, type Steps } from './compile.js'
 import { parseYamlOffThread, YAML_PARSE_OPTIONS, YAML_TO_JS_OPTIONS, type YamlProblem, type YamlResult } from './yaml-worker.js'
 import { mirrorPrefixProblem, normalizeRegistry } from '../decision/mutation/registry-mirror.js'
@@ -167,7 +168,8 @@ function* documentSteps(doc: unknown, text: string, source: string): Steps<Loade
   yield
   const problems = [...formatErrors, ...(wellFormed === undefined ? [] : semanticProblems(wellFormed)), ...capabilityProblems(doc)]
   yield
-  const ajv = createPolicyAjv()
+  // Made on the first custom schema: a policy without one never loads Ajv (src/schemas.ts).
+  const ajv = lazyPolicyAjv()
   // Compile rule by rule, so a custom schema that does not compile is reported under its rule.
   for (const [i, rule] of (wellFormed?.spec.rules ?? []).entries()) {
     if (rule === null || rule.schema === undefined) continue
@@ -182,7 +184,7 @@ function* documentSteps(doc: unknown, text: string, source: string): Steps<Loade
   const policyDoc = doc as PolicyDocument
   const hash = createHash('sha256').update(text).digest('hex').slice(0, 12)
   // The same Ajv: it caches by schema object, so the custom schemas compiled above are not compiled again.
-  const { policy, rules } = yield* compilePolicySteps(policyDoc, hash, ajv)
+  const { policy, rules } = yield* compilePolicySteps(policyDoc, hash, ajv as Ajv2020) // it only calls compile
   return { policy, rules, source }
 }
 

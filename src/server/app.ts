@@ -1,7 +1,7 @@
 // buildApp: the HTTP surface, built but never listening (server/listen.ts starts it), so tests can
 // inject requests or listen on a port of their choosing.
 import Fastify, { LogController, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify'
-import type { Logger } from 'pino'
+import type { Bindings, ChildLoggerOptions, Logger } from 'pino'
 import type { TlsOptions } from 'node:tls'
 import { decodeReview } from '../admission/decode.js'
 import { WebhookError } from '../errors.js'
@@ -10,7 +10,7 @@ import { admit } from '../admission/admit.js'
 import type { Mode } from '../decision/types.js'
 import { parseJson } from '../admission/parse.js'
 import type { Policy } from '../decision/types.js'
-import { answerWithinMs, timeoutParamMs } from './deadline.js'
+import { answerWithinMs, DeadlineWatch, timeoutParamMs } from './deadline.js'
 import type { AdmissionMetrics, RequestErrorReason } from './metrics.js'
 
 /**
@@ -61,11 +61,50 @@ export function readiness(r: Readiness): { code: number; body: unknown } {
   return { code: 200, body: { status: 'ok', ...r.status?.() } }
 }
 
-/** `{[key]: rules violated in mode}` for the decision log line, or nothing when there are none. */
-function rulesInMode(summary: DecisionSummary, mode: Mode, key: string): Record<string, string[]> | undefined {
-  if (!summary.rules.some((r) => r.mode === mode)) return undefined
-  return { [key]: summary.rules.filter((r) => r.mode === mode).map((r) => r.rule) }
+/** The rules violated in `mode` for the decision log line, or undefined (left out) when there are none. */
+function rulesInMode(summary: DecisionSummary, mode: Mode): string[] | undefined {
+  let names: string[] | undefined
+  for (const r of summary.rules) if (r.mode === mode) (names ??= []).push(r.rule)
+  return names
 }
+
+/** The names of the rules violated, whatever their mode. */
+function ruleNames(summary: DecisionSummary): string[] {
+  const names: string[] = []
+  for (const r of summary.rules) names.push(r.rule)
+  return names
+}
+
+/**
+ * Fastify makes a child logger per request (`req.log`, bound to its reqId); this one makes pino's
+ * child only when a line is logged, which on the hot path (a review answered) it never is: the
+ * decision line goes to the app's logger. The lines are the same as with pino's own child. One
+ * object per request, its methods on the prototype.
+ */
+class LazyChildLogger {
+  private real: Logger | undefined
+  constructor(private readonly parent: Logger, private readonly bindingsOf: Bindings, private readonly opts: ChildLoggerOptions) {}
+  private made(): Logger {
+    return (this.real ??= this.parent.child(this.bindingsOf, this.opts))
+  }
+  fatal(...args: unknown[]): void { (this.made().fatal as (...a: unknown[]) => void)(...args) }
+  error(...args: unknown[]): void { (this.made().error as (...a: unknown[]) => void)(...args) }
+  warn(...args: unknown[]): void { (this.made().warn as (...a: unknown[]) => void)(...args) }
+  info(...args: unknown[]): void { (this.made().info as (...a: unknown[]) => void)(...args) }
+  debug(...args: unknown[]): void { (this.made().debug as (...a: unknown[]) => void)(...args) }
+  trace(...args: unknown[]): void { (this.made().trace as (...a: unknown[]) => void)(...args) }
+  silent(...args: unknown[]): void { (this.made().silent as (...a: unknown[]) => void)(...args) }
+  child(bindings: Bindings, options?: ChildLoggerOptions): Logger { return this.made().child(bindings, options) }
+  bindings(): Bindings { return this.made().bindings() }
+  isLevelEnabled(level: string): boolean { return this.made().isLevelEnabled(level) }
+  flush(cb?: (err?: Error) => void): void { this.made().flush(cb) }
+  get level(): string { return this.real?.level ?? this.opts.level ?? this.parent.level }
+  set level(level: string) { this.made().level = level }
+}
+
+/** Fastify's childLoggerFactory: a LazyChildLogger. */
+export const lazyChildLogger = (parent: Logger, bindings: Bindings, opts: ChildLoggerOptions): Logger =>
+  new LazyChildLogger(parent, bindings, opts) as unknown as Logger
 
 const WEBHOOK_OF_URL: Readonly<Record<string, Webhook>> = { '/validate': 'validate', '/mutate': 'mutate' }
 
@@ -89,12 +128,23 @@ function httpError(err: FastifyError | WebhookError): StatusBody {
   }
 }
 
+/**
+ * Fastify's schema compilers (Ajv and fast-json-stringify, about a hundred modules) are loaded when
+ * the server is made unless it is given its own: the routes here take no schema (see the parser
+ * below), so these refuse one, and serve starts without loading either.
+ */
+export const NO_ROUTE_SCHEMAS = (): never => {
+  throw new Error('ephemeral-guard routes take no schema: the body is parsed and validated by the app itself')
+}
+
 export function buildApp(options: AppOptions): FastifyInstance {
   const { logger } = options
   const context = options.context ?? {}
   const serverOptions: FastifyServerOptions = {
     loggerInstance: logger,
     logController: new LogController({ disableRequestLogging: true }), // one decision line per review instead, see below
+    childLoggerFactory: lazyChildLogger as unknown as FastifyServerOptions['childLoggerFactory'],
+    schemaController: { compilersFactory: { buildValidator: NO_ROUTE_SCHEMAS, buildSerializer: NO_ROUTE_SCHEMAS } },
     bodyLimit: BODY_LIMIT_BYTES,
     requestTimeout: REQUEST_TIMEOUT_MS,
     keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
@@ -124,6 +174,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
 
   app.setErrorHandler((err: FastifyError | WebhookError, req, reply: FastifyReply) => {
     const body = httpError(err)
+    deadlineOf(reply)
     if (body.code >= 500) req.log.error({ err }, 'request failed')
     else req.log.warn({ code: body.code, reason: body.message, url: req.url }, 'request refused')
     countError(req.routeOptions.url, body.code)
@@ -144,31 +195,57 @@ export function buildApp(options: AppOptions): FastifyInstance {
   // answer 504 with a Status (and close the connection). The API server then applies the webhook's
   // failurePolicy (Fail: the request is denied; Ignore: it proceeds unmutated) at once instead of
   // timing out, and says so in its message.
-  const answerTimeout = (webhook: Webhook, reply: FastifyReply, timeoutMs: number, budgetMs: number): void => {
+  // What the 504 says is read again from the request: only a request that times out pays for it.
+  const answerTimeout = (reply: FastifyReply): void => {
+    const webhook = WEBHOOK_OF_URL[reply.request.routeOptions.url!]!
+    const timeoutMs = timeoutParamMs((reply.request.query as Record<string, unknown>)['timeout'])!
+    const budgetMs = answerWithinMs(timeoutMs, REQUEST_TIMEOUT_MS)
     logger.warn({ webhook, timeoutMs, budgetMs }, 'no review before the deadline; answered 504')
     options.metrics?.requestError(webhook, 'Timeout')
     const message = `ephemeral-guard: no complete review within ${budgetMs} ms of the API server's timeout of ${timeoutMs} ms; the webhook's failurePolicy applies`
     void reply.code(504).header('connection', 'close').send(statusBody(504, 'Timeout', message))
   }
+  // One timer for every request still waiting for its body (server/deadline.ts), not one per request;
+  // a request whose client went away is forgotten at the next sweep.
+  const watch = new DeadlineWatch<FastifyReply>(answerTimeout, (reply) => reply.sent || reply.raw.destroyed)
+  app.addHook('onClose', (_app, done) => {
+    watch.close()
+    done()
+  })
   // The same budget bounds the decision itself (finding 2): admit() checks it between steps and stops
-  // once it has passed, so no work goes on after the API server has given up.
-  const deadlines = new WeakMap<FastifyRequest, number>()
-  const clock = (): number => (context.now?.() ?? new Date()).getTime()
-  const deadline = (webhook: Webhook) => (req: FastifyRequest, reply: FastifyReply, done: () => void): void => {
-    const timeoutMs = timeoutParamMs((req.query as Record<string, unknown>)['timeout'])
+  // once it has passed, so no work goes on after the API server has given up. With the context's own
+  // clock (tests), the deadline is on that clock, taken when the request arrived.
+  const contextDeadlines = new WeakMap<FastifyReply, number>()
+  /** Stops watching the reply's deadline; the deadline for the decision, if the request has one. */
+  const deadlineOf = (reply: FastifyReply): number | undefined => {
+    const due = watch.delete(reply)
+    return due === undefined || context.now === undefined ? due : contextDeadlines.get(reply)
+  }
+  // The API server sends the same `?timeout=` on every call of a webhook: the last one parsed is kept.
+  let lastTimeout: unknown
+  let lastTimeoutMs: number | undefined
+  const deadline = (req: FastifyRequest, reply: FastifyReply, done: () => void): void => {
+    const text = (req.query as Record<string, unknown>)['timeout']
+    if (text !== lastTimeout) {
+      lastTimeoutMs = timeoutParamMs(text)
+      lastTimeout = typeof text === 'string' ? text : undefined
+    }
+    const timeoutMs = lastTimeoutMs
     if (timeoutMs !== undefined) {
       const budgetMs = answerWithinMs(timeoutMs, REQUEST_TIMEOUT_MS)
-      deadlines.set(req, clock() + budgetMs)
-      // Cleared when the response closes, which it always does (answered, or the client went away).
-      const timer = setTimeout(() => { if (!reply.sent) answerTimeout(webhook, reply, timeoutMs, budgetMs) }, budgetMs)
-      reply.raw.once('close', () => clearTimeout(timer))
+      // Watched until the body arrives (the route's handler) or an error is answered (the error handler).
+      watch.add(reply, Date.now() + budgetMs)
+      if (context.now !== undefined) contextDeadlines.set(reply, context.now().getTime() + budgetMs)
     }
     done()
   }
 
+  // The decision line carries only the fields below, never an object: the redaction of the logger
+  // (log.ts) has nothing to do there, and is skipped for it.
+  const decisionLog = logger.child({}, { redact: [] })
   const answerReview = (webhook: Webhook) => async (req: FastifyRequest, reply: FastifyReply) => {
+    const due = deadlineOf(reply) // the body is here: no 504 for this request any more
     const decoded = decodeReview(req.body)
-    const due = deadlines.get(req)
     const { review: answer, summary } = admit(decoded, webhook, options.policy(), due === undefined ? context : { ...context, deadline: due })
     const r = decoded.request
     const durationMs = reply.elapsedTime // since the request arrived: body upload and parsing included
@@ -176,24 +253,26 @@ export function buildApp(options: AppOptions): FastifyInstance {
     // (through the Service, to a ready replica) instead of racing our listener's close.
     if (options.ready !== undefined && !options.ready()) void reply.header('connection', 'close')
     options.metrics?.decision(webhook, summary, durationMs / 1e3)
-    logger.info({
+    // Keys whose value is undefined are left out of the line (pino), as are warned, audited and note
+    // when there are none.
+    decisionLog.info({
       uid: r.uid,
       namespace: r.namespace,
       pod: r.name,
       user: r.userInfo?.username,
       webhook,
       decision: summary.outcome,
-      rules: summary.rules.map((r) => r.rule),
-      ...rulesInMode(summary, 'warn', 'warned'),
-      ...rulesInMode(summary, 'audit', 'audited'),
+      rules: ruleNames(summary),
+      warned: rulesInMode(summary, 'warn'),
+      audited: rulesInMode(summary, 'audit'),
       dryRun: r.dryRun === true,
       durationMs,
-      ...(summary.note ? { note: summary.note } : {}),
+      note: summary.note ? summary.note : undefined,
     }, 'admission decision')
     return answer
   }
-  app.post('/validate', { onRequest: deadline('validate') }, answerReview('validate'))
-  app.post('/mutate', { onRequest: deadline('mutate') }, answerReview('mutate'))
+  app.post('/validate', { onRequest: deadline }, answerReview('validate'))
+  app.post('/mutate', { onRequest: deadline }, answerReview('mutate'))
 
   app.get('/healthz', async () => ({ status: 'ok' }))
   app.get('/readyz', async (_req, reply) => {

@@ -6,7 +6,6 @@ import type { Logger } from 'pino'
 import { packageVersion } from '../paths.js'
 import { createAdmitContext } from '../cluster/context.js'
 import type { Policy } from '../decision/types.js'
-import { defaultPolicy } from '../policy/default.js'
 import { PolicyWatcher } from '../policy/watch.js'
 import { startServer, type RunningServer, type ShutdownOptions, type ShutdownReport } from './listen.js'
 import { Metrics } from './metrics.js'
@@ -46,9 +45,13 @@ export interface Webhook {
   stop(o: ShutdownOptions): Promise<ShutdownReport>
 }
 
-/** The policy in force, what /readyz shows about it, and how to stop watching. */
+/**
+ * The policy in force, what /readyz shows about it, and how to stop watching. The built-in policy is
+ * loaded (and compiled) only when no policy file is given.
+ */
 async function policySource(c: ServeConfig, metrics: Metrics): Promise<{ current: () => Policy; status: () => unknown; stop: () => void }> {
   if (c.policyFile === undefined) {
+    const { defaultPolicy } = await import('../policy/default.js')
     const { name, hash } = defaultPolicy
     return { current: () => defaultPolicy, status: () => ({ name, hash, source: 'built-in' }), stop: () => {} }
   }

@@ -60,7 +60,7 @@ t.test('YAML in, YAML out', async (t) => {
   t.match(parse(r.stdout) as AdmissionReview, { kind: 'AdmissionReview', response: { uid: review.request.uid, allowed: true } })
   const deep = await cli(['review'], { input: `a: ${'['.repeat(150)}${']'.repeat(150)}\n` })
   t.equal(deep.status, 2)
-  t.match(deep.stderr, /not a usable AdmissionReview: nested too deeply/)
+  t.match(deep.stderr, /not a usable AdmissionReview: JSON nesting deeper than 100 levels/)
   const broken = await cli(['review'], { input: 'kind: AdmissionReview\nrequest: {uid: x\n' })
   t.match(broken.stderr, /^ephemeral-guard review: not a usable AdmissionReview: YAML line \d+, column \d+: /)
 })

@@ -49,6 +49,13 @@ t.test('every problem is reported with its field path', async (t) => {
       'spec.mutations.securityContext.capabilities.drop[1]: capability "cap_sys_admin" never matches: Kubernetes names capabilities without the CAP_ prefix, in upper case; use "SYS_ADMIN"',
     ]],
     ['custom schema with an unknown keyword', `${HEAD}spec: {rules: [{name: r, schema: {mustBe: 1}}]}`, ['spec.rules[0].schema: strict mode: unknown keyword: "mustBe"']],
+    // Checked against the meta-schema by a shared instance: the whole message, as the policy's own instance words it.
+    ['custom schema of a wrong type', `${HEAD}spec: {rules: [{name: r, schema: {type: strange}}, {name: s, schema: {properties: {a: {minLength: -1}}}}]}`, [
+      'spec.rules[0].schema: schema is invalid: data/type must be equal to one of the allowed values, data/type must be array, data/type must match a schema in anyOf',
+      'spec.rules[1].schema: schema is invalid: data/properties/a/minLength must be >= 0',
+    ]],
+    ['custom schema naming the 2020-12 meta-schema', `${HEAD}spec: {rules: [{name: r, schema: {$schema: "https://json-schema.org/draft/2020-12/schema", type: strange}}]}`, ['spec.rules[0].schema: schema is invalid: data/type must be equal to one of the allowed values']],
+    ['custom schema naming another meta-schema', `${HEAD}spec: {rules: [{name: r, schema: {$schema: "http://json-schema.org/draft-07/schema#", type: object}}]}`, ['spec.rules[0].schema: no schema with key or ref "http://json-schema.org/draft-07/schema#"']],
   ]
   for (const [name, text, expected] of cases) {
     const got = problems(text)

@@ -3,7 +3,7 @@ import { connect } from 'node:tls'
 import { createLogger } from '../../src/log.js'
 import { defaultPolicy } from '../../src/policy/default.js'
 import { type Policy } from '../../src/decision/types.js'
-import { buildApp, BODY_LIMIT_BYTES } from '../../src/server/app.js'
+import { buildApp, BODY_LIMIT_BYTES, lazyChildLogger } from '../../src/server/app.js'
 import type { AdmissionReview } from '../../src/kube/types.js'
 import { debugContainer, profileContainer, admissionReview } from '../support/reviews.js'
 import { call, logSink, startTestServer, type TestServer } from '../support/server.js'
@@ -173,4 +173,42 @@ t.test('TLS below 1.2 is refused', async (t) => {
     socket.on('error', resolve)
   })
   t.ok(error, 'handshake fails')
+})
+
+t.test("a request's logger is pino's child, made only when it is used", async (t) => {
+  const sink = logSink()
+  const parent = createLogger({ destination: sink.stream, level: 'info' })
+  let made = 0
+  const counting = Object.create(parent, { child: { value: (...a: Parameters<typeof parent.child>) => { made++; return parent.child(...a) } } }) as typeof parent
+  const lazy = lazyChildLogger(counting, { reqId: 'req-1' }, {})
+  t.equal(lazy.level, 'info', 'the level is the parent\'s until the child exists')
+  t.equal(made, 0, 'nothing made yet')
+  lazy.debug('not logged at info')
+  lazy.warn({ code: 400 }, 'request refused')
+  t.equal(made, 1, 'made on first use')
+  t.equal(lazy.isLevelEnabled('warn'), true)
+  t.match(lazy.bindings(), { reqId: 'req-1' })
+  lazy.child({ more: 1 }).error('deeper')
+  lazy.level = 'error'
+  t.equal(lazy.level, 'error')
+  lazy.warn('now below the level')
+  lazy.info('below')
+  lazy.trace('below')
+  lazy.silent('never')
+  lazy.error('an error')
+  lazy.fatal('a fatal one')
+  lazy.flush()
+  t.equal(made, 1, 'made once')
+  t.match(sink.records, [
+    { level: 'warn', reqId: 'req-1', code: 400, msg: 'request refused' }, { level: 'error', reqId: 'req-1', more: 1, msg: 'deeper' },
+    { level: 'error', reqId: 'req-1', msg: 'an error' }, { level: 'fatal', reqId: 'req-1', msg: 'a fatal one' },
+  ])
+  t.equal(sink.records.length, 4)
+  t.equal(lazyChildLogger(parent, {}, { level: 'warn' }).level, 'warn', 'a level given for the child')
+})
+
+t.test('routes take no schema: Fastify\'s schema compilers are never loaded', async (t) => {
+  const app = buildApp({ logger: createLogger({ destination: logSink().stream }), policy: () => defaultPolicy })
+  app.post('/with-schema', { schema: { body: { type: 'object' } } }, async () => ({}))
+  await t.rejects(async () => { await app.ready() }, /ephemeral-guard routes take no schema/)
 })

@@ -3,7 +3,7 @@ import t from 'tap'
 import { connect } from 'node:tls'
 import { createLogger } from '../../src/log.js'
 import { defaultPolicy } from '../../src/policy/default.js'
-import { answerWithinMs, timeoutParamMs } from '../../src/server/deadline.js'
+import { answerWithinMs, DeadlineWatch, timeoutParamMs } from '../../src/server/deadline.js'
 import { startServer, type RunningServer } from '../../src/server/listen.js'
 import { Metrics } from '../../src/server/metrics.js'
 import type { AdmissionReview } from '../../src/kube/types.js'
@@ -110,4 +110,59 @@ t.test('a review that arrives in time is decided; the deadline timer is cleared'
   }
   await sleep(1000)
   t.equal(warnings(), before, 'no late 504 after an answer')
+})
+
+/** Resolves once `done()` holds, checking every few ms (no assertion on how long it takes). */
+async function until(done: () => boolean): Promise<void> {
+  while (!done()) await sleep(5)
+}
+
+t.test('DeadlineWatch: one timer expires what is due, in due order, and forgets what is deleted or gone', async (t) => {
+  const expired: string[] = []
+  const gone = new Set<string>()
+  const watch = new DeadlineWatch<string>((x) => expired.push(x), (x) => gone.has(x), 20)
+  t.teardown(() => watch.close())
+  const now = Date.now()
+  watch.add('late', now + 60)
+  watch.add('early', now + 30) // earlier than the timer: re-armed for it
+  watch.add('deleted', now + 10)
+  watch.add('left', now + 10)
+  t.equal(watch.delete('deleted'), now + 10, 'delete returns the deadline')
+  t.equal(watch.delete('deleted'), undefined, 'and forgets it')
+  gone.add('left')
+  t.equal(watch.size, 3)
+  await until(() => expired.length === 2)
+  t.same(expired, ['early', 'late'], 'due ones expire; a deleted or gone one never does')
+  t.equal(watch.size, 0, 'nothing is held afterwards')
+  watch.add('after', Date.now() + 10_000)
+  watch.close()
+  t.equal(watch.size, 0, 'close forgets everything')
+})
+
+t.test('DeadlineWatch: a gone item is forgotten at the next sweep, long before its deadline', async (t) => {
+  let isGone = false
+  const watch = new DeadlineWatch<string>(() => t.fail('nothing expires'), () => isGone, 10)
+  t.teardown(() => watch.close())
+  watch.add('a', Date.now() + 60_000)
+  await sleep(30)
+  t.equal(watch.size, 1, 'still watched while its client is there')
+  isGone = true
+  await until(() => watch.size === 0)
+  t.pass('forgotten')
+})
+
+t.test('a client that leaves before its body arrives gets no 504, and nothing is counted for it', async (t) => {
+  const warnings = () => sink.records.filter((r) => r.msg === 'no review before the deadline; answered 504').length
+  const before = { warned: warnings(), timeouts: await timeouts('validate') }
+  await new Promise<void>((resolve, reject) => {
+    const s = connect({ host: '127.0.0.1', port, ca, servername: 'localhost' }, () => {
+      s.write(`POST /validate?timeout=1s HTTP/1.1\r\nHost: localhost\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body.slice(0, 100)}`)
+      setTimeout(() => s.destroy(), 100)
+    })
+    s.on('close', () => resolve())
+    s.on('error', reject)
+  })
+  await sleep(2000) // past the 750 ms budget and the next sweep
+  t.equal(warnings(), before.warned, 'no 504 logged')
+  t.equal(await timeouts('validate'), before.timeouts, 'no timeout counted')
 })
