@@ -53,6 +53,21 @@ export function defaultPullPolicy(image: string): 'Always' | 'IfNotPresent' {
   return tag === 'latest' ? 'Always' : 'IfNotPresent'
 }
 
+/**
+ * A container as the API server hands it to admission: SetDefaults_Container's fields filled where
+ * unset (terminationMessagePath, terminationMessagePolicy, imagePullPolicy). Test files and `review
+ * --pod` may give a container spec as written; webhooks never see one undefaulted.
+ */
+export function withApiServerDefaults(container: JsonObject): JsonObject {
+  const image = typeof container['image'] === 'string' ? container['image'] : ''
+  return {
+    ...container,
+    terminationMessagePath: container['terminationMessagePath'] ?? '/dev/termination-log',
+    terminationMessagePolicy: container['terminationMessagePolicy'] ?? 'File',
+    imagePullPolicy: container['imagePullPolicy'] ?? (image === '' ? 'IfNotPresent' : defaultPullPolicy(image)),
+  }
+}
+
 /** Names already taken by containers of the pod, of every kind. */
 function namesIn(pod: JsonObject): Set<string> {
   const spec = isJsonObject(pod['spec']) ? pod['spec'] : {}
@@ -126,7 +141,7 @@ export function buildReview(o: BuildOptions): AdmissionReview {
   const oldObject: JsonObject = { apiVersion: 'v1', kind: 'Pod', ...structuredClone(o.pod), metadata: { ...structuredClone(meta), name, namespace } }
   const spec = isJsonObject(oldObject['spec']) ? oldObject['spec'] : {}
   const existing = Array.isArray(spec['ephemeralContainers']) ? spec['ephemeralContainers'] : []
-  const object: JsonObject = { ...structuredClone(oldObject), spec: { ...structuredClone(spec), ephemeralContainers: [...structuredClone(existing), ...structuredClone(o.add as JsonValue[])] } }
+  const object: JsonObject = { ...structuredClone(oldObject), spec: { ...structuredClone(spec), ephemeralContainers: [...structuredClone(existing), ...o.add.map((c) => withApiServerDefaults(structuredClone(c)))] } }
   const user = o.user ?? 'kubernetes-admin'
   const groups = o.groups ?? ['system:authenticated']
   return {

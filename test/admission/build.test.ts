@@ -46,7 +46,16 @@ t.test('the request: UPDATE of pods/ephemeralcontainers, old object without the 
   const r = buildReview({ pod: existing, add: [{ name: 'new', image: 'y' }], user: 'alice', groups: ['dev'], dryRun: true })
   t.match(r.request, { operation: 'UPDATE', subResource: 'ephemeralcontainers', name: 'cart', namespace: 'shop', userInfo: { username: 'alice', groups: ['dev'] }, dryRun: true })
   t.same(((r.request!.oldObject as JsonObject)['spec'] as JsonObject)['ephemeralContainers'], [{ name: 'old', image: 'x' }])
-  t.same(((r.request!.object as JsonObject)['spec'] as JsonObject)['ephemeralContainers'], [{ name: 'old', image: 'x' }, { name: 'new', image: 'y' }])
+  t.same(((r.request!.object as JsonObject)['spec'] as JsonObject)['ephemeralContainers'], [
+    { name: 'old', image: 'x' },
+    { name: 'new', image: 'y', terminationMessagePath: '/dev/termination-log', terminationMessagePolicy: 'File', imagePullPolicy: 'Always' },
+  ], 'the new container with the API server defaults, which every webhook sees; the stored one as it is')
+  const pinned = buildReview({ pod: existing, add: [{ name: 'new', image: 'y:1', terminationMessagePolicy: 'FallbackToLogsOnError', imagePullPolicy: 'Never' }, { name: 'noimage' }] })
+  t.same(((pinned.request!.object as JsonObject)['spec'] as JsonObject)['ephemeralContainers'], [
+    { name: 'old', image: 'x' },
+    { name: 'new', image: 'y:1', terminationMessagePath: '/dev/termination-log', terminationMessagePolicy: 'FallbackToLogsOnError', imagePullPolicy: 'Never' },
+    { name: 'noimage', terminationMessagePath: '/dev/termination-log', terminationMessagePolicy: 'File', imagePullPolicy: 'IfNotPresent' },
+  ], 'set fields are kept')
   const bare = buildReview({ pod: { spec: {} }, add: [], namespace: 'elsewhere' })
   t.match(bare.request, { name: 'pod', namespace: 'elsewhere', userInfo: { username: 'kubernetes-admin', groups: ['system:authenticated'] }, dryRun: false })
   t.equal(buildReview({ pod: {}, add: [] }).request?.namespace, 'default')

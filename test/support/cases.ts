@@ -101,7 +101,7 @@ export const containerCases: readonly ContainerCase[] = [
     needsPodSpec: true,
     added: [debugContainer({ securityContext: { windowsOptions: { hostProcess: true } } })],
     kubernetes: ['spec: Invalid value: "": If pod contains any hostProcess containers then all containers must be HostProcess containers', 'spec.hostNetwork: Invalid value: false: hostNetwork must be true if pod contains any hostProcess containers'],
-    policy: [],
+    policy: ['no-privileged-equivalents'],
   },
   { name: 'fileKeyRef on an emptyDir volume', about: 'file-key-ref-volumes', needsPodSpec: true, added: [debugContainer({ env: [{ name: 'T', valueFrom: { fileKeyRef: { volumeName: 'data', path: 'app.env', key: 'T' } } }] })], kubernetes: [], policy: [] },
   {
