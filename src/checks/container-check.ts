@@ -9,7 +9,6 @@ export interface ContainerFinding {
   readonly type: FieldErrorType
   readonly value?: JsonValue
   readonly detail?: string
-  readonly item?: number
 }
 
 export function containerCheck(id: string, judge: (container: JsonValue, input: CheckInput) => readonly ContainerFinding[]): Check {
@@ -26,7 +25,6 @@ export function containerCheck(id: string, judge: (container: JsonValue, input: 
             field: `${input.pod.listField}[${index}]${f.field === '' ? '' : `.${f.field}`}`,
             ...(f.value === undefined ? {} : { value: f.value }),
             ...(f.detail === undefined ? {} : { detail: f.detail }),
-            ...(f.item === undefined ? {} : { item: f.item }),
           })
         }
       }

@@ -3,11 +3,9 @@
 // for ""), the mountPath (required, unique), the overlap with the container's volumeDevices, the
 // contents of subPath and subPathExpr, mountPropagation and recursiveReadOnly. Kubernetes reports the
 // subPath, subPathExpr, mountPropagation and recursiveReadOnly errors on `volumeMounts.<field>`,
-// without the index of the mount; that is kept, the index going to Violation.item for the order. The
-// subPath contents are also what check subpath reports: a message already listed is listed once, so
-// this one, in its place within the mount, is the one shown. (That an ephemeral container may not set
-// subPath at all is reported later, by ephemeral-allow-list.) The legacy EphemeralContainers object
-// lacks the pod's volumes: there, a name is not looked up.
+// without the index of the mount, in their place among the mount's other errors. (That an ephemeral
+// container may not set subPath at all is reported later, by ephemeral-allow-list.) The legacy
+// EphemeralContainers object lacks the pod's volumes: there, a name is not looked up.
 import { isJsonObject, type JsonObject } from '../kube/types.js'
 import { goJson } from '../kube/go-text.js'
 import type { Check } from '../decision/types.js'
@@ -31,9 +29,9 @@ export function pathsByName(container: JsonObject, list: string, pathKey: string
 }
 
 /** validateLocalDescendingPath. */
-function localDescendingPath(path: string, at: string, item: number, report: Report): void {
-  if (isAbsolute(path)) report(at, 'Invalid', path, 'must be a relative path', undefined, item)
-  if (hasBacksteps(path)) report(at, 'Invalid', path, "must not contain '..'", undefined, item)
+function localDescendingPath(path: string, at: string, report: Report): void {
+  if (isAbsolute(path)) report(at, 'Invalid', path, 'must be a relative path')
+  if (hasBacksteps(path)) report(at, 'Invalid', path, "must not contain '..'")
 }
 
 export const volumeMounts: Check = {
@@ -70,24 +68,24 @@ export const volumeMounts: Check = {
         if (path !== undefined && devicePaths.has(path)) report(`${at}.mountPath`, 'Invalid', path, 'must not already exist as a path in volumeDevices')
         const subPath = stringAt(mount, 'subPath') ?? ''
         const subPathExpr = stringAt(mount, 'subPathExpr') ?? ''
-        if (subPath !== '') localDescendingPath(subPath, `${list}.subPath`, i, report)
+        if (subPath !== '') localDescendingPath(subPath, `${list}.subPath`, report)
         if (subPathExpr !== '') {
           if (subPath !== '') report(`${at}.subPathExpr`, 'Invalid', subPathExpr, 'subPathExpr and subPath are mutually exclusive')
-          localDescendingPath(subPathExpr, `${list}.subPathExpr`, i, report)
+          localDescendingPath(subPathExpr, `${list}.subPathExpr`, report)
         }
         const propagation = stringAt(mount, 'mountPropagation')
         const propagationSet = mount['mountPropagation'] !== undefined && mount['mountPropagation'] !== null && propagation !== undefined
         if (propagationSet) {
-          if (!PROPAGATIONS.includes(propagation)) report(`${list}.mountPropagation`, 'NotSupported', propagation, supported(PROPAGATIONS), goJson(propagation), i)
-          if (propagation === 'Bidirectional' && !privileged) report(`${list}.mountPropagation`, 'Forbidden', undefined, 'Bidirectional mount propagation is available only to privileged containers', undefined, i)
+          if (!PROPAGATIONS.includes(propagation)) report(`${list}.mountPropagation`, 'NotSupported', propagation, supported(PROPAGATIONS), goJson(propagation))
+          if (propagation === 'Bidirectional' && !privileged) report(`${list}.mountPropagation`, 'Forbidden', undefined, 'Bidirectional mount propagation is available only to privileged containers')
         }
         const rro = stringAt(mount, 'recursiveReadOnly')
         if (mount['recursiveReadOnly'] === undefined || mount['recursiveReadOnly'] === null || rro === undefined) return
         if (rro === 'Enabled' || rro === 'IfPossible') {
-          if (mount['readOnly'] !== true) report(`${list}.recursiveReadOnly`, 'Forbidden', undefined, 'may only be specified when readOnly is true', undefined, i)
-          if (propagationSet && propagation !== 'None') report(`${list}.recursiveReadOnly`, 'Forbidden', undefined, 'may only be specified when mountPropagation is None or not specified', undefined, i)
+          if (mount['readOnly'] !== true) report(`${list}.recursiveReadOnly`, 'Forbidden', undefined, 'may only be specified when readOnly is true')
+          if (propagationSet && propagation !== 'None') report(`${list}.recursiveReadOnly`, 'Forbidden', undefined, 'may only be specified when mountPropagation is None or not specified')
         } else if (rro !== 'Disabled') {
-          report(`${list}.recursiveReadOnly`, 'NotSupported', rro, supported(RECURSIVE_READ_ONLY), goJson(rro), i)
+          report(`${list}.recursiveReadOnly`, 'NotSupported', rro, supported(RECURSIVE_READ_ONLY), goJson(rro))
         }
       })
     }

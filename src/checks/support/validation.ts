@@ -72,6 +72,20 @@ export function isQualifiedName(value: string): string[] {
   return errs
 }
 
+/** validation.IsValidPortNum. */
+export const isValidPortNum = (port: number): string[] => (port >= 1 && port <= 65535 ? [] : ['must be between 1 and 65535, inclusive'])
+
+/** validation.IsValidPortName: an IANA_SVC_NAME. */
+export function isValidPortName(port: string): string[] {
+  const errs: string[] = []
+  if (goLen(port) > 15) errs.push(maxLenCharacters(15))
+  if (!/^[-a-z0-9]+$/.test(port)) errs.push('must contain only alpha-numeric characters (a-z, 0-9), and hyphens (-)')
+  if (!/[a-z]/.test(port)) errs.push('must contain at least one letter (a-z)')
+  if (port.includes('--')) errs.push('must not contain consecutive hyphens')
+  if (port.length > 0 && (port.startsWith('-') || port.endsWith('-'))) errs.push('must not begin or end with a hyphen')
+  return errs
+}
+
 /** hasChDirPrefix: '.', '..' and a leading '..' are refused. */
 function hasChDirPrefix(value: string): string[] {
   if (value === '.') return ["must not be '.'"]
