@@ -2,7 +2,7 @@
 // A field that is absent or null is Go's zero value ("" for a string, nil for a pointer or struct);
 // a field of the wrong JSON type never reaches a webhook (decoding fails first) and is not judged here.
 import { isJsonObject, type JsonObject, type JsonValue } from '../../kube/types.js'
-import type { FieldErrorType, Violation } from '../../decision/types.js'
+import type { Check, CheckInput, FieldErrorType, Violation } from '../../decision/types.js'
 
 // Every reader takes any value (a list item may be null or no object): what is no object has no fields.
 const at = (o: JsonValue | undefined, key: string): JsonValue | undefined => (isJsonObject(o) ? o[key] : undefined)
@@ -49,21 +49,31 @@ export const AFTER_CONTAINERS = -1
 export type Report = (field: string, type: FieldErrorType, value?: JsonValue, detail?: string, shown?: string) => void
 
 /**
- * Collects the violations of one check. Identical errors are all collected: that the API server lists
- * them once (field.ErrorList.ToAggregate) is done for every check together, in decision/violations.ts.
+ * A Kubernetes check that reports field errors: `judge` gets a Report for a container index
+ * (AFTER_CONTAINERS for the pod-level ones). Identical errors are all collected: that the API server
+ * lists them once (field.ErrorList.ToAggregate) is done for every check together, in
+ * decision/violations.ts.
  */
-export function collector(rule: string): { readonly violations: Violation[]; readonly reportFor: (containerIndex: number) => Report } {
-  const violations: Violation[] = []
-  const reportFor = (containerIndex: number): Report => (field, type, value, detail, shown) => {
-    violations.push({
-      origin: 'kubernetes', rule, field, type,
-      ...(value === undefined ? {} : { value }),
-      ...(shown === undefined ? {} : { shown }),
-      ...(detail ? { detail } : {}),
-      containerIndex,
-    })
+export function reportingCheck(id: string, judge: (input: CheckInput, reportFor: (containerIndex: number) => Report) => void): Check {
+  return {
+    id,
+    origin: 'kubernetes',
+    mode: 'enforce',
+    run: (input) => {
+      const violations: Violation[] = []
+      const reportFor = (containerIndex: number): Report => (field, type, value, detail, shown) => {
+        violations.push({
+          origin: 'kubernetes', rule: id, field, type,
+          ...(value === undefined ? {} : { value }),
+          ...(shown === undefined ? {} : { shown }),
+          ...(detail ? { detail } : {}),
+          containerIndex,
+        })
+      }
+      judge(input, reportFor)
+      return violations
+    },
   }
-  return { violations, reportFor }
 }
 
 /** podshelper.VisitContainersWithPath: init containers, containers, then ephemeral containers, with their field paths. */
