@@ -1,4 +1,5 @@
-// The string rules of k8s.io/apimachinery that the container checks apply, with their exact messages.
+// The value rules of k8s.io/apimachinery that the container checks apply (names, keys, ports, paths),
+// with their exact messages.
 // Two generations of helpers coexist there: pkg/util/validation (lengths in "characters") and
 // pkg/api/validate/content (lengths in "bytes", used for qualified names); both count bytes.
 import { goLen } from '../../kube/go-text.js'
@@ -51,7 +52,10 @@ const LABEL_KEY_FMT = '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]'
 const LABEL_KEY = new RegExp(`^${LABEL_KEY_FMT}$`)
 const LABEL_KEY_MSG = "must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character"
 
-/** content.IsLabelKey (validation.IsQualifiedName): an optional DNS subdomain prefix and '/', then a name. */
+/**
+ * content.IsLabelKey, which validation.IsQualifiedName is (label and annotation keys, resource names):
+ * an optional DNS subdomain prefix and '/', then a name.
+ */
 export function isQualifiedName(value: string): string[] {
   const errs: string[] = []
   const parts = value.split('/')
