@@ -3,7 +3,8 @@
 // in range, protocol required and TCP, UDP or SCTP).
 import { isJsonObject } from '../kube/types.js'
 import { containerCheck, type ContainerFinding } from './container-check.js'
-import { isValidPortName, isValidPortNum, listAt, numberAt, stringAt } from './kube-validation.js'
+import { listAt, numberAt, textAt } from './support/fields.js'
+import { isValidPortName, isValidPortNum } from './support/validation.js'
 
 export const containerPorts = containerCheck('container-ports', (c) => {
   const out: ContainerFinding[] = []
@@ -11,7 +12,7 @@ export const containerPorts = containerCheck('container-ports', (c) => {
   listAt(c, 'ports').forEach((port, i) => {
     if (!isJsonObject(port) && port !== null) return
     const at = `ports[${i}]`
-    const name = stringAt(port, 'name')
+    const name = textAt(port, 'name')
     if (name !== '') {
       const msgs = isValidPortName(name)
       if (msgs.length > 0) for (const detail of msgs) out.push({ field: `${at}.name`, type: 'Invalid', value: name, detail })
@@ -23,7 +24,7 @@ export const containerPorts = containerCheck('container-ports', (c) => {
     else for (const detail of isValidPortNum(containerPort)) out.push({ field: `${at}.containerPort`, type: 'Invalid', value: containerPort, detail })
     const hostPort = numberAt(port, 'hostPort')
     if (hostPort !== 0) for (const detail of isValidPortNum(hostPort)) out.push({ field: `${at}.hostPort`, type: 'Invalid', value: hostPort, detail })
-    const protocol = stringAt(port, 'protocol')
+    const protocol = textAt(port, 'protocol')
     if (protocol === '') out.push({ field: `${at}.protocol`, type: 'Required' })
     else if (!['TCP', 'UDP', 'SCTP'].includes(protocol)) out.push({ field: `${at}.protocol`, type: 'NotSupported', value: protocol, detail: 'supported values: "SCTP", "TCP", "UDP"' })
   })

@@ -6,8 +6,9 @@
 // they are judged in the request's key order, the same whenever at most one key of a map is wrong.
 import { isJsonObject, type JsonObject } from '../kube/types.js'
 import { containerCheck, type ContainerFinding } from './container-check.js'
-import { isDNS1123Label, isQualifiedName, listAt, objectAt, stringAt } from './kube-validation.js'
-import { compare, isWhole, quantityOf, quantityString, sign, value, type Quantity } from './quantity.js'
+import { listAt, objectAt, textAt } from './support/fields.js'
+import { isDNS1123Label, isQualifiedName } from './support/validation.js'
+import { compare, isWhole, quantityOf, quantityString, sign, value, type Quantity } from './support/quantity.js'
 
 const STANDARD = new Set(['cpu', 'memory', 'requests.cpu', 'requests.memory', 'requests.storage', 'limits.cpu', 'limits.memory', 'ephemeral-storage',
   'requests.ephemeral-storage', 'limits.ephemeral-storage', 'pods', 'services', 'replicationcontrollers', 'resourcequotas', 'secrets', 'configmaps',
@@ -63,7 +64,7 @@ function claimErrors(claims: ReturnType<typeof listAt>, podClaims: ReadonlySet<s
   const names = new Set<string>()
   claims.forEach((claim, i) => {
     const at = `resources.claims[${i}]`
-    const name = stringAt(claim, 'name')
+    const name = textAt(claim, 'name')
     if (name === '') {
       out.push({ field: at, type: 'Required' })
       return
@@ -71,7 +72,7 @@ function claimErrors(claims: ReturnType<typeof listAt>, podClaims: ReadonlySet<s
     if (names.has(name)) out.push({ field: at, type: 'Duplicate', value: name })
     else {
       let key = name
-      const request = stringAt(claim, 'request')
+      const request = textAt(claim, 'request')
       if (request !== '') {
         for (const detail of isDNS1123Label(request)) out.push({ field: `${at}.request`, type: 'Invalid', value: request, detail })
         key += `/${request}`
@@ -130,7 +131,7 @@ export const containerResources = containerCheck('container-resources', (c, { po
   if (!cpuOrMemory && hugePages) out.push({ field: 'resources', type: 'Forbidden', detail: 'HugePages require cpu or memory' })
   const podClaims = new Set<string>()
   for (const claim of listAt(pod.spec, 'resourceClaims')) {
-    const name = stringAt(claim, 'name')
+    const name = textAt(claim, 'name')
     if (name !== '') podClaims.add(name)
   }
   out.push(...claimErrors(listAt(resources, 'claims').filter((x) => isJsonObject(x) || x === null), podClaims))

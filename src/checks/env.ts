@@ -7,7 +7,7 @@
 // file-key-ref-volumes.ts.
 import { isJsonObject, type JsonObject } from '../kube/types.js'
 import type { Check } from '../decision/types.js'
-import { collector, objectAt, stringAt, type Report } from './support/fields.js'
+import { objectAt, type Report, reportingCheck, stringAt } from './support/fields.js'
 import { parseQuantity, quantityString } from './support/quantity.js'
 import { hasBacksteps, isConfigMapKey, isDNS1123Label, isQualifiedName, isRelaxedEnvVarName, nameIsDNSSubdomain } from './support/validation.js'
 
@@ -130,24 +130,17 @@ function valueFrom(envVar: JsonObject, at: string, report: Report): void {
   else if (sources > 1) report(at, 'Invalid', '', 'may not have more than one field specified at a time')
 }
 
-export const env: Check = {
-  id: 'env',
-  origin: 'kubernetes',
-  mode: 'enforce',
-  run: ({ pod, added }) => {
-    const { violations, reportFor } = collector('env')
-    for (const { index, value } of added) {
-      if (!isJsonObject(value) || !Array.isArray(value['env'])) continue
-      const report = reportFor(index)
-      value['env'].forEach((envVar, i) => {
-        if (!isJsonObject(envVar)) return
-        const at = `${pod.listField}[${index}].env[${i}]`
-        const name = stringAt(envVar, 'name')
-        if (name === '') report(`${at}.name`, 'Required')
-        else if (name !== undefined) for (const msg of isRelaxedEnvVarName(name)) report(`${at}.name`, 'Invalid', name, msg)
-        valueFrom(envVar, `${at}.valueFrom`, report)
-      })
-    }
-    return violations
-  },
-}
+export const env: Check = reportingCheck('env', ({ pod, added }, reportFor) => {
+  for (const { index, value } of added) {
+    if (!isJsonObject(value) || !Array.isArray(value['env'])) continue
+    const report = reportFor(index)
+    value['env'].forEach((envVar, i) => {
+      if (!isJsonObject(envVar)) return
+      const at = `${pod.listField}[${index}].env[${i}]`
+      const name = stringAt(envVar, 'name')
+      if (name === '') report(`${at}.name`, 'Required')
+      else if (name !== undefined) for (const msg of isRelaxedEnvVarName(name)) report(`${at}.name`, 'Invalid', name, msg)
+      valueFrom(envVar, `${at}.valueFrom`, report)
+    })
+  }
+})

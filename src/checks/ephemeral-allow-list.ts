@@ -5,7 +5,7 @@
 // server omits those when it serializes the object for webhooks); resources when any of its parts is.
 import { isJsonObject, type JsonValue } from '../kube/types.js'
 import { containerCheck, type ContainerFinding } from './container-check.js'
-import { listAt, stringAt } from './kube-validation.js'
+import { listAt, textAt } from './support/fields.js'
 
 /** EphemeralContainerCommon's fields outside the allow-list, in struct order. */
 export const FORBIDDEN_FIELDS = ['ports', 'resources', 'resizePolicy', 'restartPolicy', 'restartPolicyRules', 'livenessProbe', 'readinessProbe', 'startupProbe', 'lifecycle'] as const
@@ -22,8 +22,8 @@ export const ephemeralAllowList = containerCheck('ephemeral-allow-list', (c) => 
     if (f === 'resources' ? resourcesSet(c[f]) : isSet(c[f])) out.push({ field: f, type: 'Forbidden', detail: DETAIL })
   }
   listAt(c, 'volumeMounts').forEach((m, i) => {
-    if (stringAt(m, 'subPath') !== '') out.push({ field: `volumeMounts[${i}].subPath`, type: 'Forbidden', detail: DETAIL })
-    if (stringAt(m, 'subPathExpr') !== '') out.push({ field: `volumeMounts[${i}].subPathExpr`, type: 'Forbidden', detail: DETAIL })
+    if (textAt(m, 'subPath') !== '') out.push({ field: `volumeMounts[${i}].subPath`, type: 'Forbidden', detail: DETAIL })
+    if (textAt(m, 'subPathExpr') !== '') out.push({ field: `volumeMounts[${i}].subPathExpr`, type: 'Forbidden', detail: DETAIL })
   })
   return out
 })

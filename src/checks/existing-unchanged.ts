@@ -8,7 +8,7 @@ import { containerName } from '../decision/pod-view.js'
 import type { JsonValue } from '../kube/types.js'
 import type { Check, Violation } from '../decision/types.js'
 import { containerDiff } from './go-diff.js'
-import { goQuote } from '../decision/violations.js'
+import { goQuote } from '../kube/go-text.js'
 
 export const existingUnchanged: Check = {
   id: 'existing-unchanged',

@@ -4,8 +4,8 @@
 // escaped), compared line by line in a unified diff with three lines of context and no file header
 // (the shape of difflib's unified_diff, whose SequenceMatcher this file follows).
 import { isJsonObject, type JsonObject, type JsonValue } from '../kube/types.js'
-import { goJson } from '../decision/violations.js'
-import { quantityOf, quantityString } from './quantity.js'
+import { goJson } from '../kube/go-text.js'
+import { quantityOf, quantityString } from './support/quantity.js'
 
 // ---- the internal structs, as far as an ephemeral container carries them ----
 

@@ -5,7 +5,7 @@
 // host-namespace parts (hostNetwork, hostPID, hostIPC) are pod fields an ephemeral container cannot
 // change. The legacy EphemeralContainers object lacks the pod spec: not judged there.
 import type { Check } from '../decision/types.js'
-import { AFTER_CONTAINERS, collector, listAt, podContainers } from './support/fields.js'
+import { AFTER_CONTAINERS, listAt, podContainers, reportingCheck } from './support/fields.js'
 import type { JsonObject } from '../kube/types.js'
 
 const hasVolumeDevices = (spec: JsonObject): boolean => {
@@ -13,20 +13,13 @@ const hasVolumeDevices = (spec: JsonObject): boolean => {
   return false
 }
 
-export const hostUsers: Check = {
-  id: 'host-users',
-  origin: 'kubernetes',
-  mode: 'enforce',
-  run: ({ pod, oldPod }) => {
-    const spec = pod.spec
-    if (spec?.['hostUsers'] !== false) return []
-    const old = oldPod.spec
-    if (old !== undefined && old['hostUsers'] === false && hasVolumeDevices(old)) return []
-    const { violations, reportFor } = collector('host-users')
-    const report = reportFor(AFTER_CONTAINERS)
-    for (const { container, path } of podContainers(spec)) {
-      if (listAt(container, 'volumeDevices').length > 0) report(`${path}.volumeDevices`, 'Forbidden', undefined, 'when `hostUsers` is false')
-    }
-    return violations
-  },
-}
+export const hostUsers: Check = reportingCheck('host-users', ({ pod, oldPod }, reportFor) => {
+  const spec = pod.spec
+  if (spec?.['hostUsers'] !== false) return
+  const old = oldPod.spec
+  if (old !== undefined && old['hostUsers'] === false && hasVolumeDevices(old)) return
+  const report = reportFor(AFTER_CONTAINERS)
+  for (const { container, path } of podContainers(spec)) {
+    if (listAt(container, 'volumeDevices').length > 0) report(`${path}.volumeDevices`, 'Forbidden', undefined, 'when `hostUsers` is false')
+  }
+})

@@ -2,7 +2,7 @@
 // listed in the order the API server validates (validation.go), so that the violations of one
 // container come out as Kubernetes lists them: validateContainerCommon field by field, then
 // validateContainerOnlyForPod, then validateEphemeralContainers' own rules (unique name, target,
-// allow-list, subPath); then the pod-level rules of ValidatePodSpec; then the update rules of
+// allow-list, subPath set at all); then the pod-level rules of ValidatePodSpec; then the update rules of
 // ValidatePodEphemeralContainersUpdate. A test keeps every file of this folder in the list.
 import { containerImage } from './container-image.js'
 import { containerName } from './container-name.js'
@@ -21,7 +21,6 @@ import { podOs } from './pod-os.js'
 import { resizePolicy } from './resize-policy.js'
 import { securityContext } from './security-context.js'
 import { staticPod } from './static-pod.js'
-import { subPath } from './subpath.js'
 import { targetContainer } from './target-container.js'
 import { terminationMessagePolicy } from './termination-message-policy.js'
 import type { Check } from '../decision/types.js'
@@ -40,7 +39,6 @@ export const kubernetesChecks: readonly Check[] = assertRegistry([
   env,
   envFrom,
   volumeMounts,
-  subPath,
   volumeDevices,
   imagePullPolicy,
   containerResources,

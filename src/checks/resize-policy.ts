@@ -3,20 +3,20 @@
 // NotRequired only when the pod's restartPolicy is Never).
 import { isJsonObject } from '../kube/types.js'
 import { containerCheck, type ContainerFinding } from './container-check.js'
-import { listAt, stringAt } from './kube-validation.js'
+import { listAt, textAt } from './support/fields.js'
 
 export const resizePolicy = containerCheck('resize-policy', (c, { pod }) => {
   const out: ContainerFinding[] = []
   const seen = new Set<string>()
-  const podRestartPolicy = stringAt(pod.spec, 'restartPolicy')
+  const podRestartPolicy = textAt(pod.spec, 'restartPolicy')
   listAt(c, 'resizePolicy').forEach((p, i) => {
     if (!isJsonObject(p) && p !== null) return
-    const resource = stringAt(p, 'resourceName')
+    const resource = textAt(p, 'resourceName')
     if (seen.has(resource)) out.push({ field: `resizePolicy[${i}]`, type: 'Duplicate', value: resource })
     seen.add(resource)
     if (resource === '') out.push({ field: 'resizePolicy', type: 'Required' })
     else if (resource !== 'cpu' && resource !== 'memory') out.push({ field: 'resizePolicy', type: 'NotSupported', value: resource, detail: 'supported values: "cpu", "memory"' })
-    const restart = stringAt(p, 'restartPolicy')
+    const restart = textAt(p, 'restartPolicy')
     if (restart === '') out.push({ field: 'resizePolicy', type: 'Required' })
     else if (restart !== 'NotRequired' && restart !== 'RestartContainer') out.push({ field: 'resizePolicy', type: 'NotSupported', value: restart, detail: 'supported values: "NotRequired", "RestartContainer"' })
     if (podRestartPolicy === 'Never' && restart !== 'NotRequired') out.push({ field: 'resizePolicy', type: 'Invalid', value: restart, detail: "must be 'NotRequired' when pod `restartPolicy` is 'Never'" })

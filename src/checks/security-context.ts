@@ -10,7 +10,7 @@ import { isJsonObject, type JsonObject, type JsonValue } from '../kube/types.js'
 import { goJson, goLen, goTrimSpace, type GoJson } from '../kube/go-text.js'
 import type { Check } from '../decision/types.js'
 import type { PodView } from '../decision/pod-view.js'
-import { collector, listAt, objectAt, stringAt, type Report } from './support/fields.js'
+import { listAt, objectAt, type Report, reportingCheck, stringAt } from './support/fields.js'
 import { hasBacksteps, isAbsolute, isDNS1123Subdomain } from './support/validation.js'
 
 const MAX_ID = 2147483647
@@ -129,43 +129,36 @@ function sysAdminWithoutEscalation(oldPod: PodView): boolean {
   return false
 }
 
-export const securityContext: Check = {
-  id: 'security-context',
-  origin: 'kubernetes',
-  mode: 'enforce',
-  run: ({ pod, oldPod, added }) => {
-    const { violations, reportFor } = collector('security-context')
-    const hostUsers = pod.spec?.['hostUsers'] !== false
-    let allowSysAdmin: boolean | undefined
-    for (const { index, value } of added) {
-      const sc = isJsonObject(value) ? objectAt(value, 'securityContext') : undefined
-      if (sc === undefined) continue
-      const report = reportFor(index)
-      const at = `${pod.listField}[${index}].securityContext`
-      for (const key of ['runAsUser', 'runAsGroup']) {
-        const id = sc[key]
-        if (typeof id === 'number' && (id < 0 || id > MAX_ID)) report(`${at}.${key}`, 'Invalid', id, RANGE)
-      }
-      const procMount = sc['procMount']
-      if (typeof procMount === 'string') {
-        if (procMount !== 'Default' && procMount !== 'Unmasked') report(`${at}.procMount`, 'NotSupported', procMount, 'supported values: "Default", "Unmasked"', goJson(procMount))
-        if (hostUsers && procMount === 'Unmasked') report(`${at}.procMount`, 'Invalid', procMount, '`hostUsers` must be false to use `Unmasked`', goJson(procMount))
-      }
-      const seccomp = objectAt(sc, 'seccompProfile')
-      if (seccomp !== undefined) seccompProfile(seccomp, `${at}.seccompProfile`, report)
-      if (sc['allowPrivilegeEscalation'] === false) {
-        if (sc['privileged'] === true) report(at, 'Invalid', sc, 'cannot set `allowPrivilegeEscalation` to false and `privileged` to true', goSecurityContext(sc))
-        const adds = listAt(objectAt(sc, 'capabilities'), 'add')
-        if (adds.includes('CAP_SYS_ADMIN') && !(allowSysAdmin ??= sysAdminWithoutEscalation(oldPod))) {
-          report(at, 'Invalid', sc, 'cannot set `allowPrivilegeEscalation` to false and `capabilities.Add` CAP_SYS_ADMIN', goSecurityContext(sc))
-        }
-      }
-      const win = objectAt(sc, 'windowsOptions')
-      if (win !== undefined) windowsOptions(win, `${at}.windowsOptions`, report)
-      const appArmor = objectAt(sc, 'appArmorProfile')
-      if (appArmor !== undefined) appArmorProfile(appArmor, `${at}.appArmorProfile`, report)
+export const securityContext: Check = reportingCheck('security-context', ({ pod, oldPod, added }, reportFor) => {
+  const hostUsers = pod.spec?.['hostUsers'] !== false
+  let allowSysAdmin: boolean | undefined
+  for (const { index, value } of added) {
+    const sc = isJsonObject(value) ? objectAt(value, 'securityContext') : undefined
+    if (sc === undefined) continue
+    const report = reportFor(index)
+    const at = `${pod.listField}[${index}].securityContext`
+    for (const key of ['runAsUser', 'runAsGroup']) {
+      const id = sc[key]
+      if (typeof id === 'number' && (id < 0 || id > MAX_ID)) report(`${at}.${key}`, 'Invalid', id, RANGE)
     }
-    return violations
-  },
-}
+    const procMount = sc['procMount']
+    if (typeof procMount === 'string') {
+      if (procMount !== 'Default' && procMount !== 'Unmasked') report(`${at}.procMount`, 'NotSupported', procMount, 'supported values: "Default", "Unmasked"', goJson(procMount))
+      if (hostUsers && procMount === 'Unmasked') report(`${at}.procMount`, 'Invalid', procMount, '`hostUsers` must be false to use `Unmasked`', goJson(procMount))
+    }
+    const seccomp = objectAt(sc, 'seccompProfile')
+    if (seccomp !== undefined) seccompProfile(seccomp, `${at}.seccompProfile`, report)
+    if (sc['allowPrivilegeEscalation'] === false) {
+      if (sc['privileged'] === true) report(at, 'Invalid', sc, 'cannot set `allowPrivilegeEscalation` to false and `privileged` to true', goSecurityContext(sc))
+      const adds = listAt(objectAt(sc, 'capabilities'), 'add')
+      if (adds.includes('CAP_SYS_ADMIN') && !(allowSysAdmin ??= sysAdminWithoutEscalation(oldPod))) {
+        report(at, 'Invalid', sc, 'cannot set `allowPrivilegeEscalation` to false and `capabilities.Add` CAP_SYS_ADMIN', goSecurityContext(sc))
+      }
+    }
+    const win = objectAt(sc, 'windowsOptions')
+    if (win !== undefined) windowsOptions(win, `${at}.windowsOptions`, report)
+    const appArmor = objectAt(sc, 'appArmorProfile')
+    if (appArmor !== undefined) appArmorProfile(appArmor, `${at}.appArmorProfile`, report)
+  }
+})
 

@@ -1,10 +1,10 @@
 // termination-message-policy: File or FallbackToLogsOnError (validation.go, validateContainerCommon).
 // The API server defaults an absent policy to File before any webhook, so Required is rare.
 import { containerCheck } from './container-check.js'
-import { stringAt } from './kube-validation.js'
+import { textAt } from './support/fields.js'
 
 export const terminationMessagePolicy = containerCheck('termination-message-policy', (c) => {
-  const policy = stringAt(c, 'terminationMessagePolicy')
+  const policy = textAt(c, 'terminationMessagePolicy')
   if (policy === 'File' || policy === 'FallbackToLogsOnError') return []
   if (policy === '') return [{ field: 'terminationMessagePolicy', type: 'Required' }]
   return [{ field: 'terminationMessagePolicy', type: 'NotSupported', value: policy, detail: 'supported values: "File", "FallbackToLogsOnError"' }]

@@ -3,15 +3,13 @@
 // for ""), the mountPath (required, unique), the overlap with the container's volumeDevices, the
 // contents of subPath and subPathExpr, mountPropagation and recursiveReadOnly. Kubernetes reports the
 // subPath, subPathExpr, mountPropagation and recursiveReadOnly errors on `volumeMounts.<field>`,
-// without the index of the mount; that is kept, the index going to Violation.item for the order. The
-// subPath contents are also what check subpath reports: a message already listed is listed once, so
-// this one, in its place within the mount, is the one shown. (That an ephemeral container may not set
-// subPath at all is reported later, by ephemeral-allow-list.) The legacy EphemeralContainers object
-// lacks the pod's volumes: there, a name is not looked up.
+// without the index of the mount, in their place among the mount's other errors. (That an ephemeral
+// container may not set subPath at all is reported later, by ephemeral-allow-list.) The legacy
+// EphemeralContainers object lacks the pod's volumes: there, a name is not looked up.
 import { isJsonObject, type JsonObject } from '../kube/types.js'
 import { goJson } from '../kube/go-text.js'
 import type { Check } from '../decision/types.js'
-import { collector, listAt, objectAt, stringAt, type Report } from './support/fields.js'
+import { listAt, objectAt, type Report, reportingCheck, stringAt } from './support/fields.js'
 import { hasBacksteps, isAbsolute } from './support/validation.js'
 
 const PROPAGATIONS = ['Bidirectional', 'HostToContainer', 'None']
@@ -31,66 +29,59 @@ export function pathsByName(container: JsonObject, list: string, pathKey: string
 }
 
 /** validateLocalDescendingPath. */
-function localDescendingPath(path: string, at: string, item: number, report: Report): void {
-  if (isAbsolute(path)) report(at, 'Invalid', path, 'must be a relative path', undefined, item)
-  if (hasBacksteps(path)) report(at, 'Invalid', path, "must not contain '..'", undefined, item)
+function localDescendingPath(path: string, at: string, report: Report): void {
+  if (isAbsolute(path)) report(at, 'Invalid', path, 'must be a relative path')
+  if (hasBacksteps(path)) report(at, 'Invalid', path, "must not contain '..'")
 }
 
-export const volumeMounts: Check = {
-  id: 'volume-mounts',
-  origin: 'kubernetes',
-  mode: 'enforce',
-  run: ({ pod, added }) => {
-    const { violations, reportFor } = collector('volume-mounts')
-    for (const { index, value } of added) {
-      if (!isJsonObject(value)) continue
-      const mounts = listAt(value, 'volumeMounts')
-      if (mounts.length === 0) continue
-      const report = reportFor(index)
-      const list = `${pod.listField}[${index}].volumeMounts`
-      const devices = pathsByName(value, 'volumeDevices', 'devicePath')
-      const devicePaths = new Set(devices.values())
-      const privileged = objectAt(value, 'securityContext')?.['privileged'] === true
-      const mountPoints = new Set<string>()
-      mounts.forEach((mount, i) => {
-        if (!isJsonObject(mount)) return
-        const at = `${list}[${i}]`
-        const name = stringAt(mount, 'name')
-        const path = stringAt(mount, 'mountPath')
-        if (name !== undefined) {
-          if (name === '') report(`${at}.name`, 'Required')
-          if (pod.volumeNames !== undefined && !pod.volumeNames.has(name)) report(`${at}.name`, 'NotFound', name)
-        }
-        if (path !== undefined) {
-          if (path === '') report(`${at}.mountPath`, 'Required')
-          if (mountPoints.has(path)) report(`${at}.mountPath`, 'Invalid', path, 'must be unique')
-          mountPoints.add(path)
-        }
-        if (name !== undefined && devices.has(name)) report(`${at}.name`, 'Invalid', name, 'must not already exist in volumeDevices')
-        if (path !== undefined && devicePaths.has(path)) report(`${at}.mountPath`, 'Invalid', path, 'must not already exist as a path in volumeDevices')
-        const subPath = stringAt(mount, 'subPath') ?? ''
-        const subPathExpr = stringAt(mount, 'subPathExpr') ?? ''
-        if (subPath !== '') localDescendingPath(subPath, `${list}.subPath`, i, report)
-        if (subPathExpr !== '') {
-          if (subPath !== '') report(`${at}.subPathExpr`, 'Invalid', subPathExpr, 'subPathExpr and subPath are mutually exclusive')
-          localDescendingPath(subPathExpr, `${list}.subPathExpr`, i, report)
-        }
-        const propagation = stringAt(mount, 'mountPropagation')
-        const propagationSet = mount['mountPropagation'] !== undefined && mount['mountPropagation'] !== null && propagation !== undefined
-        if (propagationSet) {
-          if (!PROPAGATIONS.includes(propagation)) report(`${list}.mountPropagation`, 'NotSupported', propagation, supported(PROPAGATIONS), goJson(propagation), i)
-          if (propagation === 'Bidirectional' && !privileged) report(`${list}.mountPropagation`, 'Forbidden', undefined, 'Bidirectional mount propagation is available only to privileged containers', undefined, i)
-        }
-        const rro = stringAt(mount, 'recursiveReadOnly')
-        if (mount['recursiveReadOnly'] === undefined || mount['recursiveReadOnly'] === null || rro === undefined) return
-        if (rro === 'Enabled' || rro === 'IfPossible') {
-          if (mount['readOnly'] !== true) report(`${list}.recursiveReadOnly`, 'Forbidden', undefined, 'may only be specified when readOnly is true', undefined, i)
-          if (propagationSet && propagation !== 'None') report(`${list}.recursiveReadOnly`, 'Forbidden', undefined, 'may only be specified when mountPropagation is None or not specified', undefined, i)
-        } else if (rro !== 'Disabled') {
-          report(`${list}.recursiveReadOnly`, 'NotSupported', rro, supported(RECURSIVE_READ_ONLY), goJson(rro), i)
-        }
-      })
-    }
-    return violations
-  },
-}
+export const volumeMounts: Check = reportingCheck('volume-mounts', ({ pod, added }, reportFor) => {
+  for (const { index, value } of added) {
+    if (!isJsonObject(value)) continue
+    const mounts = listAt(value, 'volumeMounts')
+    if (mounts.length === 0) continue
+    const report = reportFor(index)
+    const list = `${pod.listField}[${index}].volumeMounts`
+    const devices = pathsByName(value, 'volumeDevices', 'devicePath')
+    const devicePaths = new Set(devices.values())
+    const privileged = objectAt(value, 'securityContext')?.['privileged'] === true
+    const mountPoints = new Set<string>()
+    mounts.forEach((mount, i) => {
+      if (!isJsonObject(mount)) return
+      const at = `${list}[${i}]`
+      const name = stringAt(mount, 'name')
+      const path = stringAt(mount, 'mountPath')
+      if (name !== undefined) {
+        if (name === '') report(`${at}.name`, 'Required')
+        if (pod.volumeNames !== undefined && !pod.volumeNames.has(name)) report(`${at}.name`, 'NotFound', name)
+      }
+      if (path !== undefined) {
+        if (path === '') report(`${at}.mountPath`, 'Required')
+        if (mountPoints.has(path)) report(`${at}.mountPath`, 'Invalid', path, 'must be unique')
+        mountPoints.add(path)
+      }
+      if (name !== undefined && devices.has(name)) report(`${at}.name`, 'Invalid', name, 'must not already exist in volumeDevices')
+      if (path !== undefined && devicePaths.has(path)) report(`${at}.mountPath`, 'Invalid', path, 'must not already exist as a path in volumeDevices')
+      const subPath = stringAt(mount, 'subPath') ?? ''
+      const subPathExpr = stringAt(mount, 'subPathExpr') ?? ''
+      if (subPath !== '') localDescendingPath(subPath, `${list}.subPath`, report)
+      if (subPathExpr !== '') {
+        if (subPath !== '') report(`${at}.subPathExpr`, 'Invalid', subPathExpr, 'subPathExpr and subPath are mutually exclusive')
+        localDescendingPath(subPathExpr, `${list}.subPathExpr`, report)
+      }
+      const propagation = stringAt(mount, 'mountPropagation')
+      const propagationSet = mount['mountPropagation'] !== undefined && mount['mountPropagation'] !== null && propagation !== undefined
+      if (propagationSet) {
+        if (!PROPAGATIONS.includes(propagation)) report(`${list}.mountPropagation`, 'NotSupported', propagation, supported(PROPAGATIONS), goJson(propagation))
+        if (propagation === 'Bidirectional' && !privileged) report(`${list}.mountPropagation`, 'Forbidden', undefined, 'Bidirectional mount propagation is available only to privileged containers')
+      }
+      const rro = stringAt(mount, 'recursiveReadOnly')
+      if (mount['recursiveReadOnly'] === undefined || mount['recursiveReadOnly'] === null || rro === undefined) return
+      if (rro === 'Enabled' || rro === 'IfPossible') {
+        if (mount['readOnly'] !== true) report(`${list}.recursiveReadOnly`, 'Forbidden', undefined, 'may only be specified when readOnly is true')
+        if (propagationSet && propagation !== 'None') report(`${list}.recursiveReadOnly`, 'Forbidden', undefined, 'may only be specified when mountPropagation is None or not specified')
+      } else if (rro !== 'Disabled') {
+        report(`${list}.recursiveReadOnly`, 'NotSupported', rro, supported(RECURSIVE_READ_ONLY), goJson(rro))
+      }
+    })
+  }
+})

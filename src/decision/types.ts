@@ -33,11 +33,6 @@ export interface Violation {
   readonly detail?: string
   /** Index in object's ephemeralContainers, -1 for pod-level violations; orders the message. */
   readonly containerIndex: number
-  /**
-   * The list item (e.g. volume mount) a violation is about when its field does not say it
-   * (Kubernetes reports subPath contents at `volumeMounts.subPath`): orders it among the item's others.
-   */
-  readonly item?: number
 }
 
 /**

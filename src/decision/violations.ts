@@ -1,3 +1,4 @@
+import { goJson, goQuote } from '../kube/go-text.js'
 import type { JsonValue } from '../kube/types.js'
 import type { FieldErrorType, Mode, ModedViolation, Violation } from './types.js'
 
@@ -13,44 +14,6 @@ const TYPE_TEXT: Readonly<Record<FieldErrorType, string>> = {
 }
 // Types whose message omits the bad value, as field.Error.ErrorBody does.
 const OMITS_VALUE: ReadonlySet<FieldErrorType> = new Set(['Required', 'Forbidden', 'TooLong'])
-
-// Go's unicode.IsPrint: letters, marks, numbers, punctuation, symbols and the ASCII space.
-const PRINTABLE = /^[\p{L}\p{M}\p{N}\p{P}\p{S} ]$/u
-const hex = (n: number, width: number): string => n.toString(16).padStart(width, '0')
-const SHORT_ESCAPES: Readonly<Record<string, string>> = { '\u0007': '\\a', '\b': '\\b', '\f': '\\f', '\n': '\\n', '\r': '\\r', '\t': '\\t', '\v': '\\v' }
-
-/** Go's strconv.Quote (fmt's %q): printable runes as they are, the rest escaped; a lone surrogate as U+FFFD. */
-export function goQuote(s: string): string {
-  let out = '"'
-  for (const ch of s) {
-    let cp = ch.codePointAt(0)!
-    if (cp >= 0xd800 && cp <= 0xdfff) cp = 0xfffd
-    const c = String.fromCodePoint(cp)
-    if (c === '"' || c === '\\') out += `\\${c}`
-    else if (PRINTABLE.test(c)) out += c
-    else if (SHORT_ESCAPES[c] !== undefined) out += SHORT_ESCAPES[c]
-    else if (cp < 0x20 || cp === 0x7f) out += `\\x${hex(cp, 2)}`
-    else if (cp < 0x10000) out += `\\u${hex(cp, 4)}`
-    else out += `\\U${hex(cp, 8)}`
-  }
-  return `${out}"`
-}
-
-const JSON_SHORT: Readonly<Record<string, string>> = { '"': '\\"', '\\': '\\\\', '\b': '\\b', '\f': '\\f', '\n': '\\n', '\r': '\\r', '\t': '\\t' }
-
-/** Go's encoding/json string, HTML-safe as json.Marshal writes it: <, >, &, U+2028 and U+2029 escaped. */
-export function goJson(s: string): string {
-  let out = '"'
-  for (const ch of s) {
-    let cp = ch.codePointAt(0)!
-    if (cp >= 0xd800 && cp <= 0xdfff) cp = 0xfffd
-    const c = String.fromCodePoint(cp)
-    if (JSON_SHORT[c] !== undefined) out += JSON_SHORT[c]
-    else if (cp < 0x20 || c === '<' || c === '>' || c === '&' || cp === 0x2028 || cp === 0x2029) out += `\\u${hex(cp, 4)}`
-    else out += c
-  }
-  return `${out}"`
-}
 
 /**
  * A bad value as field.Error prints it: strings with Go's %q, except an Unsupported value, which the
@@ -137,14 +100,6 @@ export function* formatted(violations: Iterable<Violation>): Generator<string> {
   for (const v of violations) yield formatViolation(v)
 }
 
-// Checks that walk one list item by item between them (ValidateVolumeMounts judges each mount whole,
-// subPath contents included): their violations of one container are merged by item.
-const ITEM_GROUPS: ReadonlyArray<{ readonly rules: ReadonlySet<string>; readonly item: RegExp }> = [
-  { rules: new Set(['volume-mounts', 'subpath']), item: /\.volumeMounts\[(\d+)\]/ },
-]
-
-const itemOf = (v: Violation, item: RegExp): number => v.item ?? Number(item.exec(v.field)?.[1] ?? Number.MAX_SAFE_INTEGER)
-
 /**
  * Puts violations in the one order every message uses. Kubernetes' first, in the API server's order:
  * container by container (validateEphemeralContainers), registry order within one, then the pod-level
@@ -154,23 +109,10 @@ const itemOf = (v: Violation, item: RegExp): number => v.item ?? Number(item.exe
 export function sortViolations<V extends Violation>(violations: readonly V[]): V[] {
   const rank = (v: Violation): number => (v.origin === 'kubernetes' ? 0 : 1)
   const container = (v: Violation): number => (v.origin === 'kubernetes' && v.containerIndex < 0 ? Number.MAX_SAFE_INTEGER : v.containerIndex)
-  const sorted = violations
+  return violations
     .map((v, i) => ({ v, i }))
     .sort((a, b) => rank(a.v) - rank(b.v) || container(a.v) - container(b.v) || a.i - b.i)
     .map(({ v }) => v)
-  for (const group of ITEM_GROUPS) {
-    for (let start = 0; start < sorted.length;) {
-      const first = sorted[start]!
-      let end = start
-      while (end < sorted.length && group.rules.has(sorted[end]!.rule) && sorted[end]!.origin === first.origin && sorted[end]!.containerIndex === first.containerIndex) end++
-      if (end - start > 1) {
-        const run = sorted.slice(start, end).map((v, i) => ({ v, i })).sort((a, b) => itemOf(a.v, group.item) - itemOf(b.v, group.item) || a.i - b.i)
-        run.forEach(({ v }, i) => { sorted[start + i] = v })
-      }
-      start = Math.max(end, start + 1)
-    }
-  }
-  return sorted
 }
 
 /** One message for all violations, as utilerrors.NewAggregate prints them: `a` or `[a, b]`. */

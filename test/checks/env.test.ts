@@ -107,7 +107,8 @@ t.test('envFrom', async (t) => {
   const F = 'spec.ephemeralContainers[0].envFrom'
   const of = (...sources: JsonObject[]): string[] => runCheck(envFrom, [ec({ envFrom: sources })])
   t.same(of({ prefix: '1_', configMapRef: { name: 'cart-' } }, { secretRef: { name: 'db-', optional: true } }, { configMapRef: { name: '--' } }), [], 'a trailing dash is masked')
-  t.same(of({ prefix: 'P_' }, {}), [`${F}: Invalid value: "": must specify one of: \`configMapRef\` or \`secretRef\``], 'the same error twice is reported once')
+  const neither = `${F}: Invalid value: "": must specify one of: \`configMapRef\` or \`secretRef\``
+  t.same(of({ prefix: 'P_' }, {}), [neither, neither], 'the same error twice: the check reports both, the decision lists it once (test/decision/modes.test.ts)')
   t.same(of({ configMapRef: { name: 'a' }, secretRef: { name: 'b' } }), [`${F}: Invalid value: "": may not have more than one field specified at a time`])
   t.same(of({ prefix: 'A=', configMapRef: { name: '' } }, { secretRef: {} }), [`${F}[0].prefix: Invalid value: "A=": ${RELAXED}`, `${F}[0].configMapRef.name: Required value`, `${F}[1].secretRef.name: Required value`])
   t.same(of({ configMapRef: { name: 'Cart_Config' } }, { secretRef: { name: '-' } }), [`${F}[0].configMapRef.name: Invalid value: "Cart_Config": ${SUBDOMAIN}`, `${F}[1].secretRef.name: Invalid value: "-": ${SUBDOMAIN}`])

@@ -8,7 +8,7 @@ import { fileSchemaCheck } from '../../src/checks/schema-check.js'
 import { containerCases } from '../support/cases.js'
 
 // Files the checks share, which are no checks themselves.
-const HELPERS = ['container-check.ts', 'kube-validation.ts', 'quantity.ts', 'go-diff.ts']
+const HELPERS = ['container-check.ts', 'go-diff.ts']
 
 const CHECK_FILES = readdirSync(new URL('../../src/checks/', import.meta.url))
   .filter((f) => f.endsWith('.ts') && !['index.ts', 'types.ts', 'schema-check.ts', ...HELPERS].includes(f))

@@ -5,7 +5,7 @@ import { goJson, goLen, goTrimSpace, isGoSpace } from '../../src/kube/go-text.js
 t.test('goJson writes what encoding/json.Marshal writes', async (t) => {
   t.equal(goJson('<a href="x">&amp;</a>'), '"\\u003ca href=\\"x\\"\\u003e\\u0026amp;\\u003c/a\\u003e"', 'HTML characters escaped')
   t.equal(goJson('\b\f\n\r\t\u0001\u001f\\'), '"\\b\\f\\n\\r\\t\\u0001\\u001f\\\\"', 'controls')
-  t.equal(goJson('\u2028\u2029é\u{1f600}\ud800'), '"\\u2028\\u2029é\u{1f600}\\ufffd"', 'line separators escaped, other Unicode kept, a lone surrogate replaced')
+  t.equal(goJson('\u2028\u2029é\u{1f600}\ud800'), '"\\u2028\\u2029é\u{1f600}\ufffd"', 'line separators escaped, other Unicode kept, a lone surrogate as U+FFFD')
   t.equal(goJson({ B: null, A: [1, true, 'x'], C: { D: -1.5 } }), '{"B":null,"A":[1,true,"x"],"C":{"D":-1.5}}', 'key order kept')
 })
 

@@ -54,7 +54,7 @@ export const containerCases: readonly ContainerCase[] = [
   { name: 'volumeMounts subPathExpr is forbidden', about: 'ephemeral-allow-list', added: [debugContainer({ volumeMounts: [{ name: 'data', mountPath: '/data', subPathExpr: '$(POD_NAME)' }] })], kubernetes: [at(0, `volumeMounts[0].subPathExpr: ${FORBIDDEN}`)], policy: [] },
   { name: 'a volume mount must name a pod volume', about: 'volume-mounts', needsPodSpec: true, added: [debugContainer({ volumeMounts: [{ name: 'scratch', mountPath: '/scratch' }] })], kubernetes: [at(0, 'volumeMounts[0].name: Not found: "scratch"')], policy: [] },
   { name: 'a volume mount of the service account token', about: 'volume-mounts', added: [debugContainer({ volumeMounts: [{ name: 'kube-api-access-x7k2p', mountPath: '/sa', readOnly: true }] })], kubernetes: [], policy: [] },
-  { name: 'a volume mount without subPath is fine', about: 'subpath', added: [debugContainer({ volumeMounts: [{ name: 'data', mountPath: '/data', readOnly: true }] })], kubernetes: [], policy: [] },
+  { name: 'a volume mount without subPath is fine', about: 'volume-mounts', added: [debugContainer({ volumeMounts: [{ name: 'data', mountPath: '/data', readOnly: true }] })], kubernetes: [], policy: [] },
   { name: 'an empty volumeDevices list', about: 'volume-devices', added: [debugContainer({ volumeDevices: [] })], kubernetes: [], policy: [] },
   { name: 'a volume device must be a PersistentVolumeClaim or Ephemeral volume', about: 'volume-devices', needsPodSpec: true, added: [debugContainer({ volumeDevices: [{ name: 'data', devicePath: '/dev/xvda' }] })], kubernetes: [at(0, 'volumeDevices[0].name: Invalid value: "data": can only use volume source type of PersistentVolumeClaim or Ephemeral for block mode')], policy: [] },
   { name: 'a volume device must name a pod volume', about: 'volume-devices', needsPodSpec: true, added: [debugContainer({ volumeDevices: [{ name: 'scratch', devicePath: '/dev/xvda' }] })], kubernetes: [at(0, 'volumeDevices[0].name: Not found: "scratch"')], policy: [] },
@@ -175,7 +175,7 @@ export const containerCases: readonly ContainerCase[] = [
   { name: 'a resizePolicy for an unknown resource', about: 'resize-policy', added: [debugContainer({ resizePolicy: [{ resourceName: 'gpu', restartPolicy: 'NotRequired' }] })], kubernetes: [at(0, 'resizePolicy: Unsupported value: "gpu": supported values: "cpu", "memory"'), at(0, `resizePolicy: ${FORBIDDEN}`)], policy: [] },
   {
     name: "a subPath with '..', reported at volumeMounts.subPath",
-    about: 'subpath',
+    about: 'volume-mounts',
     added: [debugContainer({ volumeMounts: [{ name: 'data', mountPath: '/data', subPath: '../etc' }] })],
     kubernetes: [at(0, "volumeMounts.subPath: Invalid value: \"../etc\": must not contain '..'"), at(0, `volumeMounts[0].subPath: ${FORBIDDEN}`)],
     policy: [],

@@ -2,28 +2,40 @@
 // A field that is absent or null is Go's zero value ("" for a string, nil for a pointer or struct);
 // a field of the wrong JSON type never reaches a webhook (decoding fails first) and is not judged here.
 import { isJsonObject, type JsonObject, type JsonValue } from '../../kube/types.js'
-import type { FieldErrorType, Violation } from '../../decision/types.js'
+import type { Check, CheckInput, FieldErrorType, Violation } from '../../decision/types.js'
+
+// Every reader takes any value (a list item may be null or no object): what is no object has no fields.
+const at = (o: JsonValue | undefined, key: string): JsonValue | undefined => (isJsonObject(o) ? o[key] : undefined)
 
 /** The object at `key`, or undefined when absent, null or no object (Go's nil pointer). */
-export const objectAt = (o: JsonObject | undefined, key: string): JsonObject | undefined => {
-  const v = o?.[key]
+export const objectAt = (o: JsonValue | undefined, key: string): JsonObject | undefined => {
+  const v = at(o, key)
   return isJsonObject(v) ? v : undefined
 }
 
 /** The string at `key`: "" when absent or null, undefined when it is no string. */
-export const stringAt = (o: JsonObject | undefined, key: string): string | undefined => {
-  const v = o?.[key]
+export const stringAt = (o: JsonValue | undefined, key: string): string | undefined => {
+  const v = at(o, key)
   return v === undefined || v === null ? '' : typeof v === 'string' ? v : undefined
 }
 
+/** The string at `key` as Go's zero value: "" when absent, null or no string. */
+export const textAt = (o: JsonValue | undefined, key: string): string => stringAt(o, key) ?? ''
+
+/** The number at `key`: 0 when absent, null or no number. */
+export const numberAt = (o: JsonValue | undefined, key: string): number => {
+  const v = at(o, key)
+  return typeof v === 'number' ? v : 0
+}
+
 /** The list at `key`, [] when absent, null or no list. */
-export const listAt = (o: JsonObject | undefined, key: string): readonly JsonValue[] => {
-  const v = o?.[key]
+export const listAt = (o: JsonValue | undefined, key: string): readonly JsonValue[] => {
+  const v = at(o, key)
   return Array.isArray(v) ? v : []
 }
 
 /** Whether `key` holds a value (a non-nil pointer): present and not null. */
-export const isSet = (o: JsonObject | undefined, key: string): boolean => o?.[key] !== undefined && o[key] !== null
+export const isSet = (o: JsonValue | undefined, key: string): boolean => at(o, key) !== undefined && at(o, key) !== null
 
 /**
  * The containerIndex of pod-level errors, which ValidatePodSpec finds after validating every
@@ -32,32 +44,36 @@ export const isSet = (o: JsonObject | undefined, key: string): boolean => o?.[ke
 export const AFTER_CONTAINERS = -1
 
 /**
- * Adds one field.Error; `shown` is the value as Go prints it when that is not what `value` prints as;
- * `item` the list entry the error is about when its field does not name it (Violation.item).
+ * Adds one field.Error; `shown` is the value as Go prints it when that is not what `value` prints as.
  */
-export type Report = (field: string, type: FieldErrorType, value?: JsonValue, detail?: string, shown?: string, item?: number) => void
+export type Report = (field: string, type: FieldErrorType, value?: JsonValue, detail?: string, shown?: string) => void
 
 /**
- * Collects the violations of one check. Identical errors are reported once, as the API server does
- * (its ErrorList reaches the client without duplicates, in the message and in the causes).
+ * A Kubernetes check that reports field errors: `judge` gets a Report for a container index
+ * (AFTER_CONTAINERS for the pod-level ones). Identical errors are all collected: that the API server
+ * lists them once (field.ErrorList.ToAggregate) is done for every check together, in
+ * decision/violations.ts.
  */
-export function collector(rule: string): { readonly violations: Violation[]; readonly reportFor: (containerIndex: number) => Report } {
-  const violations: Violation[] = []
-  const seen = new Set<string>()
-  const reportFor = (containerIndex: number): Report => (field, type, value, detail, shown, item) => {
-    const key = JSON.stringify([field, type, shown ?? value ?? null, detail ?? ''])
-    if (seen.has(key)) return
-    seen.add(key)
-    violations.push({
-      origin: 'kubernetes', rule, field, type,
-      ...(value === undefined ? {} : { value }),
-      ...(shown === undefined ? {} : { shown }),
-      ...(detail ? { detail } : {}),
-      ...(item === undefined ? {} : { item }),
-      containerIndex,
-    })
+export function reportingCheck(id: string, judge: (input: CheckInput, reportFor: (containerIndex: number) => Report) => void): Check {
+  return {
+    id,
+    origin: 'kubernetes',
+    mode: 'enforce',
+    run: (input) => {
+      const violations: Violation[] = []
+      const reportFor = (containerIndex: number): Report => (field, type, value, detail, shown) => {
+        violations.push({
+          origin: 'kubernetes', rule: id, field, type,
+          ...(value === undefined ? {} : { value }),
+          ...(shown === undefined ? {} : { shown }),
+          ...(detail ? { detail } : {}),
+          containerIndex,
+        })
+      }
+      judge(input, reportFor)
+      return violations
+    },
   }
-  return { violations, reportFor }
 }
 
 /** podshelper.VisitContainersWithPath: init containers, containers, then ephemeral containers, with their field paths. */

@@ -1,7 +1,10 @@
-// resource.Quantity as far as the divisor rules need it: ParseQuantity, and Quantity.String() — the
-// text as written when ParseQuantity deems it canonical already (then "+5", "1e0" or "05" print as
-// such), the canonical form otherwise (whose exponent keeps the format of the suffix it was written
-// with: "1000m" is "1", "1e3" stays "1e3", "1024Ki" is "1Mi"). The API server sends webhooks that text.
+// resource.Quantity (k8s.io/apimachinery/pkg/api/resource) as far as validation reads it: ParseQuantity;
+// sign, comparison, whole units and Value(); and Quantity.String() — the text as written when
+// ParseQuantity deems it canonical already (then "+5", "1e0" or "05" print as such), the canonical form
+// otherwise (whose exponent keeps the format of the suffix it was written with: "1000m" is "1", "1e3"
+// stays "1e3", "1024Ki" is "1Mi"). The API server sends webhooks that text. A value is exact:
+// mantissa × 10^scale, in BigInts. A quantity the API server cannot parse never reaches a webhook
+// (decodable.ts refuses it as the API server does, before admission).
 
 type Format = 'DecimalSI' | 'DecimalExponent' | 'BinarySI'
 export interface Quantity { readonly text: string; readonly mantissa: bigint; readonly scale: number; readonly format: Format; readonly keepsText: boolean }
@@ -50,6 +53,38 @@ export function parseQuantity(text: string): Quantity | undefined {
   }
   return { text, mantissa: negative ? -mantissa : mantissa, scale, format: unit.format, keepsText }
 }
+
+/** A JSON quantity: a string, or a number (which the API server reads as its decimal text). */
+export function quantityOf(v: unknown): Quantity | undefined {
+  if (typeof v === 'string') return parseQuantity(v)
+  if (typeof v === 'number' && Number.isFinite(v)) return parseQuantity(String(v))
+  return undefined
+}
+
+/** Sign(). */
+export const sign = (q: Quantity): number => (q.mantissa > 0n ? 1 : q.mantissa < 0n ? -1 : 0)
+
+/** Cmp(). */
+export function compare(a: Quantity, b: Quantity): number {
+  const scale = Math.min(a.scale, b.scale)
+  const l = a.mantissa * 10n ** BigInt(a.scale - scale)
+  const r = b.mantissa * 10n ** BigInt(b.scale - scale)
+  return l < r ? -1 : l > r ? 1 : 0
+}
+
+/** The quantity × 10^-to, rounded up (toward +∞), as ScaledValue rounds. */
+function scaledUp(q: Quantity, to: number): bigint {
+  if (q.scale >= to) return q.mantissa * 10n ** BigInt(q.scale - to)
+  const unit = 10n ** BigInt(to - q.scale)
+  const t = q.mantissa / unit
+  return q.mantissa % unit !== 0n && q.mantissa > 0n ? t + 1n : t
+}
+
+/** MilliValue() % 1000 == 0: a whole number (milli-units rounded up, as Kubernetes rounds). */
+export const isWhole = (q: Quantity): boolean => scaledUp(q, -3) % 1000n === 0n
+
+/** Value(): the quantity rounded up to an integer. */
+export const value = (q: Quantity): bigint => scaledUp(q, 0)
 
 function decimalString(mantissa: bigint, scale: number, format: Format): string {
   let amount = mantissa

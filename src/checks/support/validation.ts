@@ -1,4 +1,5 @@
-// The string rules of k8s.io/apimachinery that the container checks apply, with their exact messages.
+// The value rules of k8s.io/apimachinery that the container checks apply (names, keys, ports, paths),
+// with their exact messages.
 // Two generations of helpers coexist there: pkg/util/validation (lengths in "characters") and
 // pkg/api/validate/content (lengths in "bytes", used for qualified names); both count bytes.
 import { goLen } from '../../kube/go-text.js'
@@ -51,7 +52,10 @@ const LABEL_KEY_FMT = '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]'
 const LABEL_KEY = new RegExp(`^${LABEL_KEY_FMT}$`)
 const LABEL_KEY_MSG = "must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character"
 
-/** content.IsLabelKey (validation.IsQualifiedName): an optional DNS subdomain prefix and '/', then a name. */
+/**
+ * content.IsLabelKey, which validation.IsQualifiedName is (label and annotation keys, resource names):
+ * an optional DNS subdomain prefix and '/', then a name.
+ */
 export function isQualifiedName(value: string): string[] {
   const errs: string[] = []
   const parts = value.split('/')
@@ -69,6 +73,20 @@ export function isQualifiedName(value: string): string[] {
   if (name === '') errs.push('name part must be non-empty')
   else if (goLen(name) > 63) errs.push(`name part ${maxLenBytes(63)}`)
   if (!LABEL_KEY.test(name)) errs.push(`name part ${regexError(LABEL_KEY_MSG, LABEL_KEY_FMT, 'MyName', 'my.name', '123-abc')}`)
+  return errs
+}
+
+/** validation.IsValidPortNum. */
+export const isValidPortNum = (port: number): string[] => (port >= 1 && port <= 65535 ? [] : ['must be between 1 and 65535, inclusive'])
+
+/** validation.IsValidPortName: an IANA_SVC_NAME. */
+export function isValidPortName(port: string): string[] {
+  const errs: string[] = []
+  if (goLen(port) > 15) errs.push(maxLenCharacters(15))
+  if (!/^[-a-z0-9]+$/.test(port)) errs.push('must contain only alpha-numeric characters (a-z, 0-9), and hyphens (-)')
+  if (!/[a-z]/.test(port)) errs.push('must contain at least one letter (a-z)')
+  if (port.includes('--')) errs.push('must not contain consecutive hyphens')
+  if (port.length > 0 && (port.startsWith('-') || port.endsWith('-'))) errs.push('must not begin or end with a hyphen')
   return errs
 }
 
