@@ -196,24 +196,38 @@ export function parsePolicy(text: string, source: string): LoadedPolicy {
 }
 
 /**
- * parsePolicy without holding the event loop: the YAML is parsed on a worker thread
- * (yaml-worker.ts), then the document is validated and compiled in slices of about `sliceMs`,
- * between which requests are answered. The same steps as parsePolicy: the same result, the same
- * errors. `yamlHeapMb` limits the worker's heap (default YAML_WORKER_HEAP_MB).
+ * Below this many characters the YAML is parsed on the event loop: a parse of 16 Ki characters holds
+ * it about as long as one compile slice, less than starting a worker thread takes (which `serve`'s
+ * start would wait for).
  */
-export async function parsePolicyAsync(text: string, source: string, o: { readonly sliceMs?: number; readonly yamlHeapMb?: number } = {}): Promise<LoadedPolicy> {
+export const YAML_OFF_THREAD_FROM_CHARS = 16 * 1024
+
+/**
+ * parsePolicy without holding the event loop: the YAML is parsed on a worker thread
+ * (yaml-worker.ts) when the text has at least `offThreadFromChars` characters, then the document is
+ * validated and compiled in slices of about `sliceMs`, between which requests are answered. The same
+ * steps as parsePolicy: the same result, the same errors. `yamlHeapMb` limits the worker's heap
+ * (default YAML_WORKER_HEAP_MB).
+ */
+export async function parsePolicyAsync(text: string, source: string, o: { readonly sliceMs?: number; readonly yamlHeapMb?: number; readonly offThreadFromChars?: number } = {}): Promise<LoadedPolicy> {
   const sliceMs = o.sliceMs ?? COMPILE_SLICE_MS
   const tooBig = sizeProblem(text)
   if (tooBig !== undefined) throw new PolicyError(source, [tooBig])
-  let parsed: YamlResult
-  try {
-    parsed = await parseYamlOffThread(text, o.yamlHeapMb)
-  } catch (e) {
-    throw new PolicyError(source, [`(document): cannot be parsed: ${(e as Error).message}`])
+  let doc: unknown
+  if (text.length < (o.offThreadFromChars ?? YAML_OFF_THREAD_FROM_CHARS)) {
+    doc = parseYaml(text, source)
+  } else {
+    let parsed: YamlResult
+    try {
+      parsed = await parseYamlOffThread(text, o.yamlHeapMb)
+    } catch (e) {
+      throw new PolicyError(source, [`(document): cannot be parsed: ${(e as Error).message}`])
+    }
+    if ('errors' in parsed) throw yamlError(source, text, parsed.errors)
+    if ('thrown' in parsed) throw new Error(parsed.thrown)
+    doc = parsed.value
   }
-  if ('errors' in parsed) throw yamlError(source, text, parsed.errors)
-  if ('thrown' in parsed) throw new Error(parsed.thrown)
-  const steps = documentSteps(parsed.value, text, source)
+  const steps = documentSteps(doc, text, source)
   let sliceStart = performance.now()
   for (;;) {
     const r = steps.next()

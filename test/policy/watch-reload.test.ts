@@ -135,7 +135,7 @@ t.test('the YAML parse on its thread: the same messages as on the event loop; a 
   for (const [name, text] of cases) {
     const sync = (() => { try { parsePolicy(text, 'p.yaml') } catch (e) { return e as Error } })()
     t.ok(sync, `${name}: refused on the event loop`)
-    const async = await parsePolicyAsync(text, 'p.yaml').then(() => undefined, (e: unknown) => e as Error)
+    const async = await parsePolicyAsync(text, 'p.yaml', { offThreadFromChars: 0 }).then(() => undefined, (e: unknown) => e as Error)
     t.equal(async?.message, sync?.message, `${name}: the same message off the thread`)
     t.same((async as PolicyError | undefined)?.problems, (sync as PolicyError | undefined)?.problems)
   }
@@ -156,4 +156,7 @@ t.test('parsePolicyAsync gives what parsePolicy gives: the same policy, the same
   const error = (() => { try { parsePolicy(bad, 'p.yaml') } catch (e) { return e } })()
   t.type(error, PolicyError)
   await t.rejects(parsePolicyAsync(bad, 'p.yaml', { sliceMs: 0 }), error as Error)
+  const thread = await parsePolicyAsync(text, 'p.yaml', { sliceMs: 0, offThreadFromChars: 0 })
+  t.same(thread.rules, sync.rules, 'the same policy when its YAML is parsed on the worker thread')
+  await t.rejects(parsePolicyAsync('kind: [unclosed\n', 'p.yaml'), new PolicyError('p.yaml', ['line 2, column 1: Flow sequence in block collection must be sufficiently indented and end with a ]']), 'a small text parsed on the event loop: its error at its line and column')
 })
