@@ -3,6 +3,7 @@
 // containers as object, requestKind/requestResource/requestSubResource set, UpdateOptions in options.
 import { randomUUID } from 'node:crypto'
 import type { AdmissionReview, JsonObject, JsonValue } from '../../src/kube/types.js'
+import { PROFILES } from '../../src/admission/build.js'
 
 export type Container = JsonObject
 
@@ -101,15 +102,11 @@ export function debugContainer(overrides: Container = {}): Container {
 
 export type Profile = 'legacy' | 'general' | 'baseline' | 'restricted' | 'netadmin' | 'sysadmin'
 
-/** The securityContext each `kubectl debug --profile` sets (staging/src/k8s.io/kubectl/pkg/cmd/debug/profiles.go). */
-export const PROFILE_SECURITY_CONTEXT: Readonly<Record<Profile, JsonObject | undefined>> = {
-  legacy: undefined,
-  general: { capabilities: { add: ['SYS_PTRACE'] } },
-  baseline: undefined,
-  restricted: { runAsNonRoot: true, capabilities: { drop: ['ALL'] }, allowPrivilegeEscalation: false, seccompProfile: { type: 'RuntimeDefault' } },
-  netadmin: { capabilities: { add: ['NET_ADMIN', 'NET_RAW'] } },
-  sysadmin: { privileged: true },
-}
+/**
+ * The securityContext each `kubectl debug --profile` sets: src/admission/build.ts's table, which the
+ * e2e suite checks against what real `kubectl debug` sends.
+ */
+export const PROFILE_SECURITY_CONTEXT: Readonly<Record<Profile, JsonObject | undefined>> = PROFILES as Record<Profile, JsonObject | undefined>
 
 export const profileContainer = (profile: Profile, overrides: Container = {}): Container => {
   const sc = PROFILE_SECURITY_CONTEXT[profile]
