@@ -238,9 +238,10 @@ t.test('values = the README\'s kustomize customisations: image, replicas, policy
   t.equal(configMap.metadata.name, kustomized.find((o) => o.kind === 'ConfigMap')!.metadata.name, 'kustomize\'s name for this policy too')
   await dryRun(t, yaml, objects)
 
-  // What kustomize needs a patch for: resources, the break-glass condition (webhooks.yaml's comment), an existing ConfigMap.
+  // What kustomize needs a patch for: resources, the break-glass condition (webhooks.yaml's comment), an existing ConfigMap, no Namespace.
   const other = (await template('--set', 'resources.requests.cpu=250m', '--set', 'resources.limits.memory=512Mi',
-    '--set', 'webhooks.breakGlassGroup=ephemeral-guard:break-glass', '--set', 'policy.existingConfigMap=my-policy')).objects
+    '--set', 'webhooks.breakGlassGroup=ephemeral-guard:break-glass', '--set', 'policy.existingConfigMap=my-policy', '--set', 'namespace.create=false')).objects
+  t.equal(other.filter((o) => o.kind === 'Namespace').length, 0, 'no Namespace with namespace.create=false')
   const pod = (other.find((o) => o.kind === 'Deployment')!['spec'] as { template: { spec: { containers: Array<{ resources: unknown }>; volumes: Array<{ name: string; configMap?: { name: string } }> } } }).template.spec
   t.strictSame(pod.containers[0]!.resources, { requests: { cpu: '250m', memory: '128Mi' }, limits: { memory: '512Mi' } })
   t.strictSame(pod.volumes.find((v) => v.name === 'policy'), { name: 'policy', configMap: { name: 'my-policy' } })
