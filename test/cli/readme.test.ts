@@ -21,6 +21,8 @@ const NOT_RUN_HERE: ReadonlyArray<readonly [RegExp, string]> = [
   [/^docker (build|push) /, 'no container engine here: test/manifests/dockerfile.test.ts checks the Dockerfile'],
   [/^kubectl /, 'needs a cluster: test/e2e (manifests.test.ts applies the overlays; adoption.test.ts runs kubectl ephemeral-guard)'],
   [/^ephemeral-guard audit /, 'needs a cluster: test/e2e/audit.test.ts and adoption.test.ts'],
+  [/^helm /, 'needs helm and a cluster: test/e2e/helm.test.ts runs the commands of Install with Helm as written'],
+  [/^(cp|cat) certs\//, 'file handling between helm upgrades: test/e2e/helm.test.ts runs them with the CA replacement'],
 ]
 
 /** The command lines of README's sh blocks: continuation lines joined, comments and blank lines dropped. */
