@@ -14,6 +14,7 @@
 // `kubectl delete -k` waits for the namespace to go; the audited pod's ephemeral container is added
 // through the API (kubectl debug needs a replica answering the webhook).
 import t, { type Test } from 'tap'
+import { rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { readmeCommandLines, readmeWorkspace } from '../support/readme.js'
 import { createNamespace, createTargetPod, E2E_DIR, ephemeralContainersPath, kubectlOk, withEphemeralContainers } from './support/cluster.js'
@@ -52,6 +53,7 @@ const CERT_MANAGER_CRDS = ['Certificate', 'Issuer'].map((kind) => ({
 
 const { cluster } = fileCluster(t, 'readme')
 const { dir, bin } = readmeWorkspace({ manifests: true })
+t.teardown(() => rmSync(dir, { recursive: true, force: true }))
 
 /** One README command line, through bash as typed, in the workspace, as an admin's shell. */
 const sh = (command: string): Promise<RunResult> => run('env', ['-i', `PATH=${bin}:${cluster().binDir}:${process.env['PATH'] ?? ''}`, `HOME=${dir}`,
@@ -101,6 +103,19 @@ const BEFORE: Record<string, () => Promise<void>> = {
   },
 }
 
+/** The state a section leaves, as the README's text says. */
+const gone = async (kind: string, name: string): Promise<boolean> => /NotFound/.test((await cluster().kubectl(['get', kind, name])).stderr)
+const AFTER: Record<string, (t: Test) => Promise<void>> = {
+  Uninstall: async (t) => {
+    for (const kind of ['validatingwebhookconfiguration', 'mutatingwebhookconfiguration', 'clusterrole', 'clusterrolebinding']) t.ok(await gone(kind, 'ephemeral-guard'), `${kind} ephemeral-guard is gone`)
+    t.ok(await gone('namespace', NAMESPACE), 'the namespace is gone, with the Secret and the policy')
+  },
+  'Break-glass': async (t) => {
+    t.ok(await gone('validatingwebhookconfiguration', 'ephemeral-guard'), 'the validating registration is gone')
+    t.notOk(await gone('mutatingwebhookconfiguration', 'ephemeral-guard'), 'the mutating one stays (it fails open)')
+  },
+}
+
 /** Checks of a command's output beyond its exit status, where the README says what it shows. */
 const OUTPUT: ReadonlyArray<readonly [RegExp, (t: Test, r: RunResult) => void]> = [
   [/^kubectl get validatingwebhookconfiguration,mutatingwebhookconfiguration ephemeral-guard /, (t, r) => {
@@ -136,6 +151,7 @@ t.test('README cluster commands run as written against the API server, in README
       t.equal(r.code, 0, `[${section}] ${command}: exit 0`, { stderr: r.stderr, stdout: r.stdout })
       for (const [re, check] of OUTPUT) if (re.test(command)) check(t, r)
     }
+    await AFTER[section]?.(t)
   }
   t.ok(ran >= 13, `${ran} README commands run as written`)
 
