@@ -15,7 +15,7 @@ import { copyFileSync, cpSync, mkdirSync, readFileSync, symlinkSync, writeFileSy
 import { join } from 'node:path'
 import { parseAllDocuments } from 'yaml'
 import { installProblems, NAMESPACE, type K8sObject } from '../manifests/properties.js'
-import { createTargetPod, E2E_DIR, ephemeralContainersPath, freshNamespace, kubectlOk, REPO_ROOT, suffix, withEphemeralContainers } from './support/cluster.js'
+import { createTargetPod, E2E_DIR, ephemeralContainersPath, freshNamespace, kubectlOk, REPO_ROOT, suffix, withEphemeralContainers, installCertManagerStandIns } from './support/cluster.js'
 import { fileCluster } from './support/setup.js'
 import { poll, run, type RunResult } from './support/process.js'
 import { COMPLIANT, CONFIGURATION_NAME, VALIDATING_WEBHOOK } from './support/webhook.js'
@@ -119,19 +119,6 @@ function sameObjects(t: Test, chart: readonly K8sObject[], kustomized: readonly 
   for (const o of chart) if (byKey.has(key(o))) t.strictSame(normal(o, true), byKey.get(key(o)), `${key(o)} equals kustomize's`)
 }
 
-const CERT_MANAGER_CRDS = ['Certificate', 'Issuer'].map((kind) => ({
-  apiVersion: 'apiextensions.k8s.io/v1',
-  kind: 'CustomResourceDefinition',
-  metadata: { name: `${kind.toLowerCase()}s.cert-manager.io`, labels: { 'e2e.ephemeral-guard.dev/test-only': 'true' } },
-  spec: {
-    group: 'cert-manager.io',
-    scope: 'Namespaced',
-    names: { kind, listKind: `${kind}List`, plural: `${kind.toLowerCase()}s`, singular: kind.toLowerCase() },
-    // Test-only stand-ins: any spec is accepted (see the top of this file).
-    versions: [{ name: 'v1', served: true, storage: true, schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } } }],
-  },
-}))
-
 /** `kubectl apply --dry-run=server`: every object accepted, without warnings. */
 async function dryRun(t: Test, yaml: string, objects: readonly K8sObject[]): Promise<void> {
   const r = await cluster().kubectl(['apply', '--dry-run=server', '-f', '-'], { input: yaml })
@@ -186,8 +173,7 @@ t.test('default values = kubectl kustomize manifests/overlays/cert-manager, obje
   t.same(installProblems(objects, 'cert-manager', DEFAULT_POLICY), [], 'the install contract holds')
   t.match(objects.find((o) => o.kind === 'ConfigMap')!.metadata.name, /^ephemeral-guard-policy-[a-z0-9]{10}$/, 'kustomize\'s hashed name')
 
-  await kubectlOk(cluster(), ['apply', '-f', '-'], { input: CERT_MANAGER_CRDS.map((c) => JSON.stringify(c)).join('\n') })
-  await kubectlOk(cluster(), ['wait', '--for=condition=Established', '--timeout=60s', ...CERT_MANAGER_CRDS.map((c) => `crd/${c.metadata.name}`)])
+  await installCertManagerStandIns(cluster())
   // A dry run in a namespace needs the namespace: a bare one, applied (so a dry-run apply over it
   // warns of nothing), which the real install below adopts with --take-ownership.
   await kubectlOk(cluster(), ['apply', '-f', '-'], { input: JSON.stringify({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: NAMESPACE } }) })

@@ -17,7 +17,7 @@ import { join } from 'node:path'
 import { parseAllDocuments } from 'yaml'
 import type { JsonObject } from '../../src/kube/types.js'
 import { installProblems, NAMESPACE, type Certificates, type K8sObject } from '../manifests/properties.js'
-import { createTargetPod, ephemeralContainers, ephemeralContainersPath, freshNamespace, kubectlOk, REPO_ROOT, suffix, withEphemeralContainers } from './support/cluster.js'
+import { createTargetPod, ephemeralContainers, ephemeralContainersPath, freshNamespace, kubectlOk, REPO_ROOT, suffix, withEphemeralContainers, installCertManagerStandIns } from './support/cluster.js'
 import { fileCluster } from './support/setup.js'
 import { poll, run } from './support/process.js'
 import { COMPLIANT, CONFIGURATION_NAME, VALIDATING_WEBHOOK } from './support/webhook.js'
@@ -72,19 +72,6 @@ function templatePod(objects: readonly K8sObject[], name: string): JsonObject {
   return structuredClone({ apiVersion: 'v1', kind: 'Pod', metadata: { ...template.metadata, name, namespace: NAMESPACE }, spec: template.spec })
 }
 
-const CERT_MANAGER_CRDS = ['Certificate', 'Issuer'].map((kind) => ({
-  apiVersion: 'apiextensions.k8s.io/v1',
-  kind: 'CustomResourceDefinition',
-  metadata: { name: `${kind.toLowerCase()}s.cert-manager.io`, labels: { 'e2e.ephemeral-guard.dev/test-only': 'true' } },
-  spec: {
-    group: 'cert-manager.io',
-    scope: 'Namespaced',
-    names: { kind, listKind: `${kind}List`, plural: `${kind.toLowerCase()}s`, singular: kind.toLowerCase() },
-    // Test-only stand-ins: any spec is accepted (see the top of this file).
-    versions: [{ name: 'v1', served: true, storage: true, schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } } }],
-  },
-}))
-
 t.test('base: renders with the contract, the policy ConfigMap is policies/default.yaml, the API server accepts it', async (t) => {
   const { yaml, objects } = await render(join(REPO_ROOT, 'manifests/base'))
   t.same(installProblems(objects, 'none', DEFAULT_POLICY), [])
@@ -100,8 +87,7 @@ t.test('cert-manager overlay: renders with the contract; the API server accepts 
   t.same(installProblems(objects, 'cert-manager', DEFAULT_POLICY), [])
   t.same(objects.filter((o) => o.apiVersion.startsWith('cert-manager.io/')).map((o) => `${o.kind}/${o.metadata.name}`).sort(),
     ['Certificate/ephemeral-guard-ca', 'Certificate/ephemeral-guard-serving', 'Issuer/ephemeral-guard-ca', 'Issuer/ephemeral-guard-selfsigned'])
-  await kubectlOk(cluster(), ['apply', '-f', '-'], { input: CERT_MANAGER_CRDS.map((c) => JSON.stringify(c)).join('\n') })
-  await kubectlOk(cluster(), ['wait', '--for=condition=Established', '--timeout=60s', ...CERT_MANAGER_CRDS.map((c) => `crd/${c.metadata.name}`)])
+  await installCertManagerStandIns(cluster())
   await ensureNamespace(objects)
   await dryRun(t, yaml, objects)
 })

@@ -17,7 +17,7 @@ import t, { type Test } from 'tap'
 import { rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { readmeCommandLines, readmeWorkspace } from '../support/readme.js'
-import { createNamespace, createTargetPod, E2E_DIR, ephemeralContainersPath, kubectlOk, withEphemeralContainers } from './support/cluster.js'
+import { createNamespace, createTargetPod, E2E_DIR, ephemeralContainersPath, kubectlOk, withEphemeralContainers, installCertManagerStandIns } from './support/cluster.js'
 import { fileCluster } from './support/setup.js'
 import { run, sleep, type RunResult } from './support/process.js'
 import { COMPLIANT } from './support/webhook.js'
@@ -39,18 +39,6 @@ const selected = (c: { command: string; section: string }): boolean => c.section
   (/^kubectl /.test(c.command) || /^ephemeral-guard (audit|doctor) /.test(c.command) || c.section === 'Install self-managed')
 
 const NAMESPACE = 'ephemeral-guard'
-const CERT_MANAGER_CRDS = ['Certificate', 'Issuer'].map((kind) => ({
-  apiVersion: 'apiextensions.k8s.io/v1',
-  kind: 'CustomResourceDefinition',
-  metadata: { name: `${kind.toLowerCase()}s.cert-manager.io`, labels: { 'e2e.ephemeral-guard.dev/test-only': 'true' } },
-  spec: {
-    group: 'cert-manager.io',
-    scope: 'Namespaced',
-    names: { kind, plural: `${kind.toLowerCase()}s`, singular: kind.toLowerCase(), listKind: `${kind}List` },
-    versions: [{ name: 'v1', served: true, storage: true, schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } } }],
-  },
-}))
-
 const { cluster } = fileCluster(t, 'readme')
 const { dir, bin } = readmeWorkspace({ manifests: true })
 t.teardown(() => rmSync(dir, { recursive: true, force: true }))
@@ -83,8 +71,7 @@ async function finalizeNamespaceUntil(name: string, done: Promise<unknown>): Pro
 /** Set-up before a section's commands: what the README assumes is already there. */
 const BEFORE: Record<string, () => Promise<void>> = {
   'Install with cert-manager': async () => {
-    await kubectlOk(cluster(), ['apply', '-f', '-'], { input: CERT_MANAGER_CRDS.map((c) => JSON.stringify(c)).join('\n') })
-    await kubectlOk(cluster(), ['wait', '--for=condition=Established', '--timeout=60s', ...CERT_MANAGER_CRDS.map((c) => `crd/${c.metadata.name}`)])
+    await installCertManagerStandIns(cluster())
   },
   // "it is recreated by the next apply": installed again, as the section assumes.
   'Break-glass': async () => {

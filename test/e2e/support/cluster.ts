@@ -172,3 +172,24 @@ export async function withEphemeralContainers(cluster: Cluster, namespace: strin
   const stored = await getPod(cluster, namespace, pod)
   return { ...stored, spec: { ...(stored['spec'] as JsonObject), ephemeralContainers: [...list] } }
 }
+
+/**
+ * Registers cert-manager's two kinds (Certificate, Issuer) as test-only CRDs that accept any spec, and
+ * waits until they are served. cert-manager is not available offline: with these, a server-side apply
+ * proves an overlay or chart applies, not that cert-manager would accept what it asks for.
+ */
+export async function installCertManagerStandIns(cluster: Cluster): Promise<void> {
+  const crds = ['Certificate', 'Issuer'].map((kind) => ({
+    apiVersion: 'apiextensions.k8s.io/v1',
+    kind: 'CustomResourceDefinition',
+    metadata: { name: `${kind.toLowerCase()}s.cert-manager.io`, labels: { 'e2e.ephemeral-guard.dev/test-only': 'true' } },
+    spec: {
+      group: 'cert-manager.io',
+      scope: 'Namespaced',
+      names: { kind, listKind: `${kind}List`, plural: `${kind.toLowerCase()}s`, singular: kind.toLowerCase() },
+      versions: [{ name: 'v1', served: true, storage: true, schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } } }],
+    },
+  }))
+  await kubectlOk(cluster, ['apply', '-f', '-'], { input: crds.map((c) => JSON.stringify(c)).join('\n') })
+  await kubectlOk(cluster, ['wait', '--for=condition=Established', '--timeout=60s', ...crds.map((c) => `crd/${c.metadata.name}`)])
+}
