@@ -9,6 +9,7 @@ import { isJsonObject, type AdmissionReview, type JsonObject, type JsonValue } f
 import type { DecisionContext, Policy } from '../decision/types.js'
 import { admit, type Decision } from './admit.js'
 import { decodeReview } from './decode.js'
+import fastJsonPatch from 'fast-json-patch'
 
 /** `kubectl debug` profiles (k8s.io/kubectl/pkg/cmd/debug, profiles.go): the securityContext each sets on an ephemeral container. */
 export const PROFILES: Readonly<Record<string, JsonObject | undefined>> = {
@@ -167,28 +168,9 @@ export function buildReview(o: BuildOptions): AdmissionReview {
   } as AdmissionReview
 }
 
-const unescape = (token: string): string => token.replace(/~1/g, '/').replace(/~0/g, '~')
-
-/** Applies a JSON Patch (add, replace, remove: what the mutating webhook sends) to a copy of `doc`. */
+/** Applies a JSON Patch (what the mutating webhook sends) to a copy of `doc`, as the API server does. */
 export function applyPatch(doc: JsonValue, ops: readonly { op: string; path: string; value?: JsonValue }[]): JsonValue {
-  const root = structuredClone(doc)
-  for (const { op, path, value } of ops) {
-    const tokens = path.split('/').slice(1).map(unescape)
-    const last = tokens.pop()!
-    let parent: JsonValue = root
-    for (const t of tokens) parent = Array.isArray(parent) ? parent[Number(t)]! : (parent as JsonObject)[t]!
-    if (Array.isArray(parent)) {
-      const i = last === '-' ? parent.length : Number(last)
-      if (op === 'add') parent.splice(i, 0, value!)
-      else if (op === 'replace') parent[i] = value!
-      else parent.splice(i, 1)
-    } else {
-      const o = parent as JsonObject
-      if (op === 'remove') delete o[last]
-      else o[last] = value!
-    }
-  }
-  return root
+  return fastJsonPatch.applyPatch(fastJsonPatch.deepClone(doc), ops as fastJsonPatch.Operation[], true, false).newDocument as JsonValue
 }
 
 export interface WebhookPair {
