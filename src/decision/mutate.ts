@@ -15,7 +15,7 @@ export function mutationVerdict(input: CheckInput, policy: Policy, context: Deci
   const { pod, added, requester } = input
   const labels = m.podSecurity === undefined ? undefined : context.namespaceLabels?.(requester.namespace)
   const provenance: Provenance | undefined = m.provenance
-    ? { requestedBy: requester.username, requestedAt: formatRfc3339(context.now?.() ?? new Date()), policy: `${policy.name}@${policy.hash}` }
+    ? { requestedBy: requester.username, requestedAt: formatRfc3339(context.now?.() ?? new Date()), policy: policy.inForce?.(requester.namespace) ?? `${policy.name}@${policy.hash}` }
     : undefined
   const result = mutate({
     pod,

@@ -119,6 +119,11 @@ export interface Policy {
   readonly mutations?: Mutations
   /** Bounds on one request; absent means the defaults of limits.ts. */
   readonly limits?: { readonly maxNewContainers: number }
+  /**
+   * `name@hash` of each policy in force in a namespace, comma-separated (several policy objects,
+   * src/policy/policy-set.ts); absent for one policy, which is `name@hash` itself.
+   */
+  readonly inForce?: (namespace: string) => string
 }
 
 /** Which webhook answers: validate judges, mutate patches (and only warns). */

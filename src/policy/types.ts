@@ -15,6 +15,17 @@ export interface PolicyDocument {
   }
 }
 
+/**
+ * The namespaced kind: a namespace owner's rules for that namespace only. Its rules have no
+ * match.namespaces or match.excludeNamespaces; it has no exemptions, mutations or limits.
+ */
+export interface DebugPolicyDocument {
+  apiVersion: 'ephemeral-guard.dev/v1alpha1'
+  kind: 'DebugPolicy'
+  metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> }
+  spec: { mode?: Mode; rules?: RuleDocument[] }
+}
+
 /** spec.limits: bounds on the work of one request. */
 export interface LimitsDocument {
   /** New ephemeral containers judged per request; more are denied under rule max-new-containers. */
