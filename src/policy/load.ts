@@ -249,3 +249,35 @@ export function loadPolicyFile(file: string): LoadedPolicy {
   }
   return parsePolicy(text, file)
 }
+
+/**
+ * Validates a policy object as the API server stores it (metadata with uid, generation, managedFields,
+ * …; maybe a status): only apiVersion, kind, metadata.name and spec are judged. Every problem, as
+ * `policy check` words them; [] when valid.
+ */
+export function validatePolicyObject(obj: unknown, source: string): { kind: 'EphemeralContainerPolicy' | 'DebugPolicy'; problems: string[] } {
+  const o = isObject(obj) ? obj : {}
+  const kind = o['kind'] === 'DebugPolicy' ? 'DebugPolicy' : 'EphemeralContainerPolicy'
+  const metadata = isObject(o['metadata']) ? o['metadata'] : {}
+  const spec = o['spec']
+  const extra: string[] = []
+  let judged: unknown = spec
+  if (kind === 'DebugPolicy' && isObject(spec)) {
+    const { mode, rules, ...others } = spec
+    for (const key of Object.keys(others)) extra.push(`spec.${key}: unknown field`)
+    if (Array.isArray(rules)) {
+      rules.forEach((r, i) => {
+        const match = isObject(r) && isObject(r['match']) ? r['match'] : {}
+        for (const key of ['namespaces', 'excludeNamespaces']) if (key in match) extra.push(`spec.rules[${i}].match.${key}: unknown field`)
+      })
+    }
+    judged = { ...(mode === undefined ? {} : { mode }), ...(rules === undefined ? {} : { rules }) }
+  }
+  const doc = { apiVersion: o['apiVersion'], kind: 'EphemeralContainerPolicy', metadata: { name: metadata['name'] }, spec: judged }
+  try {
+    runSteps(documentSteps(doc, JSON.stringify(doc), source))
+    return { kind, problems: extra }
+  } catch (e) {
+    return { kind, problems: [...(e instanceof PolicyError ? e.problems : [(e as Error).message]), ...extra] }
+  }
+}
