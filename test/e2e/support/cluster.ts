@@ -193,3 +193,9 @@ export async function installCertManagerStandIns(cluster: Cluster): Promise<void
   await kubectlOk(cluster, ['apply', '-f', '-'], { input: crds.map((c) => JSON.stringify(c)).join('\n') })
   await kubectlOk(cluster, ['wait', '--for=condition=Established', '--timeout=60s', ...crds.map((c) => `crd/${c.metadata.name}`)])
 }
+
+/** The policy CRDs as shipped (manifests/base/crds), applied and Established. */
+export async function installPolicyCrds(cluster: Cluster): Promise<void> {
+  await kubectlOk(cluster, ['apply', '-k', join(REPO_ROOT, 'manifests', 'base', 'crds')])
+  await kubectlOk(cluster, ['wait', '--for=condition=Established', '--timeout=60s', 'crd/ephemeralcontainerpolicies.ephemeral-guard.dev', 'crd/debugpolicies.ephemeral-guard.dev'])
+}
