@@ -105,6 +105,8 @@ export interface Mutations {
   /** undefined: no Pod Security fit. */
   readonly podSecurity?: { readonly defaultLevel: PodSecurityLevel }
   readonly provenance: boolean
+  /** false: provenance leaves out EPHEMERAL_GUARD_REQUESTED_GROUPS (provenance.groups: false); absent: recorded. */
+  readonly provenanceGroups?: false
 }
 
 /** What the webhook enforces: Kubernetes' restrictions, then the organisation's rules. */

@@ -175,6 +175,7 @@ export function compileMutations(doc: MutationsDocument = {}): Mutations {
     ...(doc.securityContext ? { securityContext: doc.securityContext } : {}),
     ...(doc.podSecurity?.fit ? { podSecurity: Object.freeze({ defaultLevel: doc.podSecurity.defaultLevel ?? 'privileged' }) } : {}),
     provenance: doc.provenance?.enabled === true,
+    ...(doc.provenance?.groups === false ? { provenanceGroups: false as const } : {}),
   })
 }
 
