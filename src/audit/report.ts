@@ -30,6 +30,8 @@ export interface AuditPolicyInfo {
   /** Where it came from: the file, `cluster`, `ConfigMap NAMESPACE/NAME`, or `built-in default`. */
   readonly source: string
   readonly inForce?: readonly string[]
+  /** Why an earlier source of the policies in force was passed over. */
+  readonly notes?: readonly string[]
 }
 
 export interface AuditResult {
