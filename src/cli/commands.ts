@@ -61,7 +61,7 @@ const review: CommandSpec = {
   synopsis: '[--webhook validate|mutate] [--policy FILE] [--namespace-labels K=V,...] [--namespace-file FILE] [-o json|yaml|text] (FILE|- | --pod FILE --image IMAGE [--profile P] [--target C] [--env K=V]... [--as USER] [--as-group G]...)',
   options: {
     webhook: { type: 'string', value: 'validate|mutate', default: 'validate', help: 'which webhook answers' },
-    policy: { type: 'string', value: 'FILE', help: 'policy file (default: the built-in policy)' },
+    policy: { type: 'string', value: 'FILE', help: "a candidate policy file (default: the policies in force: the cluster's policy objects, else the webhook's ConfigMap, else the built-in policy)" },
     'namespace-labels': { type: 'string', value: 'K=V,...', help: "labels of the review's namespace, for the Pod Security fit of --webhook mutate" },
     'namespace-file': { type: 'string', value: 'FILE', help: "the review's Namespace manifest (YAML or JSON), for its labels" },
     output: { type: 'string', short: 'o', value: 'FORMAT', help: 'json (the AdmissionReview), yaml, or text: the decoded patch and the containers after it (--webhook mutate; its default on a terminal)' },
@@ -129,12 +129,12 @@ const cluster = {
 
 const audit: CommandSpec = {
   name: 'audit',
-  summary: 'list existing ephemeral containers and judge them against a policy',
+  summary: 'list existing ephemeral containers and judge them against the policies in force, or a candidate',
   synopsis: '(-n NAMESPACE | -A) [--policy FILE] [-o table|json|yaml|policyreport] [--older-than 24h] [--apply] [options]',
   options: {
     namespace: { type: 'string', short: 'n', value: 'NAMESPACE', help: 'one namespace' },
     'all-namespaces': { type: 'boolean', short: 'A', help: 'every namespace' },
-    policy: { type: 'string', value: 'FILE', help: 'policy file (default: the built-in policy)' },
+    policy: { type: 'string', value: 'FILE', help: "a candidate policy file (default: the policies in force: the cluster's policy objects, else the webhook's ConfigMap, else the built-in policy)" },
     output: { type: 'string', short: 'o', value: 'FORMAT', help: 'table, json, yaml or policyreport (default: table on a terminal, else json)' },
     'older-than': { type: 'string', value: 'DURATION', help: 'flag containers older than this Go duration (e.g. 24h)' },
     apply: { type: 'boolean', help: 'write wgpolicyk8s.io PolicyReports with server-side apply' },
@@ -142,8 +142,9 @@ const audit: CommandSpec = {
   },
   allowPositionals: false,
   description: `Lists the cluster's ephemeral containers with who added them, their state and age, and judges
-each against the policy as if it were added now. Exit 0 nothing violates, 1 something does (or a
-container is older than --older-than), 2 error.`,
+each against the policies in force (or --policy FILE) as if it were added now. A verdict that depends on
+a requester's identity the container does not record is unverified, never deny. Exit 0 nothing
+violates, 1 something does or is unverified (or a container is older than --older-than), 2 error.`,
   examples: ['ephemeral-guard audit -A', 'ephemeral-guard audit -n shop -o policyreport --apply'],
   run: async (p, io) => (await import('./audit.js')).audit(p, io),
 }
