@@ -151,7 +151,7 @@ export async function clusterPolicies(api: Pick<KubeApi, 'get'>, ajv: Ajv2020 = 
 }
 
 /** The built-in default, as `serve` without --policy loads it. */
-export function defaultPolicy(notes: readonly string[] = []): PoliciesInForce {
+export function defaultPolicy(notes: readonly string[]): PoliciesInForce {
   const loaded = loadPolicyFile(DEFAULT_POLICY_FILE)
   return {
     source: 'built-in default',

@@ -160,6 +160,9 @@ t.test('recorded groups decide group-based rules as the webhook did', async (t) 
     'rule sre-group unverified: violated unless the requester\'s groups lift it, and EPHEMERAL_GUARD_REQUESTED_GROUPS is clipped',
     'rule dev-strict unverified: it applies to some requesters by groups, and EPHEMERAL_GUARD_REQUESTED_GROUPS is clipped',
   ]], 'clipped groups: more groups than recorded')
+  const byUser = fromDocument(doc('  rules:\n  - {name: alice-only, subjects: {users: [alice]}}\n'))
+  const groupsOnly = auditPod(withGroups(POD, 0, 'sre'), byUser, { now: NOW })[0]!
+  t.same([groupsOnly.verdict, groupsOnly.notes], ['unverified', ['rule alice-only unverified: violated unless the requester\'s username lift it, and no EPHEMERAL_GUARD_REQUESTED_BY']], 'groups recorded, username not')
   const clippedSre = auditPod(withGroups(POD, 1, 'sre,te…'), fromDocument(doc('  rules:\n  - {name: sre-group, subjects: {groups: [sre]}}\n')), { now: NOW })[1]!
   t.equal(clippedSre.verdict, 'pass', 'a recorded group that admits decides, clipped or not')
 })
@@ -177,6 +180,8 @@ t.test('exemptions by group or user lift violations only where the identity is k
 t.test('what the identity cannot change still decides: other namespaces, excludes, warn under unverified', async (t) => {
   const elsewhere = fromDocument(doc('  rules:\n  - {name: web-devs, match: {namespaces: [web], groups: [dev]}, securityContext: {allowPrivileged: false}}\n  - {name: labelled, match: {podSelector: {matchLabels: {tier: gold}}, groups: [dev]}, securityContext: {allowPrivileged: false}}\n'))
   t.same(pick(auditPod(POD, elsewhere, { now: NOW }), 'verdict'), ['pass', 'pass', 'pass'], 'a group rule of another namespace or pod selector: decided')
+  const excludedHere = fromDocument(doc('  rules:\n  - {name: not-shop, match: {excludeNamespaces: [shop], groups: [dev]}, securityContext: {allowPrivileged: false}}\n'))
+  t.same(pick(auditPod(POD, excludedHere, { now: NOW }), 'verdict'), ['pass', 'pass', 'pass'], 'a group rule that excludes this namespace: decided')
   const debugPolicy: AuditPolicy = { ...parsePolicy(doc('  rules:\n  - {name: x, match: {groups: [dev]}, securityContext: {allowPrivileged: false}}\n'), 'test'), identity: identityRules({ rules: [{ name: 'x', match: { groups: ['dev'] } }] }, 'web/p', 'web') }
   t.same(pick(auditPod(POD, debugPolicy, { now: NOW }), 'verdict'), ['pass', 'pass', 'pass'], 'a DebugPolicy rule of another namespace: decided')
   const excluded = fromDocument(doc('  rules:\n  - {name: not-sre, match: {excludeGroups: [sre]}, securityContext: {allowPrivileged: false}}\n'))

@@ -185,4 +185,6 @@ t.test('the policies in force: named in the footer, JSON and reports; reports na
   const split = policyReports(result([{ ...findings()[0]!, violations: [{ rule: 'shop/tight/no-root', mode: 'enforce', message: 'm' }] }], { policy: inForce }))
   t.match((split[0]!['results'] as JsonObject[])[0], { policy: 'shop/tight', rule: 'no-root', result: 'fail' }, 'policy/rule split into the result\'s policy and rule')
   t.match(policyText({ name: 'default', hash: 'h', source: 'built-in default' }), 'policy default (h)')
+  const grouped = policyReports(result([{ ...findings()[0]!, requestedGroups: ['sre', 'system:authenticated'] }]))
+  t.equal(((grouped[0]!['results'] as JsonObject[])[0]!['properties'] as JsonObject)['requestedGroups'], 'sre,system:authenticated', 'recorded groups in the properties')
 })

@@ -198,6 +198,7 @@ t.test('verifiesAgainst follows an intermediate in tls.crt up to the bundle', as
 t.test('the policy ConfigMap must load', async (t) => {
   const first = (over: Partial<InstallFacts>): string[] => problems(installationFindings(healthy(over)))
   t.same(first({ configMap: undefined }), ['ERROR   configmap/ephemeral-guard-policy -n ephemeral-guard: not found: the webhook has no policy to load. Fix: create it from your policy file, or pass --configmap with its name'])
+  t.same(first({ configMap: undefined, policyCrds: true }), [], 'with the policy CRDs, no ConfigMap is needed')
   t.same(first({ configMap: { data: { 'other.yaml': POLICY_TEXT } } }), ['ERROR   configmap/ephemeral-guard-policy -n ephemeral-guard: has no key policy.yaml. Fix: put the policy under data.policy.yaml (or pass --policy-key)'])
   t.same(first({ configMap: { data: { 'policy.yaml': POLICY_TEXT.replace('mode: enforce', 'mode: strict') } } }), [
     'ERROR   configmap/ephemeral-guard-policy -n ephemeral-guard: policy does not load: spec.mode: must be one of "enforce", "warn", "audit". Fix: fix it (ephemeral-guard policy check FILE); the webhook keeps its last good policy meanwhile',
