@@ -9,11 +9,14 @@
 // - exempt, or selected by a rule's match.users/groups, for every completion of that identity;
 // - never decided where a violation could be lifted (subjects, match.excludeUsers/excludeGroups, its
 //   policy's exemptions by user or group) or a rule could be selected by what is unknown.
-import type { Mode } from '../decision/types.js'
+import type { Ajv2020 } from 'ajv/dist/2020.js'
+import type { Check, CheckInput, Mode } from '../decision/types.js'
 import type { RuleDocument } from '../policy/types.js'
 import type { CompiledRuleView } from '../policy/types.js'
 import { compileGlobs } from '../glob.js'
+import { compileRule } from '../policy/compile.js'
 import { compileSelector } from '../policy/selector.js'
+import { lazyPolicyAjv } from '../schemas.js'
 
 /** Parts of the requester's identity: its username, its groups. */
 export interface IdentityUse { readonly users: boolean; readonly groups: boolean }
@@ -30,6 +33,12 @@ export interface AuditRule {
   readonly lifts: IdentityUse
   /** What can select the rule: match.users, match.groups. */
   readonly selects: IdentityUse
+  /**
+   * For a rule selected by identity whose checks do not look at identity (no subjects, no custom
+   * schema, which sees the user): the rule as if selected, so a container it would pass anyway is
+   * decided whoever the requester.
+   */
+  readonly whenSelected?: Check
 }
 
 /** A policy document's spec, as far as identity goes. */
@@ -41,13 +50,24 @@ export interface IdentitySpec {
 
 const some = (list: readonly unknown[] | undefined): boolean => list !== undefined && list.length > 0
 
+/** True when the rule is selected by identity and, once selected, judges only the container and pod. */
+const selectedAnyway = (r: RuleDocument): boolean =>
+  (r.match?.users !== undefined || r.match?.groups !== undefined) && r.subjects === undefined && r.schema === undefined
+
+/** A match without its identity parts: namespaces and pod selector only. */
+function withoutIdentity(match: NonNullable<RuleDocument['match']>): NonNullable<RuleDocument['match']> {
+  const { users: _u, groups: _g, excludeUsers: _eu, excludeGroups: _eg, ...rest } = match
+  return rest
+}
+
 /** The rules of one policy; `prefix` is how its violations are named (`policy`, `namespace/policy`), none for a lone file. */
-export function identityRules(spec: IdentitySpec, prefix?: string, namespace?: string): AuditRule[] {
+export function identityRules(spec: IdentitySpec, prefix?: string, namespace?: string, ajv: Ajv2020 = lazyPolicyAjv() as Ajv2020): AuditRule[] {
   const exemptUsers = some(spec.exemptions?.users)
   const exemptGroups = some(spec.exemptions?.groups)
   return (spec.rules ?? []).map((r) => ({
     rule: prefix === undefined ? r.name : `${prefix}/${r.name}`,
     mode: r.mode ?? spec.mode ?? 'enforce',
+    ...(selectedAnyway(r) ? { whenSelected: compileRule({ ...r, match: withoutIdentity(r.match!) }, r.mode ?? spec.mode ?? 'enforce', ajv).check } : {}),
     ...(namespace === undefined ? {} : { namespace }),
     ...(r.match === undefined ? {} : { match: r.match }),
     lifts: {
@@ -114,7 +134,9 @@ export interface Undecided {
  * The rules whose outcome the unknown part of the identity could change: violated ones that the
  * unknown part could lift, and relevant ones not violated that the unknown part could select.
  */
-export function undecidedRules(rules: readonly AuditRule[], violated: ReadonlySet<string>, id: KnownIdentity, namespace: string, labels: Readonly<Record<string, string>>): Undecided[] {
+export function undecidedRules(rules: readonly AuditRule[], violated: ReadonlySet<string>, id: KnownIdentity, input: CheckInput): Undecided[] {
+  const namespace = input.requester.namespace
+  const labels = input.pod.labels
   const unknown = unknownParts(id)
   if (!any(unknown)) return []
   const out: Undecided[] = []
@@ -127,7 +149,8 @@ export function undecidedRules(rules: readonly AuditRule[], violated: ReadonlySe
     const on = depends(r.selects, unknown)
     if (!any(on)) continue
     const { here, byKnown } = selectedByKnown(r, namespace, labels, id)
-    if (here && !byKnown) out.push({ rule: r, violated: false, on })
+    // Selected by someone it does not select now, but passed by the container anyway: decided.
+    if (here && !byKnown && !(r.whenSelected !== undefined && r.whenSelected.run(input).length === 0)) out.push({ rule: r, violated: false, on })
   }
   return out
 }
