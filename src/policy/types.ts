@@ -15,6 +15,15 @@ export interface PolicyDocument {
   }
 }
 
+/**
+ * A namespaced policy (schemas/policy.schema.json, $defs/debugPolicy): mode and rules only. Its rules
+ * have no match.namespaces or match.excludeNamespaces: they apply only in the policy's namespace.
+ */
+export interface DebugPolicyDocument { apiVersion: 'ephemeral-guard.dev/v1alpha1'; kind: 'DebugPolicy'; metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> }; spec: { mode?: Mode; rules?: RuleDocument[] } }
+
+/** The two kinds of policy document. */
+export type PolicyKind = PolicyDocument['kind'] | DebugPolicyDocument['kind']
+
 /** spec.limits: bounds on the work of one request. */
 export interface LimitsDocument {
   /** New ephemeral containers judged per request; more are denied under rule max-new-containers. */
