@@ -1,5 +1,3 @@
-import { stringify } from 'yaml'
-
 // The CustomResourceDefinitions of the two policy kinds, generated from schemas/policy.schema.json
 // (scripts/generate-crds.mjs writes them to manifests/base/crds/ and the Helm chart's crds/). One
 // source of truth: the JSON Schema that `policy check` and the policy webhook validate with is
@@ -19,6 +17,8 @@ import { stringify } from 'yaml'
 // Anything else throws: a new keyword in the schema must be translated here before the CRDs can be
 // generated again. test/e2e/crds.test.ts checks that the API server and Ajv accept and refuse the
 // same documents, and lists the few differences (semantic checks only the policy webhook makes).
+
+import { stringify } from 'yaml'
 
 /** A JSON Schema node as schemas/policy.schema.json writes them. */
 type Schema = boolean | { readonly [keyword: string]: unknown }
