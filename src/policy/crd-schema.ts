@@ -19,6 +19,7 @@
 // same documents, and lists the few differences (semantic checks only the policy webhook makes).
 
 import { stringify } from 'yaml'
+import { UntranslatableSchemaError } from '../errors.js'
 
 /** A JSON Schema node as schemas/policy.schema.json writes them. */
 type Schema = boolean | { readonly [keyword: string]: unknown }
@@ -53,13 +54,9 @@ export interface Structural {
   'x-kubernetes-list-map-keys'?: string[]
 }
 
-/** Thrown for a construct the translator does not know: the schema changed, the translator must follow. */
-export class UntranslatableSchemaError extends Error {
-  constructor(at: string, what: string) {
-    super(`${at || '(root)'}: ${what} has no structural translation in src/policy/crd-schema.ts`)
-    this.name = 'UntranslatableSchemaError'
-  }
-}
+/** The error for a construct the translator does not know: the schema changed, the translator must follow. */
+const untranslatable = (at: string, what: string): UntranslatableSchemaError =>
+  new UntranslatableSchemaError(`${at || '(root)'}: ${what} has no structural translation in src/policy/crd-schema.ts`)
 
 const isNode = (s: unknown): s is Node => typeof s === 'object' && s !== null && !Array.isArray(s)
 
@@ -72,12 +69,12 @@ const celString = (v: string): string => `'${v.replace(/\\/g, '\\\\').replace(/'
 const celValue = (v: unknown, at: string): string => {
   if (typeof v === 'string') return celString(v)
   if (typeof v === 'boolean' || typeof v === 'number') return String(v)
-  throw new UntranslatableSchemaError(at, `the value ${JSON.stringify(v)} in a CEL rule`)
+  throw untranslatable(at, `the value ${JSON.stringify(v)} in a CEL rule`)
 }
 
 /** A field name as CEL reads it (`self.name`): the schema's names are identifiers. */
 const celField = (name: string, at: string): string => {
-  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new UntranslatableSchemaError(at, `the field name ${JSON.stringify(name)} in a CEL rule`)
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw untranslatable(at, `the field name ${JSON.stringify(name)} in a CEL rule`)
   return name
 }
 
@@ -85,7 +82,7 @@ function typeOfValues(values: readonly unknown[], at: string): Structural['type'
   const types = new Set(values.map((v) => (typeof v === 'number' ? (Number.isInteger(v) ? 'integer' : 'number') : typeof v)))
   const [only] = types
   if (types.size !== 1 || (only !== 'string' && only !== 'boolean' && only !== 'integer' && only !== 'number')) {
-    throw new UntranslatableSchemaError(at, `an enum of ${[...types].join(' and ')} values`)
+    throw untranslatable(at, `an enum of ${[...types].join(' and ')} values`)
   }
   return only
 }
@@ -98,7 +95,7 @@ export class CrdSchemaTranslator {
     const m = typeof ref === 'string' ? /^#\/\$defs\/([A-Za-z0-9_]+)$/.exec(ref) : null
     const defs = this.root['$defs']
     const target = m !== null && isNode(defs) ? defs[m[1]!] : undefined
-    if (target === undefined) throw new UntranslatableSchemaError(at, `$ref ${JSON.stringify(ref)}`)
+    if (target === undefined) throw untranslatable(at, `$ref ${JSON.stringify(ref)}`)
     return target as Schema
   }
 
@@ -112,7 +109,7 @@ export class CrdSchemaTranslator {
     if (!isNode(schema) || schema['$ref'] === undefined) return schema
     const { $ref, ...siblings } = schema
     const base = this.flatten(this.resolve($ref, at), at)
-    if (!isNode(base)) throw new UntranslatableSchemaError(at, 'a $ref to a boolean schema')
+    if (!isNode(base)) throw untranslatable(at, 'a $ref to a boolean schema')
     return this.merge(base, siblings, at)
   }
 
@@ -131,7 +128,7 @@ export class CrdSchemaTranslator {
         out['properties'] = props
         if (forbidden.length > 0) out['x-forbidden'] = forbidden
       } else if (key === 'type' && base['type'] !== undefined && base['type'] !== value) {
-        throw new UntranslatableSchemaError(at, `type ${JSON.stringify(value)} over type ${JSON.stringify(base['type'])}`)
+        throw untranslatable(at, `type ${JSON.stringify(value)} over type ${JSON.stringify(base['type'])}`)
       } else {
         out[key] = value
       }
@@ -143,7 +140,7 @@ export class CrdSchemaTranslator {
   translate(input: Schema, at = ''): Structural {
     const schema = this.flatten(input, at)
     if (schema === true) return { 'x-kubernetes-preserve-unknown-fields': true }
-    if (schema === false) throw new UntranslatableSchemaError(at, 'a schema that refuses everything')
+    if (schema === false) throw untranslatable(at, 'a schema that refuses everything')
     const out: Structural = {}
     const cel: CelRule[] = []
     const done = new Set<string>(ANNOTATIONS)
@@ -154,11 +151,11 @@ export class CrdSchemaTranslator {
     const type = schema['type']
     if (Array.isArray(type)) {
       // A custom JSON Schema (object or boolean): kept as given; Ajv checks it against the meta-schema.
-      if ([...type].sort().join() !== 'boolean,object') throw new UntranslatableSchemaError(at, `type ${JSON.stringify(type)}`)
+      if ([...type].sort().join() !== 'boolean,object') throw untranslatable(at, `type ${JSON.stringify(type)}`)
       take('type')
       out['x-kubernetes-preserve-unknown-fields'] = true
     } else if (type !== undefined) {
-      if (!['object', 'array', 'string', 'integer', 'number', 'boolean'].includes(type as string)) throw new UntranslatableSchemaError(at, `type ${JSON.stringify(type)}`)
+      if (!['object', 'array', 'string', 'integer', 'number', 'boolean'].includes(type as string)) throw untranslatable(at, `type ${JSON.stringify(type)}`)
       out.type = type as Structural['type']
       take('type')
     }
@@ -166,7 +163,7 @@ export class CrdSchemaTranslator {
     if ('const' in schema) {
       const value = schema['const']
       const valueType = typeOfValues([value], at)
-      if (out.type !== undefined && out.type !== valueType) throw new UntranslatableSchemaError(at, `const ${JSON.stringify(value)} of type ${out.type}`)
+      if (out.type !== undefined && out.type !== valueType) throw untranslatable(at, `const ${JSON.stringify(value)} of type ${out.type}`)
       out.type = valueType
       out.enum = [value]
       take('const')
@@ -194,11 +191,11 @@ export class CrdSchemaTranslator {
       }
       take('properties')
       const extra = schema['additionalProperties']
-      if (extra !== undefined && extra !== false) throw new UntranslatableSchemaError(at, 'additionalProperties beside properties')
+      if (extra !== undefined && extra !== false) throw untranslatable(at, 'additionalProperties beside properties')
       take('additionalProperties')
     } else if (schema['additionalProperties'] !== undefined) {
       const extra = schema['additionalProperties']
-      if (extra === false) throw new UntranslatableSchemaError(at, 'an object that takes no fields')
+      if (extra === false) throw untranslatable(at, 'an object that takes no fields')
       out.additionalProperties = this.translate(extra as Schema, `${at}[*]`)
       take('additionalProperties')
     } else if (out.type === 'object') {
@@ -229,7 +226,7 @@ export class CrdSchemaTranslator {
     }
 
     const unknown = Object.keys(schema).filter((k) => !done.has(k))
-    if (unknown.length > 0) throw new UntranslatableSchemaError(at, `the keyword${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')}`)
+    if (unknown.length > 0) throw untranslatable(at, `the keyword${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')}`)
     if (cel.length > 0) out['x-kubernetes-validations'] = cel
     return out
   }
@@ -237,7 +234,7 @@ export class CrdSchemaTranslator {
   /** `propertyNames` with length bounds: a CEL rule over the map's keys. */
   private propertyNames(names: Node, at: string): CelRule[] {
     const { minLength, maxLength, ...rest } = names
-    if (Object.keys(rest).length > 0) throw new UntranslatableSchemaError(at, `propertyNames with ${Object.keys(rest).join(', ')}`)
+    if (Object.keys(rest).length > 0) throw untranslatable(at, `propertyNames with ${Object.keys(rest).join(', ')}`)
     const rules: CelRule[] = []
     if (typeof minLength === 'number') rules.push({ rule: `self.all(k, size(k) >= ${minLength})`, message: minLength === 1 ? 'no key may be empty' : `every key must have at least ${minLength} characters` })
     if (typeof maxLength === 'number') rules.push({ rule: `self.all(k, size(k) <= ${maxLength})`, message: `every key must have at most ${maxLength} characters` })
@@ -255,7 +252,7 @@ export class CrdSchemaTranslator {
     const extra = isNode(ifSchema) ? Object.keys(ifSchema).filter((k) => k !== 'properties' && k !== 'required' && k !== 'type') : ['if']
     const [field, cond] = entries[0] ?? []
     if (entries.length !== 1 || extra.length > 0 || !isNode(cond) || Object.keys(cond).length !== 1 || !('const' in cond)) {
-      throw new UntranslatableSchemaError(at, 'an if other than one field\'s const')
+      throw untranslatable(at, 'an if other than one field\'s const')
     }
     const name = celField(field as string, at)
     const required = isNode(ifSchema) && Array.isArray(ifSchema['required']) && ifSchema['required'].includes(field)
@@ -263,7 +260,7 @@ export class CrdSchemaTranslator {
     const condition = required ? `has(self.${name}) && ${test}` : `(!has(self.${name}) || ${test})`
     const branch = (s: unknown, which: string): { rule: string; says: string[] } => {
       if (s === undefined) return { rule: 'true', says: [] }
-      if (!isNode(s)) throw new UntranslatableSchemaError(at, `a ${which} that is not an object`)
+      if (!isNode(s)) throw untranslatable(at, `a ${which} that is not an object`)
       const parts: string[] = []
       const says: string[] = []
       for (const [k, v] of Object.entries(s)) {
@@ -271,10 +268,10 @@ export class CrdSchemaTranslator {
           for (const r of v as string[]) { parts.push(`has(self.${celField(r, at)})`); says.push(`${r} is required`) }
         } else if (k === 'properties' && isNode(v)) {
           for (const [p, allowed] of Object.entries(v)) {
-            if (allowed === false) { parts.push(`!has(self.${celField(p, at)})`); says.push(`${p} must not be set`) } else if (allowed !== true) throw new UntranslatableSchemaError(at, `a ${which} with a schema for ${p}`)
+            if (allowed === false) { parts.push(`!has(self.${celField(p, at)})`); says.push(`${p} must not be set`) } else if (allowed !== true) throw untranslatable(at, `a ${which} with a schema for ${p}`)
           }
         } else {
-          throw new UntranslatableSchemaError(at, `${k} in a ${which}`)
+          throw untranslatable(at, `${k} in a ${which}`)
         }
       }
       return { rule: parts.length === 0 ? 'true' : parts.join(' && '), says }
@@ -295,7 +292,7 @@ export class CrdSchemaTranslator {
     const options = Array.isArray(oneOf) ? oneOf.map((o) => this.flatten(o as Schema, at)) : []
     const literal = options.some((o) => isNode(o) && typeof o['const'] === 'string')
     const object = options.some((o) => isNode(o) && o['type'] === 'object')
-    if (options.length !== 2 || !literal || !object) throw new UntranslatableSchemaError(at, 'a oneOf other than a string const or an object')
+    if (options.length !== 2 || !literal || !object) throw untranslatable(at, 'a oneOf other than a string const or an object')
     return { 'x-kubernetes-preserve-unknown-fields': true }
   }
 }
@@ -361,7 +358,7 @@ export function policyCrd(root: Record<string, unknown>, names: CrdNames): Recor
   const definition = translator.translate({ $ref: `#/$defs/${names.definition}` })
   const { properties = {}, description } = definition
   const metadata = properties['metadata']?.properties?.['name']
-  if (properties['spec'] === undefined || metadata === undefined) throw new UntranslatableSchemaError(names.definition, 'a kind without spec or metadata.name')
+  if (properties['spec'] === undefined || metadata === undefined) throw untranslatable(names.definition, 'a kind without spec or metadata.name')
   const openAPIV3Schema: Structural = {
     type: 'object',
     ...(description === undefined ? {} : { description }),

@@ -5,7 +5,8 @@ import t from 'tap'
 import { readFileSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { parse } from 'yaml'
-import { CrdSchemaTranslator, GENERATE_COMMAND, POLICY_CRDS, policyCrd, policyCrdFiles, UntranslatableSchemaError, type Structural } from '../../src/policy/crd-schema.js'
+import { CrdSchemaTranslator, GENERATE_COMMAND, POLICY_CRDS, policyCrd, policyCrdFiles, type Structural } from '../../src/policy/crd-schema.js'
+import { UntranslatableSchemaError } from '../../src/errors.js'
 import { PACKAGE_ROOT, SCHEMAS_DIR } from '../../src/paths.js'
 
 const root = JSON.parse(readFileSync(join(SCHEMAS_DIR, 'policy.schema.json'), 'utf8')) as Record<string, unknown>
@@ -140,6 +141,6 @@ t.test('a construct without a translation throws, naming where it is', async (t)
   for (const [name, schema, defs, message] of cases) {
     t.throws(() => translate(schema, defs), { name: 'UntranslatableSchemaError', message }, name)
   }
-  t.ok(new UntranslatableSchemaError('', 'x') instanceof Error)
+  t.match(new UntranslatableSchemaError('x'), { code: 'WH_ERR_UNTRANSLATABLE_SCHEMA' })
   t.throws(() => policyCrd({ $defs: { k: { type: 'object', properties: {} } } }, { ...POLICY_CRDS[0]!, definition: 'k' }), /k: a kind without spec or metadata\.name/)
 })
