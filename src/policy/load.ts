@@ -170,9 +170,14 @@ export const ALL_POLICY_KINDS: readonly PolicyKind[] = ['EphemeralContainerPolic
 
 const kindOf = (doc: unknown): PolicyKind => (isObject(doc) && doc['kind'] === 'DebugPolicy' ? 'DebugPolicy' : 'EphemeralContainerPolicy')
 
-const kindProblem = (doc: unknown, kinds: readonly PolicyKind[]): string | undefined =>
-  kinds.includes(kindOf(doc)) ? undefined
-    : `kind: a ${kindOf(doc)} is read from the cluster (kubectl apply -n NAMESPACE) and applies in its own namespace only; here a policy of kind ${kinds.map((k) => JSON.stringify(k)).join(' or ')} is needed`
+function kindProblem(doc: unknown, kinds: readonly PolicyKind[]): string | undefined {
+  const kind = kindOf(doc)
+  if (kinds.includes(kind)) return undefined
+  const needed = `here a policy of kind ${kinds.map((k) => JSON.stringify(k)).join(' or ')} is needed`
+  return kind === 'DebugPolicy'
+    ? `kind: a DebugPolicy is read from the cluster (kubectl apply -n NAMESPACE) and applies in its own namespace only; ${needed}`
+    : `kind: ${JSON.stringify(kind)} is not taken here; ${needed}`
+}
 
 interface Checked {
   readonly problems: string[]

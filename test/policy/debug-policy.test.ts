@@ -76,7 +76,7 @@ t.test('where a cluster policy is needed (serve, review, audit, test), a DebugPo
   const why = 'kind: a DebugPolicy is read from the cluster (kubectl apply -n NAMESPACE) and applies in its own namespace only; here a policy of kind "EphemeralContainerPolicy" is needed'
   t.same(problems(text, ['EphemeralContainerPolicy']), [why])
   t.same(problems(text.replace('kind: DebugPolicy', 'kind: EphemeralContainerPolicy').replace(', namespace: shop', ''), ['DebugPolicy']),
-    ['kind: a EphemeralContainerPolicy is read from the cluster (kubectl apply -n NAMESPACE) and applies in its own namespace only; here a policy of kind "DebugPolicy" is needed'])
+    ['kind: "EphemeralContainerPolicy" is not taken here; here a policy of kind "DebugPolicy" is needed'])
   const async = await parsePolicyAsync(text, 'p.yaml').then(() => [], (e: unknown) => (e as PolicyError).problems)
   t.same(async, [why], 'parsePolicyAsync (serve\'s reload) too')
 })
