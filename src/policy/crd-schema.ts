@@ -48,6 +48,8 @@ export interface Structural {
   maxLength?: number
   minimum?: number
   maximum?: number
+  minItems?: number
+  maxItems?: number
   'x-kubernetes-preserve-unknown-fields'?: true
   'x-kubernetes-validations'?: CelRule[]
   'x-kubernetes-list-type'?: 'atomic' | 'set' | 'map'
@@ -174,7 +176,7 @@ export class CrdSchemaTranslator {
       out.enum = [...values]
       take('enum')
     }
-    for (const k of ['pattern', 'minLength', 'maxLength', 'minimum', 'maximum'] as const) {
+    for (const k of ['pattern', 'minLength', 'maxLength', 'minimum', 'maximum', 'minItems', 'maxItems'] as const) {
       if (schema[k] !== undefined) (out as Record<string, unknown>)[k] = schema[k]
       take(k)
     }

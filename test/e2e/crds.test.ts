@@ -130,6 +130,7 @@ const invalid: Array<[string, unknown]> = [
   ['pattern: a capability exception', variant(DEBUG, (d) => { rule0(d)['podSecurity'] = { level: 'baseline', exceptions: { capabilities: ['sys_ptrace'] } } })],
   ['pattern: the policy name', variant(ECP, (d) => { d.metadata.name = 'Bad_Name' })],
   ['pattern: a policy name of 64 characters', variant(DEBUG, (d) => { d.metadata.name = 'p'.repeat(64) })],
+  ['bounds: more rules than policy check takes', variant(DEBUG, (d) => { d.spec.rules = Array.from({ length: 5001 }, (_, i) => ({ name: `r${i}` })) })],
   // What a DebugPolicy cannot do.
   ['DebugPolicy: match.namespaces', variant(DEBUG, (d) => { rule0(d)['match'] = { namespaces: ['prod-*'] } })],
   ['DebugPolicy: match.excludeNamespaces', variant(DEBUG, (d) => { rule0(d)['match'] = { users: ['a'], excludeNamespaces: ['kube-system'] } })],
@@ -140,8 +141,8 @@ const invalid: Array<[string, unknown]> = [
 
 /**
  * Accepted by the CRD, refused by validatePolicyObject: semantic checks a structural schema cannot
- * make (the policy webhook makes them at apply time; a policy that slips in gets Invalid status), and
- * two fields the CRD must keep untyped (a structural schema has no string-or-object type, and CEL
+ * make (the policy webhook makes them at apply time; a policy that slips in gets Invalid status), the
+ * size of a spec (the API server bounds the request, not a field), and two fields the CRD must keep untyped (a structural schema has no string-or-object type, and CEL
  * cannot read an untyped field).
  */
 const webhookOnly: Array<[string, unknown]> = [
@@ -157,6 +158,7 @@ const webhookOnly: Array<[string, unknown]> = [
   ['a custom schema that does not compile', variant(DEBUG, (d) => { rule0(d)['schema'] = { type: 'strange' } })],
   ['a custom schema that is a number', variant(DEBUG, (d) => { rule0(d)['schema'] = 3 })],
   ['a custom schema that is a string', variant(ECP, (d) => { rule0(d)['schema'] = 'object' })],
+  ['a spec larger than 512 KiB (an object and its last good copy must fit etcd)', variant(ECP, (d) => { d.spec.rules![0]!.description = 'x'.repeat(600 * 1024) })],
   ['imagePullPolicy: another string (untyped in the CRD)', variant(ECP, (d) => { mutations(d)['imagePullPolicy'] = 'always' })],
   ['imagePullPolicy: an object without unpinned (untyped in the CRD)', variant(ECP, (d) => { mutations(d)['imagePullPolicy'] = { pinned: 'Always' } })],
   ['imagePullPolicy: a pull policy not in the enum (untyped in the CRD)', variant(ECP, (d) => { mutations(d)['imagePullPolicy'] = { pinned: 'Sometimes', unpinned: 'Always' } })],

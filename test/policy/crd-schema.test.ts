@@ -8,6 +8,7 @@ import { parse } from 'yaml'
 import { CrdSchemaTranslator, GENERATE_COMMAND, POLICY_CRDS, policyCrd, policyCrdFiles, type Structural } from '../../src/policy/crd-schema.js'
 import { UntranslatableSchemaError } from '../../src/errors.js'
 import { PACKAGE_ROOT, SCHEMAS_DIR } from '../../src/paths.js'
+import { MAX_POLICY_RULES } from '../../src/policy/load.js'
 
 const root = JSON.parse(readFileSync(join(SCHEMAS_DIR, 'policy.schema.json'), 'utf8')) as Record<string, unknown>
 const BASE = join(PACKAGE_ROOT, 'manifests/base/crds')
@@ -35,7 +36,7 @@ function nodes(s: Structural, at = ''): Array<[string, Structural]> {
   ]
 }
 
-const ALLOWED = new Set(['type', 'description', 'properties', 'additionalProperties', 'items', 'required', 'enum', 'pattern', 'minLength', 'maxLength', 'minimum', 'maximum', 'format',
+const ALLOWED = new Set(['type', 'description', 'properties', 'additionalProperties', 'items', 'required', 'enum', 'pattern', 'minLength', 'maxLength', 'minimum', 'maximum', 'minItems', 'maxItems', 'format',
   'x-kubernetes-preserve-unknown-fields', 'x-kubernetes-validations', 'x-kubernetes-list-type', 'x-kubernetes-list-map-keys'])
 
 t.test('each CRD: names, scope, versions, status, columns; a structural schema', async (t) => {
@@ -64,6 +65,7 @@ t.test('each CRD: names, scope, versions, status, columns; a structural schema',
   const debug = policyCrd(root, POLICY_CRDS[1]!) as { spec: { versions: Array<{ schema: { openAPIV3Schema: Structural } }> } }
   const spec = debug.spec.versions[0]!.schema.openAPIV3Schema.properties!['spec']!
   t.same(Object.keys(spec.properties!), ['mode', 'rules'], 'a DebugPolicy has mode and rules only')
+  t.equal(spec.properties!['rules']!.maxItems, MAX_POLICY_RULES, 'the schema bounds rules as policy check does')
   t.same(spec.properties!['rules']!.items!.properties!['match']!['x-kubernetes-validations']!.map((r) => r.rule), ['!has(self.namespaces)', '!has(self.excludeNamespaces)'])
 })
 
@@ -82,7 +84,7 @@ t.test('the translation of each construct', async (t) => {
   t.same(translate(true), { 'x-kubernetes-preserve-unknown-fields': true })
   t.same(translate({ type: ['object', 'boolean'] }), { 'x-kubernetes-preserve-unknown-fields': true }, 'a custom JSON Schema')
   t.same(translate({ oneOf: [{ const: 'keep' }, { type: 'object', properties: { a: { type: 'string' } } }] }), { 'x-kubernetes-preserve-unknown-fields': true }, 'string or object: untyped')
-  t.same(translate({ type: 'array', items: { type: 'string' }, required: [] }), { type: 'array', required: [], items: { type: 'string' } })
+  t.same(translate({ type: 'array', items: { type: 'string' }, required: [], minItems: 1, maxItems: 2 }), { type: 'array', minItems: 1, maxItems: 2, required: [], items: { type: 'string' } })
   t.same(translate({ type: 'object', propertyNames: { minLength: 2, maxLength: 9 }, additionalProperties: { type: 'string' } })['x-kubernetes-validations'], [
     { rule: 'self.all(k, size(k) >= 2)', message: 'every key must have at least 2 characters' },
     { rule: 'self.all(k, size(k) <= 9)', message: 'every key must have at most 9 characters' },
