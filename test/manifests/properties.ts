@@ -103,7 +103,7 @@ export function installProblems(objects: readonly K8sObject[], certificates: Cer
   const namespace = one(objects, 'Namespace', problems)
   const ns = namespace?.metadata.name ?? NAMESPACE
   for (const o of objects) {
-    const clusterScoped = ['Namespace', 'ClusterRole', 'ClusterRoleBinding', 'ValidatingWebhookConfiguration', 'MutatingWebhookConfiguration'].includes(o.kind)
+    const clusterScoped = ['Namespace', 'CustomResourceDefinition', 'ClusterRole', 'ClusterRoleBinding', 'ValidatingWebhookConfiguration', 'MutatingWebhookConfiguration'].includes(o.kind)
     if (!clusterScoped && o.metadata.namespace !== ns) problem(`${o.kind}/${o.metadata.name} is in namespace ${String(o.metadata.namespace)}, not ${ns}`)
   }
 
