@@ -82,7 +82,24 @@ export class PolicyObjects {
    */
   combine(objects: readonly JsonObject[], fallback: ServedPolicy): { set: PolicySet; states: PolicyObjectState[] } {
     const used = new Map<string, ServedPolicy>()
-    const states = objects.map((o) => this.state(o, used))
+    return this.combined(objects.map((o) => this.state(o, used)), used, fallback)
+  }
+
+  /**
+   * combine(), awaiting `pause()` after each object, so a long list (or a big policy among small ones)
+   * never holds the event loop for more than one object's validation and compile.
+   */
+  async combineAsync(objects: readonly JsonObject[], fallback: ServedPolicy, pause: () => Promise<void>): Promise<{ set: PolicySet; states: PolicyObjectState[] }> {
+    const used = new Map<string, ServedPolicy>()
+    const states: PolicyObjectState[] = []
+    for (const o of objects) {
+      states.push(this.state(o, used))
+      await pause()
+    }
+    return this.combined(states, used, fallback)
+  }
+
+  private combined(states: PolicyObjectState[], used: Map<string, ServedPolicy>, fallback: ServedPolicy): { set: PolicySet; states: PolicyObjectState[] } {
     this.cache = used
     const served = (kind: PolicyKind) => states.filter((s) => s.kind === kind && s.served !== undefined).map((s) => s.served!)
     return { set: combinePolicies(served('EphemeralContainerPolicy'), served('DebugPolicy'), fallback), states }
