@@ -44,7 +44,9 @@ const fieldOf = (problem: string): string | undefined => /^((?:spec|metadata|api
 
 /**
  * Every problem, bounded: at most MAX_LISTED_VIOLATIONS, each clipped to VIOLATION_TEXT_MAX_BYTES,
- * while message and causes fit in LISTED_TEXT_MAX_BYTES (the first always); the rest counted.
+ * while message and causes fit in LISTED_TEXT_MAX_BYTES (the first always); the rest counted. A cause
+ * carries the path as `field` and the rest as `message`, as the API server's own validation does:
+ * kubectl prints an Invalid error from its causes, `* field: message`, one a line.
  */
 export function invalidVerdict(kind: string, name: string, problems: readonly string[]): Verdict {
   const listed: string[] = []
@@ -58,9 +60,10 @@ export function invalidVerdict(kind: string, name: string, problems: readonly st
     if (listed.length > 0 && bytes + cost > LISTED_TEXT_MAX_BYTES) break
     bytes += cost
     listed.push(text)
-    causes.push({ reason: 'FieldValueInvalid', message: text, ...(field === undefined ? {} : { field }) })
+    causes.push(field === undefined ? { reason: 'FieldValueInvalid', message: text } : { reason: 'FieldValueInvalid', message: text.slice(field.length + 2), field })
   }
   const more = problems.length - listed.length
+  if (more > 0) causes.push({ reason: 'FieldValueInvalid', message: `and ${more} more` })
   const all = more > 0 ? [...listed, `and ${more} more`] : listed
   return {
     allowed: false,

@@ -70,7 +70,7 @@ t.test('an invalid policy is refused with every problem, in the message and the 
   const { problems } = await import('../../src/policy/load.js').then((m) => m.validatePolicyObject(policy('EphemeralContainerPolicy', 'bad', twoProblems), 'bad'))
   t.ok(problems.length >= 2, `${problems.length} problems`)
   t.equal(res.status?.message, `EphemeralContainerPolicy "bad" is invalid: [${problems.join(', ')}]`)
-  t.same(res.status?.details?.causes?.map((c) => c.message), problems)
+  t.same(res.status?.details?.causes?.map((c) => `${c.field}: ${c.message}`), problems, 'each cause: the path as field, the rest as message')
   t.equal(res.status?.details?.causes?.[0]?.field, 'spec.rules[0].securityContext.allowPrivileged')
 })
 
@@ -131,7 +131,8 @@ t.test('a reply stays bounded however many problems', async (t) => {
   t.match(v.status?.message, /, and \d+ more\]$/)
   const one = invalidVerdict('DebugPolicy', 'd', ['(document): bad'])
   t.equal(one.status?.message, 'DebugPolicy "d" is invalid: (document): bad')
-  t.same(one.status?.details?.causes, [{ reason: 'FieldValueInvalid', message: '(document): bad', field: '(document)' }])
+  t.same(one.status?.details?.causes, [{ reason: 'FieldValueInvalid', message: 'bad', field: '(document)' }])
+  t.match(v.status?.details?.causes?.at(-1), { message: /^and \d+ more$/ }, 'the count is a cause too (kubectl shows causes only)')
   t.same(invalidVerdict('DebugPolicy', 'd', ['no path here']).status?.details?.causes, [{ reason: 'FieldValueInvalid', message: 'no path here' }])
 })
 
