@@ -47,11 +47,27 @@ function compileServed(kind: PolicyKind, obj: JsonObject, namespace: string | un
  */
 export class PolicyObjects {
   private cache = new Map<string, ServedPolicy>()
+  /**
+   * The state of each object judged, by identity: an informer keeps an object until it changes and
+   * then replaces it, so an object seen before is neither validated nor compiled again.
+   */
+  private readonly judged = new WeakMap<JsonObject, { state: PolicyObjectState; key?: string }>()
 
   constructor(private readonly ajv: Ajv2020) {}
 
   /** One object's state; compiles its spec (or its last good copy) unless already compiled. */
   state(obj: JsonObject, used: Map<string, ServedPolicy> = new Map()): PolicyObjectState {
+    const seen = this.judged.get(obj)
+    if (seen !== undefined) {
+      if (seen.key !== undefined) used.set(seen.key, seen.state.served!)
+      return seen.state
+    }
+    const state = this.judge(obj, used)
+    this.judged.set(obj, { state, ...(state.served === undefined ? {} : { key: `${state.uid}@${state.served.ref.hash}` }) })
+    return state
+  }
+
+  private judge(obj: JsonObject, used: Map<string, ServedPolicy>): PolicyObjectState {
     const meta = isObject(obj['metadata']) ? obj['metadata'] : {}
     const name = typeof meta['name'] === 'string' ? meta['name'] : ''
     const namespace = typeof meta['namespace'] === 'string' ? meta['namespace'] : undefined
