@@ -191,6 +191,7 @@ t.test('a broken installation: each fault found, one line with its fix', async (
     'ERROR   service/ephemeral-guard -n ephemeral-guard: no ready endpoints (EndpointSlices): no replica can answer; validating requests fail',
     'ERROR   secret/ephemeral-guard-tls -n ephemeral-guard: serving certificate expired X: the API server refuses it',
     'ERROR   validatingwebhookconfiguration/ephemeral-guard (webhook validate.ephemeral-guard.dev): caBundle does not verify the serving certificate in secret/ephemeral-guard-tls -n ephemeral-guard: every call fails TLS',
+    'ERROR   validatingwebhookconfiguration/ephemeral-guard (webhook policies.ephemeral-guard.dev): caBundle does not verify the serving certificate in secret/ephemeral-guard-tls -n ephemeral-guard: every call fails TLS',
     'ERROR   mutatingwebhookconfiguration/ephemeral-guard (webhook mutate.ephemeral-guard.dev): caBundle does not verify the serving certificate in secret/ephemeral-guard-tls -n ephemeral-guard: every call fails TLS',
     'ERROR   configmap/ephemeral-guard-policy -n ephemeral-guard: policy does not load: spec.rules[0].securityContext.allowPrivileged: must be boolean',
   ])

@@ -198,9 +198,22 @@ t.test('values = the README\'s kustomize customisations: image, replicas, policy
   const mine = join(manifests, 'my-install')
   mkdirSync(mine)
   writeFileSync(join(mine, 'my-policy.yaml'), PRODUCTION_POLICY)
+  mkdirSync(join(mine, 'my-policy'))
+  writeFileSync(join(mine, 'my-policy', 'my-policy.yaml'), PRODUCTION_POLICY)
+  writeFileSync(join(mine, 'my-policy', 'kustomization.yaml'), [
+    'apiVersion: kustomize.config.k8s.io/v1alpha1',
+    'kind: Component',
+    'configMapGenerator:',
+    '  - name: ephemeral-guard-policy',
+    '    namespace: ephemeral-guard',
+    '    behavior: replace',
+    '    files:',
+    '      - policy.yaml=my-policy.yaml',
+    '',
+  ].join('\n'))
   writeFileSync(join(mine, 'kustomization.yaml'), [
     'resources: [../overlays/self-managed]',
-    'components: [../components/apiserver-cidr, ../components/configmap-policy]',
+    'components: [../components/apiserver-cidr, ../components/configmap-policy, my-policy]',
     'images:',
     '  - name: registry.example.com/ephemeral-guard',
     '    newName: registry.mycorp.example/platform/ephemeral-guard',
@@ -208,12 +221,6 @@ t.test('values = the README\'s kustomize customisations: image, replicas, policy
     'replicas:',
     '  - name: ephemeral-guard',
     '    count: 5',
-    'configMapGenerator:',
-    '  - name: ephemeral-guard-policy',
-    '    namespace: ephemeral-guard',
-    '    behavior: replace',
-    '    files:',
-    '      - policy.yaml=my-policy.yaml',
     '',
   ].join('\n'))
   const kustomized = await kustomize(mine)

@@ -213,19 +213,26 @@ t.test('README self-managed install: certs, apply -k, verify, exclusion of its o
   mkdirSync(mine)
   const myPolicy = readFileSync(join(REPO_ROOT, 'policies/examples/production.yaml'), 'utf8')
   writeFileSync(join(mine, 'my-policy.yaml'), myPolicy)
-  writeFileSync(join(mine, 'kustomization.yaml'), [
-    'resources: [../overlays/self-managed]',
-    'components: [../components/configmap-policy]',
-    'images:',
-    '  - name: registry.example.com/ephemeral-guard',
-    '    newName: registry.mycorp.example/platform/ephemeral-guard',
-    '    digest: sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef',
+  mkdirSync(join(mine, 'my-policy'))
+  writeFileSync(join(mine, 'my-policy', 'my-policy.yaml'), myPolicy)
+  writeFileSync(join(mine, 'my-policy', 'kustomization.yaml'), [
+    'apiVersion: kustomize.config.k8s.io/v1alpha1',
+    'kind: Component',
     'configMapGenerator:',
     '  - name: ephemeral-guard-policy',
     '    namespace: ephemeral-guard',
     '    behavior: replace',
     '    files:',
     '      - policy.yaml=my-policy.yaml',
+    '',
+  ].join('\n'))
+  writeFileSync(join(mine, 'kustomization.yaml'), [
+    'resources: [../overlays/self-managed]',
+    'components: [../components/configmap-policy, my-policy]',
+    'images:',
+    '  - name: registry.example.com/ephemeral-guard',
+    '    newName: registry.mycorp.example/platform/ephemeral-guard',
+    '    digest: sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef',
     '',
   ].join('\n'))
   const custom = (await render(mine)).objects
