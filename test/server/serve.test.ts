@@ -116,3 +116,27 @@ t.test('--cluster-policies needs a cluster, and excludes a policy file', async (
   await t.rejects(startWebhook({ ...base(createLogger({ destination: logSink().stream })), tls, clusterPolicies: true }), { name: 'ClusterError', message: /--cluster-policies needs a cluster: --kubeconfig FILE, or run in a pod/ })
   await t.rejects(startWebhook({ ...base(createLogger({ destination: logSink().stream })), tls, clusterPolicies: true, policyFile: 'x.yaml' }), { name: 'ClusterError', message: /exclude each other/ })
 })
+
+t.test('--cluster-policies through a kubeconfig: the informers list both kinds from the API server it names', async (t) => {
+  const { startFakeApiServer } = await import('../support/fake-apiserver.js')
+  const spec = { rules: [{ name: 'digests', images: { requireDigest: true } }] }
+  const api = await startFakeApiServer({
+    '/apis/ephemeral-guard.dev/v1alpha1/ephemeralcontainerpolicies': [{ apiVersion: 'ephemeral-guard.dev/v1alpha1', kind: 'EphemeralContainerPolicy', metadata: { name: 'from-api', uid: 'u1', creationTimestamp: '2026-01-01T00:00:00Z' }, spec }],
+  })
+  t.teardown(() => api.stop())
+  const sink = logSink()
+  const certs = await testCertificates()
+  const volume = secretVolume({ 'tls.crt': certs.cert, 'tls.key': certs.key })
+  const webhook = await startWebhook({
+    ...base(createLogger({ destination: sink.stream })),
+    tls: { certFile: volume.path('tls.crt'), keyFile: volume.path('tls.key') },
+    clusterPolicies: true,
+    kubeconfig: api.kubeconfig,
+  })
+  t.teardown(() => webhook.stop({ delayMs: 0, drainTimeoutMs: 1000 }))
+  const ops = `http://127.0.0.1:${webhook.server.ops!.address.port}`
+  await eventually('/readyz to pass', async () => (await httpCall(`${ops}/readyz`)).status === 200, 60_000)
+  const { specHash } = await import('../../src/policy/policy-set.js')
+  t.match(JSON.parse((await httpCall(`${ops}/readyz`)).body), { policy: { inForce: [{ policy: `EphemeralContainerPolicy/from-api@${specHash(spec)}` }] } })
+  t.ok(api.requests.some((r) => r.startsWith('/apis/ephemeral-guard.dev/v1alpha1/debugpolicies?') && r.includes('watch=true')), 'DebugPolicy objects watched across namespaces')
+})
