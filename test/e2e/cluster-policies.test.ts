@@ -54,7 +54,7 @@ async function decidedWithin(t: Test, what: string, since: number, namespace: st
     last = `${r.status} ${r.message}`
     return ok(r) ? r : undefined
   }, { timeoutMs: Math.max(0, CHANGE_WITHIN_MS - (performance.now() - since)), intervalMs: 50, last: () => last })
-  t.comment(`observed: ${what} ${Math.round(performance.now() - since)} ms after kubectl apply returned`)
+  t.comment(`observed: ${what} ${Math.round(performance.now() - since)} ms after the kubectl command returned`)
   return d
 }
 
