@@ -123,8 +123,16 @@ export class UsageError extends createError({ code: 'WH_ERR_USAGE', name: 'Usage
   }
 }
 
+/**
+ * A construct of schemas/policy.schema.json that the policy CRD translator (policy/crd-schema.ts) has
+ * no structural form for: `npm run generate:crds` fails until the translator follows the schema.
+ */
+export const UntranslatableSchemaError = createError({ code: 'WH_ERR_UNTRANSLATABLE_SCHEMA', name: 'UntranslatableSchemaError' })
+export type UntranslatableSchemaError = InstanceType<typeof UntranslatableSchemaError>
+
 /** Every class in the catalogue. */
 export const ERROR_CLASSES: readonly { readonly name: string; readonly code: string; readonly prototype: CodedError }[] = [
   BadReviewError, BadRequestError, UnevaluableObjectError, DeadlineExceededError, InternalError,
   PolicyError, TlsMaterialError, RefusedContentError, CertsError, ClusterError, UsageError,
+  UntranslatableSchemaError,
 ]

@@ -33,7 +33,10 @@ t.test('a validator compiled at build time is used, and answers as one compiled 
   const container = { ...debugContainer(), name: 'Bad_Name', stdin: 'yes', unknownField: 1 }
   const samples: Record<string, unknown[]> = {
     'admission-review.schema.json': [review, broken, null, []],
-    'policy.schema.json': [{ apiVersion: 'ephemeral-guard.dev/v1alpha1', kind: 'EphemeralContainerPolicy', metadata: { name: 'p' }, spec: { rules: [{ name: 'r', images: {} }] } }, { kind: 'x', spec: { rules: [{ imagez: 1 }] } }],
+    'policy.schema.json': [{ apiVersion: 'ephemeral-guard.dev/v1alpha1', kind: 'EphemeralContainerPolicy', metadata: { name: 'p' }, spec: { rules: [{ name: 'r', images: {} }] } }, { kind: 'x', spec: { rules: [{ imagez: 1 }] } },
+      // The second kind, chosen by the top-level if: its own schema, the rule definition shared.
+      { apiVersion: 'ephemeral-guard.dev/v1alpha1', kind: 'DebugPolicy', metadata: { name: 'p', namespace: 'n' }, spec: { rules: [{ name: 'r', match: { users: ['u'] } }] } },
+      { apiVersion: 'ephemeral-guard.dev/v1alpha1', kind: 'DebugPolicy', metadata: { name: 'p' }, spec: { exemptions: {}, rules: [{ name: 'r', match: { namespaces: ['n'] } }] } }],
     'kubernetes/ephemeral-container.schema.json': [debugContainer(), container, 'text'],
   }
   for (const f of SCHEMA_FILES) {

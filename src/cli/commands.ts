@@ -17,8 +17,8 @@ const SERVE_DEFAULTS = {
 
 const serve: CommandSpec = {
   name: 'serve',
-  summary: 'run the HTTPS webhook: POST /validate, POST /mutate, GET /healthz, GET /readyz',
-  synopsis: '(--tls-cert FILE --tls-key FILE | --dev-certs DIR) [--policy FILE] [options]',
+  summary: 'run the HTTPS webhook: POST /validate, POST /mutate, POST /validate-policy, GET /healthz, GET /readyz',
+  synopsis: '(--tls-cert FILE --tls-key FILE | --dev-certs DIR) [--policy FILE | --cluster-policies] [options]',
   options: {
     port: { type: 'string', value: 'N', default: SERVE_DEFAULTS.port, help: 'HTTPS port' },
     host: { type: 'string', value: 'ADDR', default: SERVE_DEFAULTS.host, help: 'HTTPS address to listen on' },
@@ -30,7 +30,8 @@ const serve: CommandSpec = {
     'tls-handshake-timeout': { type: 'string', value: 'SECONDS', default: SERVE_DEFAULTS.tlsHandshakeTimeout, help: 'close a connection that has not completed TLS this long after it opened' },
     'dev-certs': { type: 'string', value: 'DIR', help: 'create a local CA and a localhost certificate in DIR when it holds none (development only)' },
     policy: { type: 'string', value: 'FILE', help: 'policy file, watched (default: the built-in policy)' },
-    kubeconfig: { type: 'string', value: 'FILE', help: 'watch namespace labels (Pod Security fit) through this cluster' },
+    'cluster-policies': { type: 'boolean', help: "serve the cluster's EphemeralContainerPolicy and DebugPolicy objects (list+watch)" },
+    kubeconfig: { type: 'string', value: 'FILE', help: 'watch namespace labels (Pod Security fit), and with --cluster-policies the policies, through this cluster' },
     'metrics-port': { type: 'string', value: 'N', default: SERVE_DEFAULTS.metricsPort, help: 'plain-HTTP operations port: /metrics, /healthz, /readyz (0: any free port, logged)' },
     'metrics-host': { type: 'string', value: 'ADDR', default: SERVE_DEFAULTS.metricsHost, help: 'operations address to listen on' },
     'shutdown-delay': { type: 'string', value: 'SECONDS', default: SERVE_DEFAULTS.shutdownDelay, help: 'after SIGTERM, keep answering this long with /readyz failing' },
@@ -41,6 +42,9 @@ const serve: CommandSpec = {
 --policy FILE is polled: a valid change applies once two reads agree, an invalid one is logged and
 shown in /readyz while the last good policy stays in force. Replace the file atomically (a mounted
 ConfigMap does).
+--cluster-policies (not with --policy): every servable policy object of the cluster applies, each
+change within about a second; none means the built-in policy. /readyz fails until both lists are read
+and names the policies in force and those not served.
 --kubeconfig FILE: without it, the service account is used in a pod (KUBERNETES_SERVICE_HOST set);
 otherwise no cluster is read.
 --tls-cert, --tls-key and --client-ca: a changed, valid set serves new connections; a bad one is
@@ -51,6 +55,7 @@ second signal skips the rest of the delay.`,
   examples: [
     'ephemeral-guard serve --dev-certs certs --host 127.0.0.1',
     'ephemeral-guard serve --tls-cert /tls/tls.crt --tls-key /tls/tls.key --policy /policy/policy.yaml',
+    'ephemeral-guard serve --tls-cert /tls/tls.crt --tls-key /tls/tls.key --cluster-policies',
   ],
   run: async (p, io) => (await import('./serve.js')).serve(p, io),
 }

@@ -1,5 +1,5 @@
-// `policy check|schema FILE`.
-import { loadPolicyFile, type LoadedPolicy } from '../policy/load.js'
+// `policy check|schema FILE`: an EphemeralContainerPolicy or a DebugPolicy.
+import { ALL_POLICY_KINDS, loadPolicyFile, type LoadedPolicy } from '../policy/load.js'
 import { PolicyError, UsageError } from '../errors.js'
 import { fail, type Io, type Parsed } from './command.js'
 
@@ -9,7 +9,7 @@ export function policyCommand({ positionals }: Parsed, io: Io): number {
   if (files.length !== 1) throw new UsageError(`${sub} takes one FILE`)
   let loaded: LoadedPolicy
   try {
-    loaded = loadPolicyFile(files[0]!)
+    loaded = loadPolicyFile(files[0]!, ALL_POLICY_KINDS)
   } catch (e) {
     if (!(e instanceof PolicyError)) throw e
     fail(io, 'policy', e.message)
@@ -17,7 +17,7 @@ export function policyCommand({ positionals }: Parsed, io: Io): number {
   }
   const { policy, rules } = loaded
   if (sub === 'check') {
-    io.stdout.write(`${loaded.source}: policy ${JSON.stringify(policy.name)} (${policy.hash}) is valid: ${rules.length} rule${rules.length === 1 ? '' : 's'}\n`)
+    io.stdout.write(`${loaded.source}: ${loaded.kind === 'DebugPolicy' ? 'DebugPolicy' : 'policy'} ${JSON.stringify(policy.name)} (${policy.hash}) is valid: ${rules.length} rule${rules.length === 1 ? '' : 's'}\n`)
     return 0
   }
   io.stdout.write(`${JSON.stringify({ policy: policy.name, hash: policy.hash, rules }, null, 2)}\n`)

@@ -1,5 +1,7 @@
 // Reads a policy file (YAML or JSON), validates it against schemas/policy.schema.json and the rules a
-// schema cannot express, and compiles it. Every problem is reported with its field path.
+// schema cannot express, and compiles it. Every problem is reported with its field path. Also
+// validates a policy object as the API server stores it (validatePolicyObject), for the policy
+// webhook and the informer: the same problems, from the same schema and checks.
 import { createHash } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { performance } from 'node:perf_hooks'
@@ -17,13 +19,15 @@ import { parseImagePattern } from '../image/pattern.js'
 import { unsafePatternReason } from '../re2.js'
 import { selectorErrors } from './selector.js'
 import { capabilityProblems } from './capabilities.js'
-import type { CompiledRuleView, PolicyDocument } from './types.js'
+import type { CompiledRuleView, PolicyDocument, PolicyKind } from './types.js'
 import type { Policy } from '../decision/types.js'
 
 export const DEFAULT_POLICY_FILE = join(PACKAGE_ROOT, 'policies', 'default.yaml')
 
 
 export interface LoadedPolicy {
+  /** The document's kind; EphemeralContainerPolicy unless the caller accepted DebugPolicy too. */
+  readonly kind?: PolicyKind
   readonly policy: Policy
   readonly rules: readonly CompiledRuleView[]
   readonly source: string
@@ -34,13 +38,18 @@ const format = loadSchema('policy.schema.json')
 const pathOf = (pointer: string): string =>
   fieldPath('', pointerSegments(pointer)).replace(/^\./, '') || '(document)'
 
+/** A DebugPolicy's rule giving a field only cluster policies have (schema: `false`, $defs/debugMatch). */
+const NOT_IN_DEBUG_POLICY = "not allowed in a DebugPolicy: its rules apply only in the policy's own namespace"
+
 function formatProblems(doc: unknown): string[] {
   if (format.validate(doc)) return []
-  return (format.validate.errors ?? []).map((e) => {
+  // The kind's own schema reports what is wrong; the choice between kinds (the top-level if) is no problem of its own.
+  return (format.validate.errors ?? []).filter((e) => e.schemaPath !== '#/if').map((e) => {
     const params = e.params as { additionalProperty?: string; allowedValues?: unknown[]; allowedValue?: unknown }
     if (e.keyword === 'additionalProperties') return `${pathOf(`${e.instancePath}/${params.additionalProperty}`)}: unknown field`
     if (e.keyword === 'enum') return `${pathOf(e.instancePath)}: must be one of ${params.allowedValues?.map((v) => JSON.stringify(v)).join(', ')}`
     if (e.keyword === 'const') return `${pathOf(e.instancePath)}: must be ${JSON.stringify(params.allowedValue)}`
+    if (e.keyword === 'false schema') return `${pathOf(e.instancePath)}: ${NOT_IN_DEBUG_POLICY}`
     return `${pathOf(e.instancePath)}: ${e.message}`
   })
 }
@@ -154,22 +163,44 @@ function wellFormedPart(doc: unknown, errors: readonly { instancePath: string }[
   return { ...(doc as object), spec: { ...rest, ...(rules ? { rules } : {}), ...(badMutations ? {} : { mutations }) } } as unknown as PolicyDocument
 }
 
+/** The kinds a policy file may be: `serve`, `review`, `audit`, `test` and `doctor` take a cluster policy only. */
+export const CLUSTER_POLICY_ONLY: readonly PolicyKind[] = ['EphemeralContainerPolicy']
+/** Both kinds: `policy check` and the policy webhook. */
+export const ALL_POLICY_KINDS: readonly PolicyKind[] = ['EphemeralContainerPolicy', 'DebugPolicy']
+
+const kindOf = (doc: unknown): PolicyKind => (isObject(doc) && doc['kind'] === 'DebugPolicy' ? 'DebugPolicy' : 'EphemeralContainerPolicy')
+
+function kindProblem(doc: unknown, kinds: readonly PolicyKind[]): string | undefined {
+  const kind = kindOf(doc)
+  if (kinds.includes(kind)) return undefined
+  const needed = `here a policy of kind ${kinds.map((k) => JSON.stringify(k)).join(' or ')} is needed`
+  return kind === 'DebugPolicy'
+    ? `kind: a DebugPolicy is read from the cluster (kubectl apply -n NAMESPACE) and applies in its own namespace only; ${needed}`
+    : `kind: ${JSON.stringify(kind)} is not taken here; ${needed}`
+}
+
+interface Checked {
+  readonly problems: string[]
+  /** Made on the first custom schema: a policy without one never loads Ajv (src/schemas.ts). */
+  readonly ajv: ReturnType<typeof lazyPolicyAjv>
+}
+
 /**
- * Validates and compiles a parsed policy document, yielding after the validation and each rule's
- * compile. Every problem in one run: the schema's, then the semantic ones of what is well formed,
- * then custom schemas that do not compile.
+ * Every problem of a parsed document, yielding after the validation and each custom schema's
+ * compile: the schema's, then the semantic ones of what is well formed, then custom schemas that do
+ * not compile.
  */
-function* documentSteps(doc: unknown, text: string, source: string): Steps<LoadedPolicy> {
+function* problemSteps(doc: unknown, kinds: readonly PolicyKind[]): Steps<Checked> {
+  const ajv = lazyPolicyAjv()
   const tooMany = rulesProblem(doc)
-  if (tooMany !== undefined) throw new PolicyError(source, [tooMany])
+  if (tooMany !== undefined) return { problems: [tooMany], ajv }
+  const wrongKind = kindProblem(doc, kinds)
   const formatErrors = formatProblems(doc)
   // Read the validator's errors now: another compile may run at the next yield.
   const wellFormed = wellFormedPart(doc, formatErrors.length > 0 ? format.validate.errors ?? [] : [])
   yield
-  const problems = [...formatErrors, ...(wellFormed === undefined ? [] : semanticProblems(wellFormed)), ...capabilityProblems(doc)]
+  const problems = [...(wrongKind === undefined ? [] : [wrongKind]), ...formatErrors, ...(wellFormed === undefined ? [] : semanticProblems(wellFormed)), ...capabilityProblems(doc)]
   yield
-  // Made on the first custom schema: a policy without one never loads Ajv (src/schemas.ts).
-  const ajv = lazyPolicyAjv()
   // Compile rule by rule, so a custom schema that does not compile is reported under its rule.
   for (const [i, rule] of (wellFormed?.spec.rules ?? []).entries()) {
     if (rule === null || rule.schema === undefined) continue
@@ -180,19 +211,68 @@ function* documentSteps(doc: unknown, text: string, source: string): Steps<Loade
     }
     yield
   }
+  return { problems, ajv }
+}
+
+/** Validates and compiles a parsed policy document, yielding between units of work; every problem in one PolicyError. */
+function* documentSteps(doc: unknown, text: string, source: string, kinds: readonly PolicyKind[]): Steps<LoadedPolicy> {
+  const { problems, ajv } = yield* problemSteps(doc, kinds)
   if (problems.length > 0) throw new PolicyError(source, problems)
+  // A DebugPolicy's spec is a cluster policy's without exemptions, mutations and limits: it compiles
+  // the same way (for `policy check` and `policy schema`; serving scopes it to its namespace).
   const policyDoc = doc as PolicyDocument
   const hash = createHash('sha256').update(text).digest('hex').slice(0, 12)
   // The same Ajv: it caches by schema object, so the custom schemas compiled above are not compiled again.
   const { policy, rules } = yield* compilePolicySteps(policyDoc, hash, ajv as Ajv2020) // it only calls compile
-  return { policy, rules, source }
+  return { kind: kindOf(doc), policy, rules, source }
 }
 
-/** Parses, validates and compiles policy text; throws PolicyError listing every problem. */
-export function parsePolicy(text: string, source: string): LoadedPolicy {
+/**
+ * The largest `spec` of a policy object, in bytes of JSON: an object must fit etcd's object size
+ * (1.5 MiB by default) together with the copy of its last good spec in its status
+ * (docs/design/policies-and-grants.md, sections 4 and 6).
+ */
+export const MAX_POLICY_OBJECT_SPEC_BYTES = 512 * 1024
+
+/** What a policy document holds of a stored object: the server's metadata (uid, managedFields, ...) and status left out. */
+function documentOf(obj: unknown): unknown {
+  if (!isObject(obj)) return obj
+  const doc: Record<string, unknown> = {}
+  for (const key of ['apiVersion', 'kind', 'metadata', 'spec']) if (key in obj) doc[key] = obj[key]
+  const metadata = obj['metadata']
+  if (isObject(metadata)) {
+    const kept: Record<string, unknown> = {}
+    for (const key of ['name', 'namespace', 'labels', 'annotations']) if (metadata[key] !== undefined) kept[key] = metadata[key]
+    doc['metadata'] = kept
+  }
+  return doc
+}
+
+/**
+ * Validates a policy object as the API server stores it (metadata with uid, generation,
+ * resourceVersion, managedFields..., maybe a status): its apiVersion, kind, metadata.name (and
+ * namespace, labels, annotations) and spec, with the same schema and checks as `policy check`, and
+ * the same problems (`path: message`). The kind is EphemeralContainerPolicy unless the object says
+ * DebugPolicy. Never throws on bad input. `source` names the object for the caller's messages; the
+ * problems do not repeat it.
+ */
+export function validatePolicyObject(obj: unknown, source: string): { kind: PolicyKind; problems: string[] } {
+  void source
+  const doc = documentOf(obj)
+  const spec = isObject(doc) ? doc['spec'] : undefined
+  const bytes = spec === undefined ? 0 : Buffer.byteLength(JSON.stringify(spec), 'utf8')
+  if (bytes > MAX_POLICY_OBJECT_SPEC_BYTES) return { kind: kindOf(doc), problems: [`spec: ${bytes} bytes of JSON; at most ${MAX_POLICY_OBJECT_SPEC_BYTES} bytes are accepted`] }
+  return { kind: kindOf(doc), problems: runSteps(problemSteps(doc, ALL_POLICY_KINDS)).problems }
+}
+
+/**
+ * Parses, validates and compiles policy text; throws PolicyError listing every problem. `kinds`: the
+ * kinds accepted (default: a cluster policy only).
+ */
+export function parsePolicy(text: string, source: string, kinds: readonly PolicyKind[] = CLUSTER_POLICY_ONLY): LoadedPolicy {
   const tooBig = sizeProblem(text)
   if (tooBig !== undefined) throw new PolicyError(source, [tooBig])
-  return runSteps(documentSteps(parseYaml(text, source), text, source))
+  return runSteps(documentSteps(parseYaml(text, source), text, source, kinds))
 }
 
 /**
@@ -228,7 +308,7 @@ export async function parsePolicyAsync(text: string, source: string, o: { readon
     if ('thrown' in parsed) throw new Error(parsed.thrown)
     doc = parsed.value
   }
-  const steps = documentSteps(doc, text, source)
+  const steps = documentSteps(doc, text, source, CLUSTER_POLICY_ONLY)
   let sliceStart = performance.now()
   for (;;) {
     const r = steps.next()
@@ -240,44 +320,13 @@ export async function parsePolicyAsync(text: string, source: string, o: { readon
   }
 }
 
-export function loadPolicyFile(file: string): LoadedPolicy {
+export function loadPolicyFile(file: string, kinds: readonly PolicyKind[] = CLUSTER_POLICY_ONLY): LoadedPolicy {
   let text: string
   try {
     text = readFileSync(file, 'utf8')
   } catch (e) {
     throw new PolicyError(file, [`(file): cannot read: ${(e as Error).message}`])
   }
-  return parsePolicy(text, file)
+  return parsePolicy(text, file, kinds)
 }
 
-/**
- * Validates a policy object as the API server stores it (metadata with uid, generation, managedFields,
- * …; maybe a status): only apiVersion, kind, metadata.name and spec are judged. Every problem, as
- * `policy check` words them; [] when valid.
- */
-export function validatePolicyObject(obj: unknown, source: string): { kind: 'EphemeralContainerPolicy' | 'DebugPolicy'; problems: string[] } {
-  const o = isObject(obj) ? obj : {}
-  const kind = o['kind'] === 'DebugPolicy' ? 'DebugPolicy' : 'EphemeralContainerPolicy'
-  const metadata = isObject(o['metadata']) ? o['metadata'] : {}
-  const spec = o['spec']
-  const extra: string[] = []
-  let judged: unknown = spec
-  if (kind === 'DebugPolicy' && isObject(spec)) {
-    const { mode, rules, ...others } = spec
-    for (const key of Object.keys(others)) extra.push(`spec.${key}: unknown field`)
-    if (Array.isArray(rules)) {
-      rules.forEach((r, i) => {
-        const match = isObject(r) && isObject(r['match']) ? r['match'] : {}
-        for (const key of ['namespaces', 'excludeNamespaces']) if (key in match) extra.push(`spec.rules[${i}].match.${key}: unknown field`)
-      })
-    }
-    judged = { ...(mode === undefined ? {} : { mode }), ...(rules === undefined ? {} : { rules }) }
-  }
-  const doc = { apiVersion: o['apiVersion'], kind: 'EphemeralContainerPolicy', metadata: { name: metadata['name'] }, spec: judged }
-  try {
-    runSteps(documentSteps(doc, JSON.stringify(doc), source))
-    return { kind, problems: extra }
-  } catch (e) {
-    return { kind, problems: [...(e instanceof PolicyError ? e.problems : [(e as Error).message]), ...extra] }
-  }
-}

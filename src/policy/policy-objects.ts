@@ -7,8 +7,8 @@ import type { Ajv2020 } from 'ajv/dist/2020.js'
 import { parse } from 'yaml'
 import type { JsonObject } from '../kube/types.js'
 import { DEFAULT_POLICY_FILE, validatePolicyObject } from './load.js'
-import { combinePolicies, compileClusterPolicy, compileDebugPolicy, specHash, type PolicyKind, type PolicySet, type ServedPolicy } from './policy-set.js'
-import type { DebugPolicyDocument, PolicyDocument } from './types.js'
+import { combinePolicies, compileClusterPolicy, compileDebugPolicy, specHash, type PolicySet, type ServedPolicy } from './policy-set.js'
+import type { DebugPolicyDocument, PolicyDocument, PolicyKind } from './types.js'
 
 export const POLICY_GROUP = 'ephemeral-guard.dev'
 export const POLICY_VERSION = 'v1alpha1'
@@ -47,11 +47,27 @@ function compileServed(kind: PolicyKind, obj: JsonObject, namespace: string | un
  */
 export class PolicyObjects {
   private cache = new Map<string, ServedPolicy>()
+  /**
+   * The state of each object judged, by identity: an informer keeps an object until it changes and
+   * then replaces it, so an object seen before is neither validated nor compiled again.
+   */
+  private readonly judged = new WeakMap<JsonObject, { state: PolicyObjectState; key?: string }>()
 
   constructor(private readonly ajv: Ajv2020) {}
 
   /** One object's state; compiles its spec (or its last good copy) unless already compiled. */
   state(obj: JsonObject, used: Map<string, ServedPolicy> = new Map()): PolicyObjectState {
+    const seen = this.judged.get(obj)
+    if (seen !== undefined) {
+      if (seen.key !== undefined) used.set(seen.key, seen.state.served!)
+      return seen.state
+    }
+    const state = this.judge(obj, used)
+    this.judged.set(obj, { state, ...(state.served === undefined ? {} : { key: `${state.uid}@${state.served.ref.hash}` }) })
+    return state
+  }
+
+  private judge(obj: JsonObject, used: Map<string, ServedPolicy>): PolicyObjectState {
     const meta = isObject(obj['metadata']) ? obj['metadata'] : {}
     const name = typeof meta['name'] === 'string' ? meta['name'] : ''
     const namespace = typeof meta['namespace'] === 'string' ? meta['namespace'] : undefined
@@ -82,7 +98,24 @@ export class PolicyObjects {
    */
   combine(objects: readonly JsonObject[], fallback: ServedPolicy): { set: PolicySet; states: PolicyObjectState[] } {
     const used = new Map<string, ServedPolicy>()
-    const states = objects.map((o) => this.state(o, used))
+    return this.combined(objects.map((o) => this.state(o, used)), used, fallback)
+  }
+
+  /**
+   * combine(), awaiting `pause()` after each object, so a long list (or a big policy among small ones)
+   * never holds the event loop for more than one object's validation and compile.
+   */
+  async combineAsync(objects: readonly JsonObject[], fallback: ServedPolicy, pause: () => Promise<void>): Promise<{ set: PolicySet; states: PolicyObjectState[] }> {
+    const used = new Map<string, ServedPolicy>()
+    const states: PolicyObjectState[] = []
+    for (const o of objects) {
+      states.push(this.state(o, used))
+      await pause()
+    }
+    return this.combined(states, used, fallback)
+  }
+
+  private combined(states: PolicyObjectState[], used: Map<string, ServedPolicy>, fallback: ServedPolicy): { set: PolicySet; states: PolicyObjectState[] } {
     this.cache = used
     const served = (kind: PolicyKind) => states.filter((s) => s.kind === kind && s.served !== undefined).map((s) => s.served!)
     return { set: combinePolicies(served('EphemeralContainerPolicy'), served('DebugPolicy'), fallback), states }

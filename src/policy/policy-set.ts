@@ -22,9 +22,7 @@ import { DEFAULT_MAX_NEW_CONTAINERS } from '../decision/limits.js'
 import type { Check, CheckInput, Mode, Mutations, Policy, Requester, Violation } from '../decision/types.js'
 import { clip } from '../decision/limits.js'
 import { compileMutations, compilePolicySteps, compileRule, runSteps } from './compile.js'
-import type { CompiledRuleView, DebugPolicyDocument, PolicyDocument } from './types.js'
-
-export type PolicyKind = 'EphemeralContainerPolicy' | 'DebugPolicy'
+import type { CompiledRuleView, DebugPolicyDocument, PolicyDocument, PolicyKind } from './types.js'
 
 /** Which object a served policy is, and which content of it. */
 export interface PolicyRef {

@@ -16,15 +16,13 @@ export interface PolicyDocument {
 }
 
 /**
- * The namespaced kind: a namespace owner's rules for that namespace only. Its rules have no
- * match.namespaces or match.excludeNamespaces; it has no exemptions, mutations or limits.
+ * A namespaced policy (schemas/policy.schema.json, $defs/debugPolicy): mode and rules only. Its rules
+ * have no match.namespaces or match.excludeNamespaces: they apply only in the policy's namespace.
  */
-export interface DebugPolicyDocument {
-  apiVersion: 'ephemeral-guard.dev/v1alpha1'
-  kind: 'DebugPolicy'
-  metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> }
-  spec: { mode?: Mode; rules?: RuleDocument[] }
-}
+export interface DebugPolicyDocument { apiVersion: 'ephemeral-guard.dev/v1alpha1'; kind: 'DebugPolicy'; metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> }; spec: { mode?: Mode; rules?: RuleDocument[] } }
+
+/** The two kinds of policy document. */
+export type PolicyKind = PolicyDocument['kind'] | DebugPolicyDocument['kind']
 
 /** spec.limits: bounds on the work of one request. */
 export interface LimitsDocument {

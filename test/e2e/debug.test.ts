@@ -40,7 +40,7 @@ t.test('the registered configurations are the manifest, with only clientConfig p
     const got = live['webhooks'] as JsonObject[]
     t.equal(got.length, want.length, `${kind}: number of webhooks`)
     want.forEach((w, i) => {
-      const path = kind === 'ValidatingWebhookConfiguration' ? '/validate' : '/mutate'
+      const path = w['name'] === 'policies.ephemeral-guard.dev' ? '/validate-policy' : kind === 'ValidatingWebhookConfiguration' ? '/validate' : '/mutate'
       t.same(got[i]?.['clientConfig'], { url: `${webhook.url}${path}`, caBundle }, `${kind} ${String(w['name'])}: clientConfig`)
       const { clientConfig: _ignored, ...rest } = w
       // t.has: every field written in the manifest is there unchanged; the API server adds defaults

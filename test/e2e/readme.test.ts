@@ -17,7 +17,7 @@ import t, { type Test } from 'tap'
 import { rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { readmeCommandLines, readmeWorkspace } from '../support/readme.js'
-import { createNamespace, createTargetPod, E2E_DIR, ephemeralContainersPath, kubectlOk, withEphemeralContainers, installCertManagerStandIns } from './support/cluster.js'
+import { createNamespace, createTargetPod, E2E_DIR, ephemeralContainersPath, kubectlOk, withEphemeralContainers, installCertManagerStandIns, installPolicyCrds } from './support/cluster.js'
 import { fileCluster } from './support/setup.js'
 import { run, sleep, type RunResult } from './support/process.js'
 import { COMPLIANT } from './support/webhook.js'
@@ -72,6 +72,11 @@ async function finalizeNamespaceUntil(name: string, done: Promise<unknown>): Pro
 const BEFORE: Record<string, () => Promise<void>> = {
   'Install with cert-manager': async () => {
     await installCertManagerStandIns(cluster())
+  },
+  // `kubectl apply -f my-policy.yaml` needs the policy kinds: their CRDs (manifests/base/crds), as
+  // an install that includes them leaves them.
+  Upgrade: async () => {
+    await installPolicyCrds(cluster())
   },
   // "it is recreated by the next apply": installed again, as the section assumes.
   'Break-glass': async () => {

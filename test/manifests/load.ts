@@ -1,7 +1,7 @@
 // Reads manifests/ without kustomize (npm test has no kubectl): the base's resources as written, and
 // the objects its generators and an overlay's patches would add, built from the same files. The e2e
 // suite renders the same directories with the real `kubectl kustomize` and checks the same properties.
-import { readFileSync } from 'node:fs'
+import { readFileSync, statSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parse, parseAllDocuments } from 'yaml'
@@ -35,11 +35,17 @@ export function generatedData(dir: string, files: readonly string[], encoding: '
   return Object.fromEntries(files.map((f) => [f, readFileSync(join(dir, f)).toString(encoding)]))
 }
 
+/** A resource of a kustomization: a file, or a directory with a kustomization of files (manifests/base/crds). */
+function resourceObjects(path: string): K8sObject[] {
+  if (!statSync(path).isDirectory()) return yamlDocuments(path)
+  return (kustomization(path).resources ?? []).flatMap((r) => resourceObjects(join(path, r)))
+}
+
 /** The base's resource files plus its generated ConfigMaps. */
 export function baseObjects(): K8sObject[] {
   const dir = join(MANIFESTS, 'base')
   const k = kustomization(dir)
-  const resources = (k.resources ?? []).flatMap((r) => yamlDocuments(join(dir, r)))
+  const resources = (k.resources ?? []).flatMap((r) => resourceObjects(join(dir, r)))
   const configMaps = (k.configMapGenerator ?? []).map((g): K8sObject => ({
     apiVersion: 'v1',
     kind: 'ConfigMap',

@@ -64,8 +64,16 @@ export type Certificates = 'none' | 'cert-manager' | 'self-managed'
 export const NAMESPACE = 'ephemeral-guard'
 /** The exact rule both webhooks carry (issue 6; reference B4). */
 export const EPHEMERAL_CONTAINERS_RULE = { apiGroups: [''], apiVersions: ['v1'], operations: ['UPDATE'], resources: ['pods/ephemeralcontainers'], scope: 'Namespaced' }
+/** The policy webhook's rule: both policy kinds, CREATE and UPDATE (docs/design/policies-and-grants.md §5). */
+export const POLICY_OBJECTS_RULE = { apiGroups: ['ephemeral-guard.dev'], apiVersions: ['v1alpha1'], operations: ['CREATE', 'UPDATE'], resources: ['ephemeralcontainerpolicies', 'debugpolicies'], scope: '*' }
+export const POLICY_WEBHOOK = 'policies.ephemeral-guard.dev'
 /** The API server's per-call timeouts (timeoutSeconds) of the two webhooks. */
 const TIMEOUTS: Record<string, number> = { ValidatingWebhookConfiguration: 5, MutatingWebhookConfiguration: 3 }
+/** What the service account may do: read namespaces and the policy objects, nothing else. */
+export const RBAC_RULES = [
+  { apiGroups: [''], resources: ['namespaces'], verbs: ['get', 'list', 'watch'] },
+  { apiGroups: ['ephemeral-guard.dev'], resources: ['ephemeralcontainerpolicies', 'debugpolicies'], verbs: ['get', 'list', 'watch'] },
+]
 
 const one = (objects: readonly K8sObject[], kind: string, problems: string[]): K8sObject | undefined => {
   const found = objects.filter((o) => o.kind === kind)
@@ -103,17 +111,17 @@ export function installProblems(objects: readonly K8sObject[], certificates: Cer
   const namespace = one(objects, 'Namespace', problems)
   const ns = namespace?.metadata.name ?? NAMESPACE
   for (const o of objects) {
-    const clusterScoped = ['Namespace', 'ClusterRole', 'ClusterRoleBinding', 'ValidatingWebhookConfiguration', 'MutatingWebhookConfiguration'].includes(o.kind)
+    const clusterScoped = ['Namespace', 'CustomResourceDefinition', 'ClusterRole', 'ClusterRoleBinding', 'ValidatingWebhookConfiguration', 'MutatingWebhookConfiguration'].includes(o.kind)
     if (!clusterScoped && o.metadata.namespace !== ns) problem(`${o.kind}/${o.metadata.name} is in namespace ${String(o.metadata.namespace)}, not ${ns}`)
   }
 
-  // RBAC: namespaces get/list/watch, nothing else.
+  // RBAC: namespaces and the policy objects get/list/watch, nothing else.
   const sa = one(objects, 'ServiceAccount', problems)
   const role = one(objects, 'ClusterRole', problems)
   const binding = one(objects, 'ClusterRoleBinding', problems)
   if (objects.some((o) => o.kind === 'Role' || o.kind === 'RoleBinding')) problem('no namespaced Role or RoleBinding is needed')
-  if (role && !isDeepStrictEqual(role['rules'], [{ apiGroups: [''], resources: ['namespaces'], verbs: ['get', 'list', 'watch'] }])) {
-    problem(`ClusterRole rules must be exactly namespaces get/list/watch, got ${JSON.stringify(role['rules'])}`)
+  if (role && !isDeepStrictEqual(role['rules'], RBAC_RULES)) {
+    problem(`ClusterRole rules must be exactly namespaces and ephemeralcontainerpolicies/debugpolicies get/list/watch, got ${JSON.stringify(role['rules'])}`)
   }
   if (binding && role && sa) {
     if (!isDeepStrictEqual(binding['roleRef'], { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: role.metadata.name })) problem('ClusterRoleBinding must reference the ClusterRole')
@@ -170,14 +178,21 @@ export function installProblems(objects: readonly K8sObject[], certificates: Cer
     const tlsDir = mountOf(tls?.name)
     if (tlsDir === undefined) problem(`the Secret ${SECRET_NAME} must be mounted`)
     if (flag(args, 'tls-cert') !== `${tlsDir}/tls.crt` || flag(args, 'tls-key') !== `${tlsDir}/tls.key`) problem('--tls-cert and --tls-key must be tls.crt and tls.key in the Secret\'s directory')
-    const configMap = one(objects, 'ConfigMap', problems)
-    const policyVolume = pod.volumes?.find((v) => v.configMap?.name !== undefined && v.configMap.name === configMap?.metadata.name)
-    const policyDir = mountOf(policyVolume?.name)
-    if (policyDir === undefined) problem('the policy ConfigMap must be mounted')
-    if (flag(args, 'policy') !== `${policyDir}/policy.yaml`) problem('--policy must be policy.yaml in the ConfigMap\'s directory')
-    const policyData = (configMap?.['data'] as Record<string, string> | undefined)?.['policy.yaml']
-    if (policyData === undefined) problem('the ConfigMap must hold policy.yaml')
-    else if (policyText !== undefined && policyData !== policyText) problem('the ConfigMap\'s policy.yaml differs from policies/default.yaml')
+    // The policy: the cluster's policy objects (--cluster-policies), or a file from a ConfigMap.
+    if (args.includes('--cluster-policies')) {
+      if (flag(args, 'policy') !== undefined) problem('--cluster-policies and --policy exclude each other')
+      if (objects.some((o) => o.kind === 'ConfigMap')) problem('no policy ConfigMap with --cluster-policies')
+      if ((pod.volumes ?? []).some((v) => v.configMap !== undefined)) problem('no ConfigMap mounted with --cluster-policies')
+    } else {
+      const configMap = one(objects, 'ConfigMap', problems)
+      const policyVolume = pod.volumes?.find((v) => v.configMap?.name !== undefined && v.configMap.name === configMap?.metadata.name)
+      const policyDir = mountOf(policyVolume?.name)
+      if (policyDir === undefined) problem('the policy ConfigMap must be mounted')
+      if (flag(args, 'policy') !== `${policyDir}/policy.yaml`) problem('--policy must be policy.yaml in the ConfigMap\'s directory (or --cluster-policies)')
+      const policyData = (configMap?.['data'] as Record<string, string> | undefined)?.['policy.yaml']
+      if (policyData === undefined) problem('the ConfigMap must hold policy.yaml')
+      else if (policyText !== undefined && policyData !== policyText) problem('the ConfigMap\'s policy.yaml differs from policies/default.yaml')
+    }
     for (const m of container.volumeMounts ?? []) if (m.readOnly !== true) problem(`volume mount ${m.name} must be read-only`)
   }
 
@@ -206,10 +221,28 @@ export function installProblems(objects: readonly K8sObject[], certificates: Cer
   for (const kind of ['ValidatingWebhookConfiguration', 'MutatingWebhookConfiguration']) {
     const config = one(objects, kind, problems)
     if (!config) continue
-    const webhooks = (config['webhooks'] ?? []) as Webhook[]
-    if (webhooks.length !== 1) problem(`${kind} must hold one webhook`)
     const validating = kind === 'ValidatingWebhookConfiguration'
-    for (const w of webhooks) {
+    const all = (config['webhooks'] ?? []) as Webhook[]
+    const names = all.map((w) => w.name)
+    const expected = validating ? ['validate.ephemeral-guard.dev', POLICY_WEBHOOK] : ['mutate.ephemeral-guard.dev']
+    if (!isDeepStrictEqual(names, expected)) problem(`${kind} must hold the webhooks ${expected.join(', ')}, got ${names.join(', ')}`)
+    const policyHook = all.find((w) => w.name === POLICY_WEBHOOK)
+    if (validating && policyHook) {
+      const where = `${kind} ${POLICY_WEBHOOK}`
+      if (!isDeepStrictEqual(policyHook.rules, [POLICY_OBJECTS_RULE])) problem(`${where}: rules must be exactly CREATE and UPDATE of ephemeralcontainerpolicies and debugpolicies in ephemeral-guard.dev/v1alpha1, got ${JSON.stringify(policyHook.rules)}`)
+      if (policyHook.sideEffects !== 'None') problem(`${where}: sideEffects must be None`)
+      if (!isDeepStrictEqual(policyHook.admissionReviewVersions, ['v1', 'v1beta1'])) problem(`${where}: admissionReviewVersions must be [v1, v1beta1]`)
+      if (policyHook.timeoutSeconds !== 5) problem(`${where}: timeoutSeconds must be 5`)
+      if (policyHook.failurePolicy !== 'Ignore') problem(`${where}: failurePolicy must be Ignore (admins repair policies while the webhook is down)`)
+      if (policyHook.objectSelector !== undefined && !isDeepStrictEqual(policyHook.objectSelector, {})) problem(`${where}: no objectSelector`)
+      if (policyHook.namespaceSelector !== undefined && !isDeepStrictEqual(policyHook.namespaceSelector, {})) problem(`${where}: no namespaceSelector (DebugPolicy objects of every namespace are judged)`)
+      if (policyHook.matchConditions !== undefined) problem(`${where}: no matchConditions`)
+      const svc = policyHook.clientConfig?.service
+      if (policyHook.clientConfig?.url !== undefined || svc?.name !== service?.metadata.name || svc?.namespace !== ns || svc?.port !== 443 || svc?.path !== '/validate-policy') problem(`${where}: clientConfig must call the Service on 443 at /validate-policy`)
+      if (policyHook.clientConfig?.caBundle !== undefined) caBundles.push(policyHook.clientConfig.caBundle)
+      else if (certificates === 'self-managed') problem(`${where}: caBundle must be set`)
+    }
+    for (const w of all.filter((x) => x.name !== POLICY_WEBHOOK)) {
       const where = `${kind} ${w.name}`
       if (!isDeepStrictEqual(w.rules, [EPHEMERAL_CONTAINERS_RULE])) problem(`${where}: rules must be exactly UPDATE pods/ephemeralcontainers in group "" version v1, got ${JSON.stringify(w.rules)}`)
       if (w.sideEffects !== 'None') problem(`${where}: sideEffects must be None`)
