@@ -30,9 +30,9 @@ export class ControllerMetrics {
     this.statusWrites = new Counter({ name: `${PREFIX}status_writes_total`, help: 'Policy status writes, by result (written, conflict: the object changed meanwhile, failed).', labelNames: ['result'] as const, registers })
     this.leader = new Gauge({ name: `${PREFIX}leader`, help: '1 while this process holds the Lease (only the holder writes), else 0.', registers })
     this.leaderChanges = new Counter({ name: `${PREFIX}leader_transitions_total`, help: 'Times this process started or stopped leading.', registers })
-    for (const scope of ['namespace', 'all'] as const) for (const result of ['success', 'failure'] as const) this.scans.labels(scope, result)
-    for (const action of ['created', 'updated', 'deleted', 'failed'] as const) this.reportWrites.labels(action)
-    for (const result of ['written', 'conflict', 'failed'] as const) this.statusWrites.labels(result)
+    for (const scope of ['namespace', 'all'] as const) for (const result of ['success', 'failure'] as const) this.scans.labels(scope, result).inc(0)
+    for (const action of ['created', 'updated', 'deleted', 'failed'] as const) this.reportWrites.labels(action).inc(0)
+    for (const result of ['written', 'conflict', 'failed'] as const) this.statusWrites.labels(result).inc(0)
     this.leader.set(0)
     if (options.processMetrics !== false) collectDefaultMetrics({ register: this.registry })
   }

@@ -299,7 +299,7 @@ export async function startController(config: ControllerConfig): Promise<Control
     if (path === '/metrics') {
       metrics.text().then(({ contentType, body }) => send(200, contentType, body), () => send(500, 'text/plain', 'metrics failed\n'))
     } else if (path === '/healthz') {
-      send(200, 'application/json', JSON.stringify({ status: 'ok', leader: isLeader() }))
+      send(200, 'application/json', JSON.stringify({ status: 'ok', leader: isLeader(), pid: process.pid }))
     } else if (path === '/readyz') {
       const ready = synced.size === KINDS.length
       send(ready ? 200 : 503, 'application/json', JSON.stringify({ status: ready ? 'ok' : 'policies not listed yet', leader: isLeader(), inForce: inForceText(combined) }))
