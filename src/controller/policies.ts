@@ -3,17 +3,20 @@
 // status, and the policy audit judges with. The status writes themselves go through StatusIo, and only
 // while this process leads.
 import type { Ajv2020 } from 'ajv/dist/2020.js'
-import type { JsonObject } from '../kube/types.js'
+import type { JsonObject, JsonValue } from '../kube/types.js'
 import type { AuditPolicy } from '../audit/evaluate.js'
 import { PolicyObjects, type PolicyObjectState } from '../policy/policy-objects.js'
 import { sourceOf, type PolicyRef, type PolicySet, type ServedPolicy } from '../policy/policy-set.js'
-import { conflictsOf, desiredStatus, statusDiffers } from './status.js'
+import { canonical, conflictsOf, desiredStatus, statusDiffers } from './status.js'
 import type { ControllerMetrics } from './metrics.js'
 
 /** Writes one object's status subresource with its resourceVersion. */
 export interface StatusIo {
-  /** 'conflict': the object changed since it was read (409) or is gone (404); the next sync sees the new one. */
-  putStatus(obj: JsonObject, status: JsonObject): Promise<'written' | 'conflict'>
+  /**
+   * 'conflict': the object changed since it was read (409) or is gone (404); the next sync sees the
+   * new one. `stored`: the status as the API server stored it (its schema may prune fields).
+   */
+  putStatus(obj: JsonObject, status: JsonObject): Promise<{ readonly result: 'written' | 'conflict'; readonly stored?: JsonValue }>
 }
 
 export interface Combined {
@@ -29,6 +32,12 @@ const refKey = (ref: PolicyRef): string => `${sourceOf(ref)}@${ref.hash}`
 
 export class PolicyStatusWriter {
   private readonly objects: PolicyObjects
+  /**
+   * Per object, the last status written and how the API server stored it: when its schema prunes a
+   * field, the stored status never equals the desired one, and without this every sync would write
+   * it again (an update loop). Bounded by the number of policy objects.
+   */
+  private written = new Map<string, { desired: string; stored: string }>()
 
   constructor(ajv: Ajv2020, private readonly fallback: ServedPolicy, private readonly io: StatusIo, private readonly o: {
     readonly now: () => Date
@@ -56,20 +65,28 @@ export class PolicyStatusWriter {
     const conflicts = conflictsOf(combined.states, combined.set.conflicting)
     const now = this.o.now().toISOString().replace(/\.\d+Z$/, 'Z')
     let written = 0
+    const seen = new Map<string, { desired: string; stored: string }>()
     for (const [i, obj] of list.entries()) {
       const state = combined.states[i]!
       const desired = desiredStatus(obj, state, state.kind === 'EphemeralContainerPolicy' ? conflicts.get(state.name) : undefined, now)
+      const last = this.written.get(state.uid)
+      if (last !== undefined) seen.set(state.uid, last)
       if (!statusDiffers(obj, desired)) continue
+      if (last !== undefined && last.desired === canonical(desired) && last.stored === canonical(obj['status'] ?? {})) continue
       if (!this.o.isLeader()) break
       try {
-        const result = await this.io.putStatus(obj, desired)
+        const { result, stored } = await this.io.putStatus(obj, desired)
         this.o.metrics?.statusWrite(result)
-        if (result === 'written') written++
+        if (result === 'written') {
+          written++
+          seen.set(state.uid, { desired: canonical(desired), stored: canonical(stored ?? desired) })
+        }
       } catch (e) {
         this.o.metrics?.statusWrite('failed')
         this.o.onError?.(e as Error, obj)
       }
     }
+    this.written = seen
     return { combined, written }
   }
 }

@@ -202,11 +202,11 @@ export async function startController(config: ControllerConfig): Promise<Control
       const kind = KINDS.find((k) => k.kind === obj['kind'])!
       const ns = typeof meta['namespace'] === 'string' ? `/namespaces/${encodeURIComponent(meta['namespace'])}` : ''
       try {
-        await api.send('PUT', `/apis/${API_VERSION}${ns}/${kind.plural}/${encodeURIComponent(String(meta['name']))}/status`, { ...obj, status })
+        const { object } = await api.send('PUT', `/apis/${API_VERSION}${ns}/${kind.plural}/${encodeURIComponent(String(meta['name']))}/status`, { ...obj, status })
         logger.info({ kind: kind.kind, name: meta['name'], namespace: meta['namespace'], generation: meta['generation'], ready: (status['conditions'] as JsonObject[])[0]!['reason'] }, 'policy status written')
-        return 'written'
+        return { result: 'written', ...(object['status'] !== undefined ? { stored: object['status'] } : {}) }
       } catch (e) {
-        if (e instanceof ClusterError && (e.status === 409 || e.status === 404)) return 'conflict'
+        if (e instanceof ClusterError && (e.status === 409 || e.status === 404)) return { result: 'conflict' }
         throw e
       }
     },

@@ -14,7 +14,7 @@ import { PolicyStatusWriter } from '../../src/controller/policies.js'
 
 const ajv = lazyPolicyAjv() as Ajv2020
 const fallback = defaultServedPolicy(ajv)
-const combined = new PolicyStatusWriter(ajv, fallback, { putStatus: async () => 'written' }, { now: () => new Date(), isLeader: () => true }).combine([])
+const combined = new PolicyStatusWriter(ajv, fallback, { putStatus: async () => ({ result: 'written' }) }, { now: () => new Date(), isLeader: () => true }).combine([])
 
 const pod = (ns: string, name: string, privileged?: boolean): JsonObject => ({
   metadata: { namespace: ns, name, uid: `uid-${ns}-${name}`, creationTimestamp: '2026-11-30T00:00:00Z' },
