@@ -114,9 +114,11 @@ async function listWatch(api: KubeApi, path: string, kind: string, o: {
   onEvent: (type: string, obj: JsonObject) => void
   onError: (e: Error) => void
 }): Promise<void> {
+  let failures = 0
   while (!o.signal.aborted) {
     try {
       const list = await api.get(path)
+      failures = 0
       let rv = String(metaOf(list)['resourceVersion'] ?? '')
       const items = (Array.isArray(list['items']) ? list['items'].filter(isJsonObject) : []).map((i) => ({ apiVersion: API_VERSION, kind, ...i }))
       o.onReset(items)
@@ -134,17 +136,22 @@ async function listWatch(api: KubeApi, path: string, kind: string, o: {
       }
     } catch (e) {
       o.onError(e as Error)
-      await sleep(o.retryMs, o.signal)
+      await sleep(backoff(o.retryMs, failures++), o.signal)
     }
   }
 }
 
+/** retryMs, doubled after each failure in a row, up to 30 s: a missing CRD is not asked for every 2 s. */
+const backoff = (retryMs: number, failures: number): number => Math.min(30_000, retryMs * 2 ** Math.min(failures, 10))
+
 /** Pods watched cluster-wide without keeping them: a pod with ephemeral containers names a namespace to scan. */
 async function watchPods(api: KubeApi, o: { signal: AbortSignal; retryMs: number; onNamespace: (ns: string) => void; onGap: () => void; onError: (e: Error) => void }): Promise<void> {
+  let failures = 0
   while (!o.signal.aborted) {
     try {
       // One item is enough for the list's resourceVersion: the watch starts from now.
       let rv = String(metaOf(await api.get('/api/v1/pods?limit=1'))['resourceVersion'] ?? '')
+      failures = 0
       let gone = false
       while (!o.signal.aborted && !gone) {
         await api.watch(`/api/v1/pods?watch=1&allowWatchBookmarks=true&timeoutSeconds=300&resourceVersion=${encodeURIComponent(rv)}`, (event) => {
@@ -163,7 +170,7 @@ async function watchPods(api: KubeApi, o: { signal: AbortSignal; retryMs: number
       if (gone) o.onGap()
     } catch (e) {
       o.onError(e as Error)
-      await sleep(o.retryMs, o.signal)
+      await sleep(backoff(o.retryMs, failures++), o.signal)
     }
   }
 }
