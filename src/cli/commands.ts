@@ -183,7 +183,7 @@ const controller: CommandSpec = {
     'lease-name': { type: 'string', value: 'NAME', default: 'ephemeral-guard-controller', help: 'the Lease' },
     'lease-duration': { type: 'string', value: 'DURATION', default: '15s', help: 'how long a silent holder keeps the Lease' },
     'renew-interval': { type: 'string', value: 'DURATION', default: '5s', help: 'how often the holder renews it' },
-    'retry-interval': { type: 'string', value: 'DURATION', default: '2s', help: 'how often the others try to take it, and retry a failed watch' },
+    'retry-interval': { type: 'string', value: 'DURATION', default: '2s', help: 'how often the others try to take it; also the first retry of a failed watch (then doubling, up to 30 s)' },
     'resync-period': { type: 'string', value: 'DURATION', default: '10m', help: 'scan every namespace this often' },
     debounce: { type: 'string', value: 'DURATION', default: '2s', help: "after a pod's ephemeral containers change, wait this long, then scan its namespace" },
     'metrics-port': { type: 'string', value: 'N', default: '9091', help: 'plain-HTTP port: /metrics, /healthz, /readyz (0: any free port, logged)' },
