@@ -8,7 +8,7 @@ import { join } from 'node:path'
 import { parse } from 'yaml'
 import { applyPatch, baseObjects, generatedData, kustomization, MANIFESTS, REPO_ROOT, yamlDocuments } from './load.js'
 import jsonPatch from 'fast-json-patch'
-import { installProblems, POLICY_OBJECTS_RULE, POLICY_WEBHOOK, RBAC_RULES, SCRAPE_LABEL, subPaths, type K8sObject } from './properties.js'
+import { installProblems, isController, POLICY_OBJECTS_RULE, POLICY_WEBHOOK, RBAC_RULES, SCRAPE_LABEL, subPaths, type K8sObject } from './properties.js'
 import { cli } from '../support/cli.js'
 
 const DEFAULT_POLICY = readFileSync(join(REPO_ROOT, 'policies/default.yaml'), 'utf8')
@@ -129,6 +129,10 @@ t.test('the checks catch what they are for', async (t) => {
     { name: 'a NetworkPolicy for other pods', change: (o) => { netpolOf(o).podSelector = { matchLabels: { app: 'other' } } }, problem: /must select the pods/ },
     { name: 'no NetworkPolicy', change: (o) => { o.splice(o.findIndex((x) => x.kind === 'NetworkPolicy'), 1) }, problem: /expected exactly one NetworkPolicy, found 0/ },
     { name: 'two replicas', change: (o) => { (o.find((x) => x.kind === 'Deployment')!['spec'] as { replicas: number }).replicas = 2 }, problem: /replicas must be 3/ },
+    { name: 'a controller that may write pods', change: (o) => { (o.find((x) => x.kind === 'ClusterRole' && isController(x))!['rules'] as unknown[]).push({ apiGroups: [''], resources: ['pods'], verbs: ['update'] }) }, problem: /controller: ClusterRole rules must be exactly/ },
+    { name: 'any Lease', change: (o) => { delete (o.find((x) => x.kind === 'Role' && isController(x))!['rules'] as Array<Record<string, unknown>>)[1]!['resourceNames'] }, problem: /controller: the Role may only create leases/ },
+    { name: 'one controller replica', change: (o) => { (o.find((x) => x.kind === 'Deployment' && isController(x))!['spec'] as { replicas: number }).replicas = 1 }, problem: /controller: replicas must be 2/ },
+    { name: 'no controller', change: (o) => { o.splice(o.findIndex((x) => x.kind === 'Deployment' && isController(x)), 1) }, problem: /expected exactly one Deployment, found 0/ },
   ]
   for (const c of cases) {
     const objects = structuredClone(baseObjects())
