@@ -15,7 +15,7 @@ const DEFAULT_POLICY = readFileSync(join(REPO_ROOT, 'policies/default.yaml'), 'u
 
 type Pod = { containers: Array<Record<string, unknown> & { securityContext: Record<string, unknown>; resources: Record<string, Record<string, string>>; args: string[]; volumeMounts: Array<Record<string, unknown>> }>; terminationGracePeriodSeconds: number }
 type Hook = Record<string, unknown> & { rules: Array<Record<string, unknown>>; namespaceSelector: { matchExpressions: unknown[] } }
-const podOf = (objects: K8sObject[]): Pod => (objects.find((o) => o.kind === 'Deployment')!['spec'] as { template: { spec: Pod } }).template.spec
+const podOf = (objects: K8sObject[]): Pod => (objects.find((o) => o.kind === 'Deployment' && !isController(o))!['spec'] as { template: { spec: Pod } }).template.spec
 type NetworkPolicySpec = { podSelector: unknown; policyTypes: string[]; ingress: Array<Record<string, unknown>> }
 const netpolOf = (objects: K8sObject[]): NetworkPolicySpec => objects.find((o) => o.kind === 'NetworkPolicy')!['spec'] as NetworkPolicySpec
 const hookOf = (objects: K8sObject[], kind: string): Hook => (objects.find((o) => o.kind === kind)!['webhooks'] as Hook[])[0]!
@@ -37,7 +37,7 @@ t.test('the base serves the cluster\'s policy objects: --cluster-policies, read-
 function withConfigMapComponent(objects: K8sObject[], dir = join(MANIFESTS, 'components/configmap-policy')): K8sObject[] {
   const component = parse(readFileSync(join(dir, 'kustomization.yaml'), 'utf8')) as { kind: string; configMapGenerator: Array<{ name: string; namespace: string; files: string[] }>; patches: Array<{ target: Record<string, string>; patch: string }> }
   return [
-    ...objects.map((o) => (o.kind === 'Deployment' ? jsonPatch.applyPatch(structuredClone(o), parse(component.patches[0]!.patch) as jsonPatch.Operation[], true, false).newDocument : o)),
+    ...objects.map((o) => (o.kind === component.patches[0]!.target['kind'] && o.metadata.name === component.patches[0]!.target['name'] ? jsonPatch.applyPatch(structuredClone(o), parse(component.patches[0]!.patch) as jsonPatch.Operation[], true, false).newDocument : o)),
     ...component.configMapGenerator.map((g): K8sObject => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: g.name, namespace: g.namespace }, data: generatedData(dir, g.files, 'utf8') })),
   ]
 }
