@@ -10,9 +10,10 @@ const GO_SPACE = /^[\t\n\v\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f
 
 export const isGoSpace = (ch: string): boolean => GO_SPACE.test(ch)
 
+// Every Go space is one UTF-16 unit outside the surrogates: the first and last units of the image
+// are its first and last characters as far as this test goes (half of a pair is no space either).
 export const imageWhitespace = containerCheck('image-whitespace', (c) => {
   const image = textAt(c, 'image')
-  const chars = [...image]
-  if (chars.length === 0 || (!isGoSpace(chars[0]!) && !isGoSpace(chars[chars.length - 1]!))) return []
+  if (image === '' || (!isGoSpace(image[0]!) && !isGoSpace(image[image.length - 1]!))) return []
   return [{ field: 'image', type: 'Invalid', value: image, detail: 'must not have leading or trailing whitespace' }]
 })

@@ -76,13 +76,26 @@ export function reportingCheck(id: string, judge: (input: CheckInput, reportFor:
   }
 }
 
-/** podshelper.VisitContainersWithPath: init containers, containers, then ephemeral containers, with their field paths. */
-export function* podContainers(spec: JsonObject): Generator<{ readonly container: JsonObject; readonly path: string }> {
-  for (const list of ['initContainers', 'containers', 'ephemeralContainers']) {
-    const items = listAt(spec, list)
+/** The lists podshelper.VisitContainersWithPath walks, in its order. */
+const POD_CONTAINER_LISTS = ['initContainers', 'containers', 'ephemeralContainers'] as const
+export type PodContainerList = (typeof POD_CONTAINER_LISTS)[number]
+
+/** The field path of a container of the pod: `spec.containers[0]`. */
+export const podContainerPath = (list: PodContainerList, index: number): string => `spec.${list}[${index}]`
+
+/**
+ * podshelper.VisitContainersWithPath: init containers, containers, then ephemeral containers (those
+ * that are objects), with the list and index that podContainerPath makes their field path of. A plain
+ * loop, no generator and no path made for a container nobody reports on: pod-level checks walk
+ * every container of the pod on every request.
+ */
+export function forEachPodContainer(spec: JsonObject, visit: (container: JsonObject, list: PodContainerList, index: number) => void): void {
+  for (const list of POD_CONTAINER_LISTS) {
+    const items = spec[list]
+    if (!Array.isArray(items)) continue
     for (let i = 0; i < items.length; i++) {
       const c = items[i]
-      if (isJsonObject(c)) yield { container: c, path: `spec.${list}[${i}]` }
+      if (isJsonObject(c)) visit(c, list, i)
     }
   }
 }
