@@ -6,10 +6,11 @@
 // "hostProcess containers are disallowed by cluster policy" (--allow-privileged=false, a flag a
 // webhook cannot read). The legacy EphemeralContainers object lacks the pod spec: not judged there.
 import type { Check } from '../decision/types.js'
-import { AFTER_CONTAINERS, forEachPodContainer, objectAt, podContainerPath, reportingCheck } from './support/fields.js'
+import { AFTER_CONTAINERS, forEachPodContainer, object, podContainerPath, reportingCheck } from './support/fields.js'
+import type { JsonObject } from '../kube/types.js'
 
-const hostProcessOf = (o: Parameters<typeof objectAt>[0]): boolean | undefined => {
-  const v = objectAt(objectAt(o, 'securityContext'), 'windowsOptions')?.['hostProcess']
+const hostProcessOf = (o: JsonObject): boolean | undefined => {
+  const v = object(object(o['securityContext'])?.['windowsOptions'])?.['hostProcess']
   return typeof v === 'boolean' ? v : undefined
 }
 

@@ -33,8 +33,10 @@ export const parsePsaVersion = (v: string | undefined): PsaVersion => (v === und
 
 const objectOr = (v: JsonValue | undefined): JsonObject => (isJsonObject(v) ? v : {})
 
+const NO_CAPABILITIES: ReadonlySet<string> = new Set()
+
 /** The container and what it inherits from its pod (nothing for the legacy object). */
-export function psaSubject(container: JsonValue, input: CheckInput, extraCapabilities: ReadonlySet<string> = new Set()): PsaSubject {
+export function psaSubject(container: JsonValue, input: CheckInput, extraCapabilities: ReadonlySet<string> = NO_CAPABILITIES): PsaSubject {
   const spec = input.pod.spec
   return {
     sc: objectOr(isJsonObject(container) ? container['securityContext'] : undefined),

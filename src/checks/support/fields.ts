@@ -34,6 +34,21 @@ export const listAt = (o: JsonValue | undefined, key: string): readonly JsonValu
   return Array.isArray(v) ? v : []
 }
 
+// The same readers for a value already read. A check reads a field with a literal key
+// (`c['image']`) and passes the value: each such read site keeps its own inline cache, where one
+// shared `o[key]` sees every key of every object and is megamorphic, slow once the server's other
+// code has crowded V8's shared lookup cache.
+/** The fields of a container (or any value) as Go sees them: an object, or none (`{}`). */
+export const fieldsOf = (v: JsonValue | undefined): JsonObject => (isJsonObject(v) ? v : NO_FIELDS)
+const NO_FIELDS: JsonObject = Object.freeze({}) as JsonObject
+/** textAt's answer for a value: the string, or "" for anything else. */
+export const text = (v: JsonValue | undefined): string => (typeof v === 'string' ? v : '')
+/** listAt's answer for a value: the list, or []. */
+export const list = (v: JsonValue | undefined): readonly JsonValue[] => (Array.isArray(v) ? v : NO_ITEMS)
+const NO_ITEMS: readonly JsonValue[] = Object.freeze([])
+/** objectAt's answer for a value: the object, or undefined. */
+export const object = (v: JsonValue | undefined): JsonObject | undefined => (isJsonObject(v) ? v : undefined)
+
 /** Whether `key` holds a value (a non-nil pointer): present and not null. */
 export const isSet = (o: JsonValue | undefined, key: string): boolean => at(o, key) !== undefined && at(o, key) !== null
 
