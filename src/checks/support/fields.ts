@@ -34,10 +34,10 @@ export const listAt = (o: JsonValue | undefined, key: string): readonly JsonValu
   return Array.isArray(v) ? v : []
 }
 
-// The same readers for a value already read. A check reads a field with a literal key
-// (`c['image']`) and passes the value: each such read site keeps its own inline cache, where one
-// shared `o[key]` sees every key of every object and is megamorphic, slow once the server's other
-// code has crowded V8's shared lookup cache.
+// The same readers for a value already read. The container checks read a field with a literal key
+// (`c['image']`) and pass the value: each such read site keeps its own inline cache, where the one
+// `o[key]` of `at` sees every key of every object (V8 then looks it up in a cache shared with the
+// rest of the process). A small saving, within the noise of the server bench (docs/performance.md).
 /** The fields of a container (or any value) as Go sees them: an object, or none (`{}`). */
 export const fieldsOf = (v: JsonValue | undefined): JsonObject => (isJsonObject(v) ? v : NO_FIELDS)
 const NO_FIELDS: JsonObject = Object.freeze({}) as JsonObject
