@@ -44,8 +44,8 @@ export function inclusiveTimes(profile, names) {
     if (hit) return hit
     hit = new Set()
     for (let at = id; at !== undefined; at = parent.get(at)) {
-      const name = byId.get(at).callFrame.functionName
-      if (times.has(name)) hit.add(name)
+      const { functionName, url } = byId.get(at).callFrame
+      if (times.has(functionName) && url.includes('/dist/')) hit.add(functionName) // not node's own `evaluate` (module loading)
     }
     memo.set(id, hit)
     return hit
@@ -97,8 +97,10 @@ for (const target of ['baseline', 'ephemeral-guard']) {
   show(byPackage)
   console.log(' self time by function:')
   show(selfTimes(profile, functionOf))
-  if (target !== 'baseline') {
-    console.log(' inclusive time (with what it calls):')
-    for (const [name, t] of inclusiveTimes(profile, INCLUSIVE)) if (t > 0) console.log(`  ${(100 * t / byPackage.total).toFixed(1).padStart(5)} %  ${(t / requests).toFixed(2).padStart(6)} µs/req  ${name}`)
-  }
+  if (target !== 'baseline') printInclusive(profile, requests, byPackage.total)
+}
+
+function printInclusive(profile, requests, total) {
+  console.log(' inclusive time (with what it calls):')
+  for (const [name, t] of inclusiveTimes(profile, INCLUSIVE)) if (t > 0) console.log(`  ${(100 * t / total).toFixed(1).padStart(5)} %  ${(t / requests).toFixed(2).padStart(6)} µs/req  ${name}`)
 }
