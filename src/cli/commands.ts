@@ -177,6 +177,34 @@ ephemeral-guard's own installation. One line per finding with the fix. Exit 0 no
   run: async (p, io) => (await import('./doctor.js')).doctor(p, io),
 }
 
+const controller: CommandSpec = {
+  name: 'controller',
+  summary: 'write policy status and keep PolicyReports current (one writer, elected through a Lease)',
+  synopsis: '[--kubeconfig FILE] [--resync-period 10m] [--metrics-port 9091] [options]',
+  options: {
+    kubeconfig: cluster.kubeconfig,
+    context: cluster.context,
+    identity: { type: 'string', value: 'NAME', help: 'holder identity in the Lease (default: $POD_NAME, else hostname_pid)' },
+    'lease-namespace': { type: 'string', value: 'NAMESPACE', default: 'ephemeral-guard', help: "the Lease's namespace" },
+    'lease-name': { type: 'string', value: 'NAME', default: 'ephemeral-guard-controller', help: 'the Lease' },
+    'lease-duration': { type: 'string', value: 'DURATION', default: '15s', help: 'how long a silent holder keeps the Lease' },
+    'renew-interval': { type: 'string', value: 'DURATION', default: '5s', help: 'how often the holder renews it' },
+    'retry-interval': { type: 'string', value: 'DURATION', default: '2s', help: 'how often the others try to take it; also the first retry of a failed watch (then doubling, up to 30 s)' },
+    'resync-period': { type: 'string', value: 'DURATION', default: '10m', help: 'scan every namespace this often' },
+    debounce: { type: 'string', value: 'DURATION', default: '2s', help: "after a pod's ephemeral containers change, wait this long, then scan its namespace" },
+    'metrics-port': { type: 'string', value: 'N', default: '9091', help: 'plain-HTTP port: /metrics, /healthz, /readyz (0: any free port, logged)' },
+    'metrics-host': { type: 'string', value: 'ADDR', default: '0.0.0.0', help: 'its address' },
+  },
+  allowPositionals: false,
+  description: `Run as its own Deployment (manifests/base/controller.yaml), two replicas: the holder of the Lease
+writes each EphemeralContainerPolicy's and DebugPolicy's status (Ready, rules, hash, lastGood), and
+keeps one PolicyReport per namespace (ephemeral-guard-in-force) judged against the policies in force:
+after a debug container is added (pods are watched, never cached), after a policy change, and every
+--resync-period. The others wait to take over. SIGTERM releases the Lease.`,
+  examples: ['ephemeral-guard controller', 'ephemeral-guard controller --kubeconfig ~/.kube/config --metrics-port 0 --metrics-host 127.0.0.1'],
+  run: async (p, io) => (await import('./controller.js')).controller(p, io),
+}
+
 const test: CommandSpec = {
   name: 'test',
   summary: 'run policy tests written in YAML (*.test.yaml): expected verdicts, rules, warnings, containers',
@@ -207,7 +235,7 @@ and for kubectl-ephemeral_guard. Load it in the current shell, or add the line t
   run: async (p, io) => (await import('./completion.js')).completion(p, io, COMMANDS),
 }
 
-export const COMMANDS: readonly CommandSpec[] = [serve, review, policy, test, certs, audit, doctor, completion]
+export const COMMANDS: readonly CommandSpec[] = [serve, review, policy, test, certs, audit, doctor, controller, completion]
 
 export const PROGRAM = 'ephemeral-guard'
 

@@ -240,10 +240,13 @@ t.test('values = the README\'s kustomize customisations: image, replicas, policy
   const other = (await template('--set', 'resources.requests.cpu=250m', '--set', 'resources.limits.memory=512Mi',
     '--set', 'webhooks.breakGlassGroup=ephemeral-guard:break-glass', '--set', 'policy.source=configMap', '--set', 'policy.existingConfigMap=my-policy', '--set', 'namespace.create=false')).objects
   t.equal(other.filter((o) => o.kind === 'Namespace').length, 0, 'no Namespace with namespace.create=false')
-  const pod = (other.find((o) => o.kind === 'Deployment')!['spec'] as { template: { spec: { containers: Array<{ resources: unknown }>; volumes: Array<{ name: string; configMap?: { name: string } }> } } }).template.spec
+  const pod = (other.find((o) => o.kind === 'Deployment' && o.metadata.name === 'ephemeral-guard')!['spec'] as { template: { spec: { containers: Array<{ resources: unknown }>; volumes: Array<{ name: string; configMap?: { name: string } }> } } }).template.spec
   t.strictSame(pod.containers[0]!.resources, { requests: { cpu: '250m', memory: '128Mi' }, limits: { memory: '512Mi' } })
   t.strictSame(pod.volumes.find((v) => v.name === 'policy'), { name: 'policy', configMap: { name: 'my-policy' } })
   t.equal(other.filter((o) => o.kind === 'ConfigMap').length, 0, 'no ConfigMap of its own with policy.existingConfigMap')
+  t.equal(other.filter((o) => o.metadata.labels?.['app.kubernetes.io/component'] === 'controller').length, 6, 'the controller: ServiceAccount, RBAC, Deployment')
+  const noController = (await template('--set', 'controller.enabled=false')).objects
+  t.equal(noController.filter((o) => o.metadata.labels?.['app.kubernetes.io/component'] === 'controller').length, 0, 'none with controller.enabled=false')
   const hooks = (kind: string): Array<Record<string, unknown>> => other.find((o) => o.kind === kind)!['webhooks'] as Array<Record<string, unknown>>
   t.strictSame(hooks('ValidatingWebhookConfiguration')[0]!['matchConditions'], [{ name: 'break-glass', expression: '!(\'ephemeral-guard:break-glass\' in request.userInfo.groups)' }],
     'the condition manifests/base/webhooks.yaml shows commented out')

@@ -17,6 +17,7 @@ export const FLOORS: readonly (readonly string[])[] = [
   ['checks', 'admission', 'cluster'], // rules of the core; the AdmissionReview envelope; cluster access
   ['policy'], // policy documents compiled into the core
   ['server', 'audit', 'doctor', 'verify'], // HTTP, the two cluster commands, and policy tests from YAML
+  ['controller'], // the Lease holder's writer: policy status and PolicyReports (composes audit)
   ['cli'],
   ['main'],
 ]

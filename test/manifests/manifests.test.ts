@@ -8,14 +8,14 @@ import { join } from 'node:path'
 import { parse } from 'yaml'
 import { applyPatch, baseObjects, generatedData, kustomization, MANIFESTS, REPO_ROOT, yamlDocuments } from './load.js'
 import jsonPatch from 'fast-json-patch'
-import { installProblems, POLICY_OBJECTS_RULE, POLICY_WEBHOOK, RBAC_RULES, SCRAPE_LABEL, subPaths, type K8sObject } from './properties.js'
+import { installProblems, isController, POLICY_OBJECTS_RULE, POLICY_WEBHOOK, RBAC_RULES, SCRAPE_LABEL, subPaths, type K8sObject } from './properties.js'
 import { cli } from '../support/cli.js'
 
 const DEFAULT_POLICY = readFileSync(join(REPO_ROOT, 'policies/default.yaml'), 'utf8')
 
 type Pod = { containers: Array<Record<string, unknown> & { securityContext: Record<string, unknown>; resources: Record<string, Record<string, string>>; args: string[]; volumeMounts: Array<Record<string, unknown>> }>; terminationGracePeriodSeconds: number }
 type Hook = Record<string, unknown> & { rules: Array<Record<string, unknown>>; namespaceSelector: { matchExpressions: unknown[] } }
-const podOf = (objects: K8sObject[]): Pod => (objects.find((o) => o.kind === 'Deployment')!['spec'] as { template: { spec: Pod } }).template.spec
+const podOf = (objects: K8sObject[]): Pod => (objects.find((o) => o.kind === 'Deployment' && !isController(o))!['spec'] as { template: { spec: Pod } }).template.spec
 type NetworkPolicySpec = { podSelector: unknown; policyTypes: string[]; ingress: Array<Record<string, unknown>> }
 const netpolOf = (objects: K8sObject[]): NetworkPolicySpec => objects.find((o) => o.kind === 'NetworkPolicy')!['spec'] as NetworkPolicySpec
 const hookOf = (objects: K8sObject[], kind: string): Hook => (objects.find((o) => o.kind === kind)!['webhooks'] as Hook[])[0]!
@@ -37,7 +37,7 @@ t.test('the base serves the cluster\'s policy objects: --cluster-policies, read-
 function withConfigMapComponent(objects: K8sObject[], dir = join(MANIFESTS, 'components/configmap-policy')): K8sObject[] {
   const component = parse(readFileSync(join(dir, 'kustomization.yaml'), 'utf8')) as { kind: string; configMapGenerator: Array<{ name: string; namespace: string; files: string[] }>; patches: Array<{ target: Record<string, string>; patch: string }> }
   return [
-    ...objects.map((o) => (o.kind === 'Deployment' ? jsonPatch.applyPatch(structuredClone(o), parse(component.patches[0]!.patch) as jsonPatch.Operation[], true, false).newDocument : o)),
+    ...objects.map((o) => (o.kind === component.patches[0]!.target['kind'] && o.metadata.name === component.patches[0]!.target['name'] ? jsonPatch.applyPatch(structuredClone(o), parse(component.patches[0]!.patch) as jsonPatch.Operation[], true, false).newDocument : o)),
     ...component.configMapGenerator.map((g): K8sObject => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: g.name, namespace: g.namespace }, data: generatedData(dir, g.files, 'utf8') })),
   ]
 }
@@ -129,6 +129,10 @@ t.test('the checks catch what they are for', async (t) => {
     { name: 'a NetworkPolicy for other pods', change: (o) => { netpolOf(o).podSelector = { matchLabels: { app: 'other' } } }, problem: /must select the pods/ },
     { name: 'no NetworkPolicy', change: (o) => { o.splice(o.findIndex((x) => x.kind === 'NetworkPolicy'), 1) }, problem: /expected exactly one NetworkPolicy, found 0/ },
     { name: 'two replicas', change: (o) => { (o.find((x) => x.kind === 'Deployment')!['spec'] as { replicas: number }).replicas = 2 }, problem: /replicas must be 3/ },
+    { name: 'a controller that may write pods', change: (o) => { (o.find((x) => x.kind === 'ClusterRole' && isController(x))!['rules'] as unknown[]).push({ apiGroups: [''], resources: ['pods'], verbs: ['update'] }) }, problem: /controller: ClusterRole rules must be exactly/ },
+    { name: 'any Lease', change: (o) => { delete (o.find((x) => x.kind === 'Role' && isController(x))!['rules'] as Array<Record<string, unknown>>)[1]!['resourceNames'] }, problem: /controller: the Role may only create leases/ },
+    { name: 'one controller replica', change: (o) => { (o.find((x) => x.kind === 'Deployment' && isController(x))!['spec'] as { replicas: number }).replicas = 1 }, problem: /controller: replicas must be 2/ },
+    { name: 'no controller', change: (o) => { o.splice(o.findIndex((x) => x.kind === 'Deployment' && isController(x)), 1) }, problem: /expected exactly one Deployment, found 0/ },
   ]
   for (const c of cases) {
     const objects = structuredClone(baseObjects())

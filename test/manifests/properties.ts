@@ -103,8 +103,61 @@ export function subPaths(value: unknown, path = ''): string[] {
 const pemCertificates = (pem: string): X509Certificate[] =>
   (pem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? []).map((p) => new X509Certificate(p))
 
-export function installProblems(objects: readonly K8sObject[], certificates: Certificates, policyText?: string): string[] {
+/** The controller's objects (manifests/base/controller.yaml): judged by controllerProblems, apart from the webhook's. */
+export const isController = (o: K8sObject): boolean => o.metadata.labels?.['app.kubernetes.io/component'] === 'controller'
+
+/** The exact rules of the controller's ClusterRole and Role (README "Operate → controller and reports"). */
+export const CONTROLLER_RULES = [
+  { apiGroups: [''], resources: ['pods', 'namespaces'], verbs: ['get', 'list', 'watch'] },
+  { apiGroups: ['ephemeral-guard.dev'], resources: ['ephemeralcontainerpolicies', 'debugpolicies'], verbs: ['get', 'list', 'watch'] },
+  { apiGroups: ['ephemeral-guard.dev'], resources: ['ephemeralcontainerpolicies/status', 'debugpolicies/status'], verbs: ['update', 'patch'] },
+  { apiGroups: ['wgpolicyk8s.io'], resources: ['policyreports'], verbs: ['get', 'list', 'create', 'update', 'patch', 'delete'] },
+]
+export const LEASE_RULES = [
+  { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['create'] },
+  { apiGroups: ['coordination.k8s.io'], resources: ['leases'], resourceNames: ['ephemeral-guard-controller'], verbs: ['get', 'update'] },
+]
+
+/** The controller: its own ServiceAccount and RBAC, two replicas of `controller`, probes, non-root. */
+export function controllerProblems(objects: readonly K8sObject[], ns: string = NAMESPACE): string[] {
   const problems: string[] = []
+  const problem = (p: string): void => { problems.push(`controller: ${p}`) }
+  const sa = one(objects, 'ServiceAccount', problems)
+  const role = one(objects, 'ClusterRole', problems)
+  const binding = one(objects, 'ClusterRoleBinding', problems)
+  const lease = one(objects, 'Role', problems)
+  const leaseBinding = one(objects, 'RoleBinding', problems)
+  const deployment = one(objects, 'Deployment', problems)
+  if (role && !isDeepStrictEqual(role['rules'], CONTROLLER_RULES)) problem(`ClusterRole rules must be exactly ${JSON.stringify(CONTROLLER_RULES)}`)
+  if (lease && !isDeepStrictEqual(lease['rules'], LEASE_RULES)) problem('the Role may only create leases and get/update the controller\'s Lease')
+  for (const [b, r] of [[binding, role], [leaseBinding, lease]] as const) {
+    if (b && r && sa) {
+      if (!isDeepStrictEqual(b['roleRef'], { apiGroup: 'rbac.authorization.k8s.io', kind: r.kind, name: r.metadata.name })) problem(`${b.kind} must reference the ${r.kind}`)
+      if (!isDeepStrictEqual(b['subjects'], [{ kind: 'ServiceAccount', name: sa.metadata.name, namespace: ns }])) problem(`${b.kind} must bind the controller's ServiceAccount only`)
+    }
+  }
+  const spec = deployment?.['spec'] as { replicas?: number; template: { spec: PodSpec } } | undefined
+  const pod = spec?.template.spec
+  const container = pod?.containers[0] as (Container & { env?: Array<{ name: string; valueFrom?: { fieldRef?: { fieldPath?: string } } }> }) | undefined
+  if (spec && pod && container) {
+    if (spec.replicas !== 2) problem(`replicas must be 2 (one writes, one waits), got ${spec.replicas}`)
+    if (pod.serviceAccountName !== sa?.metadata.name) problem('the pods must run as the controller\'s ServiceAccount')
+    if (pod.hostNetwork || pod.hostPID || pod.hostIPC) problem('no host namespaces')
+    if (!isDeepStrictEqual(container.command?.slice(-1), ['controller'])) problem('the container must run the controller command')
+    if (container.env?.find((e) => e.name === 'POD_NAME')?.valueFrom?.fieldRef?.fieldPath !== 'metadata.name') problem('POD_NAME must be the pod name (the Lease holder identity)')
+    const port = flag(container.args ?? [], 'metrics-port')
+    if (container.readinessProbe?.httpGet?.path !== '/readyz' || container.livenessProbe?.httpGet?.path !== '/healthz') problem('probes on /readyz and /healthz')
+    if (!container.ports?.some((p) => p.name === 'metrics' && String(p.containerPort) === port)) problem('the metrics port must be the --metrics-port')
+    const sc = container.securityContext
+    if (sc?.runAsNonRoot !== true || sc.readOnlyRootFilesystem !== true || sc.allowPrivilegeEscalation !== false || !isDeepStrictEqual(sc.capabilities?.drop, ['ALL'])) problem('the container must run non-root, read-only, without privilege escalation or capabilities')
+    if (container.resources?.limits?.['memory'] === undefined) problem('a memory limit')
+  }
+  return problems
+}
+
+export function installProblems(all: readonly K8sObject[], certificates: Certificates, policyText?: string): string[] {
+  const objects = all.filter((o) => !isController(o))
+  const problems: string[] = controllerProblems(all.filter(isController), all.find((o) => o.kind === 'Namespace')?.metadata.name)
   const problem = (p: string): void => { problems.push(p) }
   for (const o of objects) for (const p of subPaths(o)) problem(`${o.kind}/${o.metadata.name}${p}: subPath mounts never see Secret or ConfigMap updates`)
 

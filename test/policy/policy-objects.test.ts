@@ -77,3 +77,13 @@ t.test('an object seen before is not judged again; a changed (replaced) object i
   const { set } = await objects.combineAsync([obj], defaultServedPolicy(ajv), async () => {})
   t.same(set.inForce.map((r) => r.name), ['p'], 'combineAsync: the same set as combine')
 })
+
+t.test('combineAsync pauses inside one big object, not only between objects', async (t) => {
+  const rules = Array.from({ length: 30 }, (_, i) => ({ name: `r${i}`, schema: { properties: { container: { properties: { image: { pattern: `^img${i}` } } } } } }))
+  let pauses = 0
+  const { states } = await new PolicyObjects(ajv).combineAsync([stored('EphemeralContainerPolicy', 'big', { rules })], defaultServedPolicy(ajv), async () => { pauses++ }, 0)
+  t.equal(states[0]!.servedFrom, 'spec')
+  t.ok(pauses > 30, `paused ${pauses} times for one object of 30 rules with custom schemas`)
+  const sync = new PolicyObjects(ajv).state(stored('EphemeralContainerPolicy', 'big', { rules }))
+  t.same(sync.problems, states[0]!.problems)
+})
