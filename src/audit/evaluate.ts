@@ -192,7 +192,7 @@ export function auditPod(item: JsonObject, policy: AuditPolicy, options: AuditOp
       const { found, shown } = evaluate(policy.policy, input) // the webhook's own evaluation
       const violations = shown.map((v) => ({ rule: v.rule, mode: v.mode, message: formatViolation(v) }))
       // The verdict from every violation, as the webhook decides; the list as the webhook words it.
-      const rules = policy.identity ?? identityRulesOfViews(policy.rules)
+      const rules = policy.identity ?? identityRulesOfViews(policy.rules, found.map((v) => v.rule))
       const undecided = undecidedRules(rules, new Set(found.map((v) => v.rule)), identity, input)
       if (undecided.length === 0) return { ...base, verdict: verdictOf(found), violations, notes: [] }
       // What the known identity decides for sure, and the worst the unknown part could make of it.

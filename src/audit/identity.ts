@@ -83,17 +83,20 @@ export function identityRules(spec: IdentitySpec, prefix?: string, namespace?: s
 /**
  * From compiled rule views alone (callers without the documents): subjects are taken to use both
  * parts, and the policy's exemptions are unknown, so they are taken to use none. Prefer identityRules.
+ * A view names a rule bare; in a combined policy set its violations are `policy/rule`: a view stands
+ * for every violation name `found` that ends in `/rule`.
  */
-export function identityRulesOfViews(views: readonly CompiledRuleView[]): AuditRule[] {
-  return views.map((v) => {
+export function identityRulesOfViews(views: readonly CompiledRuleView[], found: readonly string[] = []): AuditRule[] {
+  return views.flatMap((v) => {
     const subjects = v.checks.some((c) => c.name === 'subjects')
-    return {
-      rule: v.rule,
+    const names = [...new Set(found.filter((n) => n === v.rule || n.endsWith(`/${v.rule}`)))]
+    return (names.length === 0 ? [v.rule] : names).map((rule) => ({
+      rule,
       mode: v.mode,
       ...(v.match === undefined ? {} : { match: v.match }),
       lifts: { users: subjects || some(v.match?.excludeUsers), groups: subjects || some(v.match?.excludeGroups) },
       selects: { users: v.match?.users !== undefined, groups: v.match?.groups !== undefined },
-    }
+    }))
   })
 }
 

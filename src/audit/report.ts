@@ -150,12 +150,6 @@ export const reportKey = (p: AuditPolicyInfo): string => (p.inForce === undefine
 /** Report names: one per policy (or the policies in force) per namespace, so candidates do not overwrite each other. */
 const reportName = (key: string): string => `ephemeral-guard-${key}`
 
-/** A violation's rule as `policy` and `rule` of a result: `p/r` (and `ns/p/r`) name their policy; a bare name is the file's. */
-function splitRule(name: string, policyName: string): { policy: string; rule: string } {
-  const at = name.lastIndexOf('/')
-  return at < 0 ? { policy: policyName, rule: name } : { policy: name.slice(0, at), rule: name.slice(at + 1) }
-}
-
 function properties(f: AuditFinding): Record<string, string> {
   return {
     container: f.container,
@@ -183,12 +177,12 @@ function resultsOf(f: AuditFinding, policyName: string, timestamp: JsonObject, o
     }
     for (const [name, { mode, messages }] of byRule) {
       if (unverified.has(name)) continue
-      out.push({ ...common, ...splitRule(name, policyName), result: mode === 'enforce' ? 'fail' : 'warn', severity: SEVERITY_OF[mode]!, message: `${f.container}: ${messages.join('; ')}`, properties: { ...properties(f), mode } })
+      out.push({ ...common, rule: name, result: mode === 'enforce' ? 'fail' : 'warn', severity: SEVERITY_OF[mode]!, message: `${f.container}: ${messages.join('; ')}`, properties: { ...properties(f), mode } })
     }
     // A rule audit cannot decide without the requester's identity: skipped, with why; never a failure.
     f.unverified?.forEach((name, i) => {
       const messages = [f.notes[i]!, ...(byRule.get(name)?.messages ?? [])]
-      out.push({ ...common, ...splitRule(name, policyName), result: 'skip', message: `${f.container}: ${messages.join('; ')}`, properties: { ...properties(f), [SKIP_REASON]: IDENTITY_UNKNOWN } })
+      out.push({ ...common, rule: name, result: 'skip', message: `${f.container}: ${messages.join('; ')}`, properties: { ...properties(f), [SKIP_REASON]: IDENTITY_UNKNOWN } })
     })
   } else {
     const message = f.verdict === 'pass' ? `${f.container}: every rule passes` : `${f.container}: ${f.notes.join('; ')}`
@@ -213,7 +207,7 @@ export function policyReports(result: AuditResult): JsonObject[] {
   if (result.scope.namespace !== undefined) byNamespace.set(result.scope.namespace, [])
   for (const f of result.findings) {
     const list = byNamespace.get(f.namespace) ?? []
-    list.push(...resultsOf(f, result.policy.inForce === undefined ? result.policy.name : REPORT_SOURCE, timestamp, result.olderThan))
+    list.push(...resultsOf(f, reportKey(result.policy), timestamp, result.olderThan))
     byNamespace.set(f.namespace, list)
   }
   return [...byNamespace.keys()].sort().map((namespace) => {

@@ -75,6 +75,11 @@ t.test('from the cluster: every servable object combined, the rest named with wh
   t.same([sys!.verdict, sys!.violations.map((v) => v.rule)], ['deny', ['sre/sre-only', 'images/no-privileged', 'broken/no-privileged']], 'privileged: denied whatever the identity')
   t.same([gen!.verdict, gen!.unverified], ['unverified', ['sre/sre-only', 'shop/tight/no-root']], 'alice, groups unknown: sre-only and the namespace\'s group rule undecided')
 
+  // A caller with the set's policy and rule views only (no documents): views name rules bare.
+  const views = p.states.flatMap((s) => (s.served !== undefined && p.documents.some((d) => d.prefix === (s.namespace === undefined ? s.name : `${s.namespace}/${s.name}`)) ? s.served.views : []))
+  const [vSys, vGen] = auditPod(POD, { policy: p.policy, rules: views }, { now: new Date('2026-11-27T10:00:00Z') })
+  t.same([vSys!.verdict, vGen!.verdict, vGen!.unverified], ['deny', 'unverified', ['sre/sre-only', 'no-root']], 'from views: violations matched by their rule\'s name; exemptions not known')
+
   const findings = policyObjectFindings(p)
   t.same(findings.map((f) => [f.level, f.subject]), [
     ['warning', 'ephemeralcontainerpolicy/broken'], ['error', 'ephemeralcontainerpolicy/never'], ['error', 'ephemeralcontainerpolicy/late-mutations'], ['ok', 'policies in force'],

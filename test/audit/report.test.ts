@@ -183,7 +183,7 @@ t.test('the policies in force: named in the footer, JSON and reports; reports na
   t.equal(reportKey(inForce), 'in-force')
   t.equal(reportKey({ name: 'candidate', hash: 'x', source: 'f.yaml' }), 'candidate')
   const split = policyReports(result([{ ...findings()[0]!, violations: [{ rule: 'shop/tight/no-root', mode: 'enforce', message: 'm' }] }], { policy: inForce }))
-  t.match((split[0]!['results'] as JsonObject[])[0], { policy: 'shop/tight', rule: 'no-root', result: 'fail' }, 'policy/rule split into the result\'s policy and rule')
+  t.match((split[0]!['results'] as JsonObject[])[0], { policy: 'in-force', rule: 'shop/tight/no-root', result: 'fail' }, 'the rule as violations name it, under the report\'s policy')
   t.match(policyText({ name: 'default', hash: 'h', source: 'built-in default' }), 'policy default (h)')
   const grouped = policyReports(result([{ ...findings()[0]!, requestedGroups: ['sre', 'system:authenticated'] }]))
   t.equal(((grouped[0]!['results'] as JsonObject[])[0]!['properties'] as JsonObject)['requestedGroups'], 'sre,system:authenticated', 'recorded groups in the properties')

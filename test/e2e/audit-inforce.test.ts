@@ -115,10 +115,10 @@ t.test('PolicyReports: unverified is skip with the reason and no severity; valid
   const stored = JSON.parse(await kubectlOk(c(), ['-n', 'ai-shop', 'get', 'policyreport', 'ephemeral-guard-in-force', '-o', 'json'])) as JsonObject
   const results = (stored['results'] as JsonObject[]).map((x) => [x['policy'], x['rule'], x['result'], x['severity'], (x['properties'] as JsonObject)['container'], (x['properties'] as JsonObject)['ephemeral-guard.dev/skip-reason']])
   t.same(results, [
-    ['ephemeral-guard', 'all-rules', 'pass', undefined, 'sre-dbg', undefined],
-    ['team-rules', 'sre-only', 'fail', 'high', 'netshoot', undefined],
-    ['team-rules', 'trusted-images', 'fail', 'high', 'netshoot', undefined],
-    ['team-rules', 'sre-only', 'skip', undefined, 'no-groups', 'identity-unknown'],
+    ['in-force', 'all-rules', 'pass', undefined, 'sre-dbg', undefined],
+    ['in-force', 'team-rules/sre-only', 'fail', 'high', 'netshoot', undefined],
+    ['in-force', 'team-rules/trusted-images', 'fail', 'high', 'netshoot', undefined],
+    ['in-force', 'team-rules/sre-only', 'skip', undefined, 'no-groups', 'identity-unknown'],
   ])
   t.same(stored['summary'], { pass: 1, fail: 2, warn: 0, error: 0, skip: 1 })
   t.match(stored['metadata'], { labels: { 'ephemeral-guard.dev/policy': 'in-force' }, annotations: { 'ephemeral-guard.dev/policy-source': 'cluster' } })
