@@ -158,8 +158,8 @@ export interface DecisionContext {
   /**
    * When the answer is due, in milliseconds of that clock (server/app.ts: the API server's
    * `?timeout=` less a margin). Checked between steps, before Kubernetes' checks and before each
-   * policy check; once passed, work stops and the
-   * request is refused with a DeadlineExceededError. Undefined: no deadline.
+   * policy check; once passed, work stops and the request is refused with a DeadlineExceededError.
+   * Undefined: no deadline.
    */
   readonly deadline?: number
 }
