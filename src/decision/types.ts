@@ -159,8 +159,9 @@ export interface DecisionContext {
   readonly now?: () => Date
   /**
    * When the answer is due, in milliseconds of that clock (server/app.ts: the API server's
-   * `?timeout=` less a margin). Checked between steps and checks; once passed, work stops and the
-   * request is refused with a DeadlineExceededError. Undefined: no deadline.
+   * `?timeout=` less a margin). Checked between steps, before Kubernetes' checks and before each
+   * policy check; once passed, work stops and the request is refused with a DeadlineExceededError.
+   * Undefined: no deadline.
    */
   readonly deadline?: number
 }

@@ -8,7 +8,7 @@ import { join } from 'node:path'
 import { parse } from 'yaml'
 import { applyPatch, baseObjects, generatedData, kustomization, MANIFESTS, REPO_ROOT, yamlDocuments } from './load.js'
 import jsonPatch from 'fast-json-patch'
-import { installProblems, isController, POLICY_OBJECTS_RULE, POLICY_WEBHOOK, RBAC_RULES, SCRAPE_LABEL, subPaths, type K8sObject } from './properties.js'
+import { installProblems, isController, isPolicyRole, POLICY_OBJECTS_RULE, POLICY_WEBHOOK, RBAC_RULES, SCRAPE_LABEL, subPaths, type K8sObject } from './properties.js'
 import { cli } from '../support/cli.js'
 
 const DEFAULT_POLICY = readFileSync(join(REPO_ROOT, 'policies/default.yaml'), 'utf8')
@@ -132,6 +132,10 @@ t.test('the checks catch what they are for', async (t) => {
     { name: 'a controller that may write pods', change: (o) => { (o.find((x) => x.kind === 'ClusterRole' && isController(x))!['rules'] as unknown[]).push({ apiGroups: [''], resources: ['pods'], verbs: ['update'] }) }, problem: /controller: ClusterRole rules must be exactly/ },
     { name: 'any Lease', change: (o) => { delete (o.find((x) => x.kind === 'Role' && isController(x))!['rules'] as Array<Record<string, unknown>>)[1]!['resourceNames'] }, problem: /controller: the Role may only create leases/ },
     { name: 'one controller replica', change: (o) => { (o.find((x) => x.kind === 'Deployment' && isController(x))!['spec'] as { replicas: number }).replicas = 1 }, problem: /controller: replicas must be 2/ },
+    { name: 'namespace admins may write cluster policies', change: (o) => { ((o.find((x) => x.kind === 'ClusterRole' && isPolicyRole(x) && x.metadata.labels?.['rbac.authorization.k8s.io/aggregate-to-admin'] === 'true')!['rules'] as Array<{ resources: string[] }>)[0]!.resources.push('ephemeralcontainerpolicies')) }, problem: /policy roles: exactly one role aggregated to admin, writing debugpolicies only/ },
+    { name: 'viewers may write DebugPolicy objects', change: (o) => { ((o.find((x) => x.kind === 'ClusterRole' && isPolicyRole(x) && x.metadata.labels?.['rbac.authorization.k8s.io/aggregate-to-view'] === 'true')!['rules'] as Array<{ verbs: string[] }>)[0]!.verbs.push('create')) }, problem: /may only read debugpolicies/ },
+    { name: 'a policy role with status verbs', change: (o) => { (o.find((x) => isPolicyRole(x))!['rules'] as unknown[]).push({ apiGroups: ['ephemeral-guard.dev'], resources: ['debugpolicies/status'], verbs: ['update'] }) }, problem: /no status verbs/ },
+    { name: 'a binding among the policy roles', change: (o) => { o.push({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRoleBinding', metadata: { name: 'x', labels: { 'app.kubernetes.io/component': 'policy-roles' } } }) }, problem: /only ClusterRoles, no bindings/ },
     { name: 'no controller', change: (o) => { o.splice(o.findIndex((x) => x.kind === 'Deployment' && isController(x)), 1) }, problem: /expected exactly one Deployment, found 0/ },
   ]
   for (const c of cases) {

@@ -155,9 +155,38 @@ export function controllerProblems(objects: readonly K8sObject[], ns: string = N
   return problems
 }
 
+/** The policy-authoring ClusterRoles (manifests/base/policy-roles.yaml): judged by policyRoleProblems. */
+export const isPolicyRole = (o: K8sObject): boolean => o.metadata.labels?.['app.kubernetes.io/component'] === 'policy-roles'
+
+const POLICY_GROUP = 'ephemeral-guard.dev'
+const WRITE_VERBS = ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete', 'deletecollection']
+
+/**
+ * Who may write which policy: DebugPolicy write access aggregated into `admin` only, read access into
+ * `edit` and `view`, a bindable role for cluster policies, no binding and never a status verb.
+ */
+export function policyRoleProblems(objects: readonly K8sObject[]): string[] {
+  const problems: string[] = []
+  const problem = (p: string): void => { problems.push(`policy roles: ${p}`) }
+  if (objects.some((o) => o.kind !== 'ClusterRole')) problem('only ClusterRoles, no bindings')
+  const byAggregation = (label: string) => objects.filter((o) => o.metadata.labels?.[`rbac.authorization.k8s.io/${label}`] === 'true')
+  const rulesOf = (o: K8sObject) => (o['rules'] ?? []) as Array<{ apiGroups: string[]; resources: string[]; verbs: string[] }>
+  const admin = byAggregation('aggregate-to-admin')
+  if (admin.length !== 1 || !isDeepStrictEqual(rulesOf(admin[0]!), [{ apiGroups: [POLICY_GROUP], resources: ['debugpolicies'], verbs: WRITE_VERBS }])) problem('exactly one role aggregated to admin, writing debugpolicies only')
+  for (const label of ['aggregate-to-edit', 'aggregate-to-view']) {
+    for (const o of byAggregation(label)) if (rulesOf(o).some((r) => r.verbs.some((v) => !['get', 'list', 'watch'].includes(v)) || r.resources.some((x) => x !== 'debugpolicies'))) problem(`${o.metadata.name}: a role aggregated to ${label.slice(13)} may only read debugpolicies`)
+  }
+  for (const o of objects) if (rulesOf(o).some((r) => r.resources.some((x) => x.endsWith('/status')))) problem(`${o.metadata.name}: no status verbs (the controller's)`)
+  if (!objects.some((o) => rulesOf(o).some((r) => r.resources.includes('ephemeralcontainerpolicies')) && Object.keys(o.metadata.labels ?? {}).every((k) => !k.startsWith('rbac.authorization.k8s.io/aggregate-to-')))) problem('a role for cluster policies, aggregated nowhere')
+  return problems
+}
+
 export function installProblems(all: readonly K8sObject[], certificates: Certificates, policyText?: string): string[] {
-  const objects = all.filter((o) => !isController(o))
-  const problems: string[] = controllerProblems(all.filter(isController), all.find((o) => o.kind === 'Namespace')?.metadata.name)
+  const objects = all.filter((o) => !isController(o) && !isPolicyRole(o))
+  const problems: string[] = [
+    ...controllerProblems(all.filter(isController), all.find((o) => o.kind === 'Namespace')?.metadata.name),
+    ...policyRoleProblems(all.filter(isPolicyRole)),
+  ]
   const problem = (p: string): void => { problems.push(p) }
   for (const o of objects) for (const p of subPaths(o)) problem(`${o.kind}/${o.metadata.name}${p}: subPath mounts never see Secret or ConfigMap updates`)
 
