@@ -5,6 +5,8 @@
 import type { Ajv2020 } from 'ajv/dist/2020.js'
 import type { JsonObject, JsonValue } from '../kube/types.js'
 import type { AuditPolicy } from '../audit/evaluate.js'
+import { identityRules } from '../audit/identity.js'
+import { documentsInForce } from '../policy/in-force.js'
 import { PolicyObjects, type PolicyObjectState } from '../policy/policy-objects.js'
 import { sourceOf, type PolicyRef, type PolicySet, type ServedPolicy } from '../policy/policy-set.js'
 import { canonical, conflictsOf, desiredStatus, statusDiffers } from './status.js'
@@ -53,7 +55,9 @@ export class PolicyStatusWriter {
     const served = new Map<string, ServedPolicy>([[refKey(this.fallback.ref), this.fallback]])
     for (const s of states) if (s.served !== undefined) served.set(refKey(s.served.ref), s.served)
     const views = set.inForce.flatMap((ref) => served.get(refKey(ref))?.views ?? [])
-    return { set, states, audit: { policy: set.policy, rules: views }, key: `${set.policy.hash}:${set.inForce.map(refKey).join(',')}` }
+    // How each rule uses the requester's identity, from the served documents (exemptions included), as audit does.
+    const identity = documentsInForce(list, set, states, this.fallback).flatMap((d) => identityRules(d.spec, d.prefix, d.namespace))
+    return { set, states, audit: { policy: set.policy, rules: views, identity }, key: `${set.policy.hash}:${set.inForce.map(refKey).join(',')}` }
   }
 
   /**

@@ -12,7 +12,7 @@ import type { Policy } from '../decision/types.js'
 import { lazyPolicyAjv } from '../schemas.js'
 import { DEFAULT_POLICY_FILE, loadPolicyFile, parsePolicy } from './load.js'
 import { defaultServedPolicy, POLICY_GROUP, POLICY_VERSION, PolicyObjects, type PolicyObjectState } from './policy-objects.js'
-import { sourceOf, type PolicyRef } from './policy-set.js'
+import { sourceOf, type PolicyRef, type PolicySet, type ServedPolicy } from './policy-set.js'
 import type { DebugPolicyDocument, PolicyDocument } from './types.js'
 
 /** One policy in force, its document, and how its violations are named. */
@@ -123,11 +123,11 @@ async function listPolicyObjects(api: Pick<KubeApi, 'get'>): Promise<JsonObject[
 /** The spec a state serves: its own, or its last good copy. */
 const servedSpec = (o: JsonObject, s: PolicyObjectState): JsonObject => (s.servedFrom === 'spec' ? obj(o['spec']) : obj(obj(obj(o['status'])['lastGood'])['spec']))
 
-/** The policies in force from the cluster's policy objects (their CRDs are served). */
-export async function clusterPolicies(api: Pick<KubeApi, 'get'>, ajv: Ajv2020 = lazyPolicyAjv() as Ajv2020): Promise<PoliciesInForce> {
-  const objects = await listPolicyObjects(api)
-  const fallback = defaultServedPolicy(ajv)
-  const { set, states } = new PolicyObjects(ajv).combine(objects, fallback)
+/**
+ * The documents of what a combine put in force, in its order: each object's served spec (its own, or
+ * its last good copy), and the built-in default's when it is in force. `states` are `objects`' own.
+ */
+export function documentsInForce(objects: readonly JsonObject[], set: PolicySet, states: readonly PolicyObjectState[], fallback: ServedPolicy): DocumentInForce[] {
   const key = (ref: PolicyRef): string => `${ref.kind}/${ref.namespace ?? ''}/${ref.name}`
   const inForce = new Set(set.inForce.map(key))
   const documents: DocumentInForce[] = []
@@ -139,6 +139,15 @@ export async function clusterPolicies(api: Pick<KubeApi, 'get'>, ajv: Ajv2020 = 
   if (set.inForce.some((r) => r === fallback.ref)) {
     documents.unshift({ prefix: sourceOf(fallback.ref), spec: (parse(readFileSync(DEFAULT_POLICY_FILE, 'utf8')) as PolicyDocument).spec })
   }
+  return documents
+}
+
+/** The policies in force from the cluster's policy objects (their CRDs are served). */
+export async function clusterPolicies(api: Pick<KubeApi, 'get'>, ajv: Ajv2020 = lazyPolicyAjv() as Ajv2020): Promise<PoliciesInForce> {
+  const objects = await listPolicyObjects(api)
+  const fallback = defaultServedPolicy(ajv)
+  const { set, states } = new PolicyObjects(ajv).combine(objects, fallback)
+  const documents = documentsInForce(objects, set, states, fallback)
   return {
     source: 'cluster',
     policy: set.policy,

@@ -164,3 +164,12 @@ t.test('a status the API server prunes is not written again and again', async (t
   t.equal((await noBody.sync([p])).written, 1, 'an answer without the stored status counts the desired one as stored')
   t.equal((await noBody.sync([p])).written, 1, 'and writes again while the object still shows the old status')
 })
+
+t.test("the set audit judges with knows each policy's exemptions, as audit's own does", async (t) => {
+  const writer = new PolicyStatusWriter(ajv, fallback, { putStatus: async () => ({ result: 'written' }) }, { now: () => new Date(), isLeader: () => true })
+  const exempting = stored('sre-exempt', { exemptions: { groups: ['sre'] }, rules: [{ name: 'no-privileged', securityContext: { allowPrivileged: false } }] })
+  const { audit } = writer.combine([exempting])
+  const rule = audit.identity?.find((r) => r.rule === 'sre-exempt/no-privileged')
+  t.ok(rule, 'the rule is known by its policy/rule name')
+  t.same(rule?.lifts, { users: false, groups: true }, "the policy's group exemption can lift its violation: never deny on unknown groups")
+})
