@@ -177,18 +177,21 @@ t.test('an invalid policy written with no policy webhook: Ready False/Invalid, l
   await kubectlOk(c(), ['apply', '-f', '-'], { input: BASE.replace('name: base', 'name: broken') })
   const good = await statusOf(['ecp', 'broken'])
   const goodHash = (good['status'] as JsonObject)['hash']
-  await kubectlOk(c(), ['apply', '-f', '-'], { input: BASE.replace('name: base', 'name: broken').replace('spec:\n', 'spec:\n  mode: sometimes\n').replace('allow: ["mirror.example.com"]', 'allow: 5') })
+  // Problems the CRD schema cannot see (the API server stores the object), only ephemeral-guard: a bad
+  // image pattern and a duplicate rule name.
+  const broken = `${BASE.replace('name: base', 'name: broken').replace('spec:\n', 'spec:\n  mode: warn\n').replace('allow: ["mirror.example.com"]', 'allow: ["a//b"]')}    - name: only-mirror\n      images: {requireDigest: true}\n`
+  await kubectlOk(c(), ['apply', '-f', '-'], { input: broken })
   const obj = await statusOf(['ecp', 'broken'])
   t.equal(generationOf(obj), 2)
   const cond = ready(obj)!
   t.match(cond, { status: 'False', reason: 'Invalid' })
-  t.match(cond['message'], /spec\.mode: must be one of/, 'the mode problem with its path')
-  t.match(cond['message'], /spec\.rules\[0\]\.images\.allow: must be array/, 'the rule problem with its path')
+  t.match(cond['message'], /spec\.rules\[1\]\.name: duplicate rule name "only-mirror"/, 'the duplicate name with its path')
+  t.match(cond['message'], /spec\.rules\[0\]\.images\.allow\[0\]: image pattern "a\/\/b"/, 'the pattern problem with its path')
   t.match(cond['message'], /serving the last good copy \(generation 1/)
   t.match(condition(obj, 'Serving'), { status: 'True', reason: 'ServingLastGood' })
   t.same((obj['status'] as JsonObject)['lastGood'], { generation: 1, hash: goodHash, spec: good['spec'] }, 'lastGood is still generation 1')
   const table = await kubectlOk(c(), ['get', 'ecp', 'broken'])
-  t.match(table, /broken\s+sometimes\s+1\s+False/, table)
+  t.match(table, /broken\s+warn\s+1\s+False/, table)
 })
 
 const MUTATING = (name: string): string => `apiVersion: ephemeral-guard.dev/v1alpha1
