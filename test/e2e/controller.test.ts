@@ -191,7 +191,7 @@ t.test('an invalid policy written with no policy webhook: Ready False/Invalid, l
   t.match(condition(obj, 'Serving'), { status: 'True', reason: 'ServingLastGood' })
   t.same((obj['status'] as JsonObject)['lastGood'], { generation: 1, hash: goodHash, spec: good['spec'] }, 'lastGood is still generation 1')
   const table = await kubectlOk(c(), ['get', 'ecp', 'broken'])
-  t.match(table, /broken\s+warn\s+1\s+False/, table)
+  t.match(table, /broken\s+warn\s+2\s+False/, table)
 })
 
 const MUTATING = (name: string): string => `apiVersion: ephemeral-guard.dev/v1alpha1
