@@ -4,7 +4,6 @@
 // wgpolicyk8s.io CRDs, and a 10,000-pod scale run with the audit process's memory measured.
 import { spawn } from 'node:child_process'
 import { readFileSync, writeFileSync } from 'node:fs'
-import { Agent, request } from 'node:https'
 import { join } from 'node:path'
 import { setFlagsFromString } from 'node:v8'
 import { runInNewContext } from 'node:vm'
@@ -15,6 +14,7 @@ import { runAudit } from '../../src/audit/run.js'
 import type { JsonObject } from '../../src/kube/types.js'
 import { DEFAULT_POLICY_FILE, loadPolicyFile } from '../../src/policy/load.js'
 import { createNamespace, E2E_DIR, kubectlOk, REPO_ROOT } from './support/cluster.js'
+import { createScalePods } from './support/scale.js'
 import { fileCluster } from './support/setup.js'
 import { poll, run, sleep, type RunResult } from './support/process.js'
 import { guardNetwork } from './support/network-guard.js'
@@ -271,27 +271,6 @@ const PODS_PER_NAMESPACE = 1000
 const DEBUGGED_EVERY = 10
 const CONCURRENCY = 48
 
-/** Runs `fn` over `inputs` with at most `limit` in flight. */
-async function pool<T>(inputs: readonly T[], limit: number, fn: (x: T) => Promise<void>): Promise<void> {
-  let next = 0
-  await Promise.all(Array.from({ length: limit }, async () => {
-    while (next < inputs.length) await fn(inputs[next++]!)
-  }))
-}
-
-function apiClient(): (method: string, path: string, body: unknown, contentType?: string) => Promise<number> {
-  const { info } = c()
-  const agent = new Agent({ keepAlive: true, maxSockets: CONCURRENCY, ca: readFileSync(info.caFile), cert: readFileSync(info.clientCertFile), key: readFileSync(info.clientKeyFile) })
-  return (method, path, body, contentType = 'application/json') => new Promise((resolve, reject) => {
-    const req = request(`${info.server}${path}`, { method, agent, headers: { 'content-type': contentType } }, (res) => {
-      res.resume()
-      res.on('end', () => resolve(res.statusCode ?? 0))
-    })
-    req.on('error', reject)
-    req.end(JSON.stringify(body))
-  })
-}
-
 interface Measured { readonly code: number | null; readonly ms: number; readonly peakRssMb: number; readonly doc: JsonObject }
 
 /** Runs audit with stdout to a file, sampling VmHWM (peak resident set) of the process from /proc. */
@@ -329,28 +308,9 @@ function measuredAudit(args: readonly string[], out: string, nodeArgs: readonly 
 }
 
 t.test(`scale: ${SCALE_NAMESPACES * PODS_PER_NAMESPACE} pods audited in under 30 s with flat memory`, async (t) => {
-  const api = apiClient()
   const created = Date.now()
   const namespaces = Array.from({ length: SCALE_NAMESPACES }, (_, i) => `scale-${i}`)
-  for (const ns of namespaces) await createNamespace(c(), ns)
-  const pods = namespaces.flatMap((ns) => Array.from({ length: PODS_PER_NAMESPACE }, (_, i) => ({ ns, name: `p-${String(i).padStart(4, '0')}`, debugged: i % DEBUGGED_EVERY === 0 })))
-  let failures = 0
-  await pool(pods, CONCURRENCY, async (p) => {
-    const body = {
-      apiVersion: 'v1', kind: 'Pod', metadata: { name: p.name, labels: { app: 'scale', tier: p.name.slice(-1) } },
-      spec: { containers: [{ name: 'app', image: 'registry.example.com/shop/cart:2.4', command: ['/cart', '--listen=:8080'], env: [{ name: 'MODE', value: 'production' }] }] },
-    }
-    for (let attempt = 0; ; attempt++) {
-      const s = await api('POST', `/api/v1/namespaces/${p.ns}/pods`, body)
-      if (s === 201) break
-      if (attempt >= 5) { failures++; break }
-      await sleep(200 * (attempt + 1))
-    }
-    if (!p.debugged) return
-    const patch = { spec: { ephemeralContainers: [{ name: 'debugger', image: 'busybox:1.36', imagePullPolicy: 'IfNotPresent', terminationMessagePolicy: 'File', securityContext: { privileged: p.name.endsWith('00') } }] } }
-    const s = await api('PATCH', `/api/v1/namespaces/${p.ns}/pods/${p.name}/ephemeralcontainers`, patch, 'application/strategic-merge-patch+json')
-    if (s !== 200) failures++
-  })
+  const failures = await createScalePods(c(), namespaces, { podsPerNamespace: PODS_PER_NAMESPACE, debuggedEvery: DEBUGGED_EVERY, concurrency: CONCURRENCY })
   t.equal(failures, 0, 'every pod and debug container created')
   const createSeconds = (Date.now() - created) / 1000
 
@@ -400,7 +360,7 @@ t.test(`scale: ${SCALE_NAMESPACES * PODS_PER_NAMESPACE} pods audited in under 30
   t.equal(heap.length, 21, 'judged in 21 pages')
   t.ok(growthMb < 5, `live heap grew ${growthMb.toFixed(1)} MB from the first page to the last (${((heap[0]! - before) / 1e6).toFixed(1)} MB after the first)`)
   t.ok(heldMb > 5 * Math.max(growthMb, 1), `holding the ${held.length} pods would take ${heldMb.toFixed(1)} MB: the measurement would see it`)
-  t.comment(`scale figures: created ${pods.length} pods (${debugged} with a debug container) in ${createSeconds.toFixed(1)} s; ` +
+  t.comment(`scale figures: created ${SCALE_NAMESPACES * PODS_PER_NAMESPACE} pods (${debugged} with a debug container) in ${createSeconds.toFixed(1)} s; ` +
     `audit -n scale-0 (1,000 pods): ${(small.ms / 1000).toFixed(2)} s, peak RSS ${small.peakRssMb.toFixed(1)} MB; ` +
     `audit -A (${String(summary['pods'])} pods): ${(large.ms / 1000).toFixed(2)} s, peak RSS ${large.peakRssMb.toFixed(1)} MB; ` +
     `with --max-old-space-size=80: ${(capped.ms / 1000).toFixed(2)} s, peak RSS ${capped.peakRssMb.toFixed(1)} MB; ` +

@@ -5,11 +5,11 @@
 // memory of a controller scanning 1,000 vs 10,000 pods.
 import { readFileSync } from 'node:fs'
 import { get as httpGet } from 'node:http'
-import { Agent, request } from 'node:https'
 import { join } from 'node:path'
 import t from 'tap'
 import type { JsonObject } from '../../src/kube/types.js'
 import { createNamespace, E2E_DIR, kubectlOk, installPolicyCrds, REPO_ROOT } from './support/cluster.js'
+import { createScalePods } from './support/scale.js'
 import { fileCluster } from './support/setup.js'
 import { poll, run, sleep, startService, type Service } from './support/process.js'
 import { guardNetwork } from './support/network-guard.js'
@@ -252,44 +252,8 @@ const PODS_PER_NAMESPACE = 1000
 const DEBUGGED_EVERY = 10
 const CONCURRENCY = 48
 
-async function pool<T>(inputs: readonly T[], limit: number, fn: (x: T) => Promise<void>): Promise<void> {
-  let next = 0
-  await Promise.all(Array.from({ length: limit }, async () => {
-    while (next < inputs.length) await fn(inputs[next++]!)
-  }))
-}
-
-function apiClient(): (method: string, path: string, body: unknown, contentType?: string) => Promise<number> {
-  const { info } = c()
-  const agent = new Agent({ keepAlive: true, maxSockets: CONCURRENCY, ca: readFileSync(info.caFile), cert: readFileSync(info.clientCertFile), key: readFileSync(info.clientKeyFile) })
-  return (method, path, body, contentType = 'application/json') => new Promise((resolve, reject) => {
-    const req = request(`${info.server}${path}`, { method, agent, headers: { 'content-type': contentType } }, (res) => {
-      res.resume()
-      res.on('end', () => resolve(res.statusCode ?? 0))
-    })
-    req.on('error', reject)
-    req.end(JSON.stringify(body))
-  })
-}
-
-async function createPods(namespaces: readonly string[]): Promise<number> {
-  const api = apiClient()
-  for (const ns of namespaces) await createNamespace(c(), ns)
-  const pods = namespaces.flatMap((ns) => Array.from({ length: PODS_PER_NAMESPACE }, (_, i) => ({ ns, name: `p-${String(i).padStart(4, '0')}`, debugged: i % DEBUGGED_EVERY === 0 })))
-  let failures = 0
-  await pool(pods, CONCURRENCY, async (p) => {
-    const body = { apiVersion: 'v1', kind: 'Pod', metadata: { name: p.name }, spec: { containers: [{ name: 'app', image: 'registry.example.com/shop/cart:2.4', env: [{ name: 'MODE', value: 'production' }] }] } }
-    for (let attempt = 0; ; attempt++) {
-      if (await api('POST', `/api/v1/namespaces/${p.ns}/pods`, body) === 201) break
-      if (attempt >= 5) { failures++; break }
-      await sleep(200 * (attempt + 1))
-    }
-    if (!p.debugged) return
-    const patch = { spec: { ephemeralContainers: [{ name: 'debugger', image: 'busybox:1.36', imagePullPolicy: 'IfNotPresent', terminationMessagePolicy: 'File', securityContext: { privileged: p.name.endsWith('00') } }] } }
-    if (await api('PATCH', `/api/v1/namespaces/${p.ns}/pods/${p.name}/ephemeralcontainers`, patch, 'application/strategic-merge-patch+json') !== 200) failures++
-  })
-  return failures
-}
+const createPods = (namespaces: readonly string[]): Promise<number> =>
+  createScalePods(c(), namespaces, { podsPerNamespace: PODS_PER_NAMESPACE, debuggedEvery: DEBUGGED_EVERY, concurrency: CONCURRENCY })
 
 /** Peak resident set (VmHWM) of the controller process so far, MB. */
 const peakRssMb = (ctl: Ctl): number => Number(readFileSync(`/proc/${ctl.pid}/status`, 'utf8').split('\n').find((l) => l.startsWith('VmHWM:'))!.split(/\s+/)[1]) / 1024
