@@ -20,6 +20,7 @@ import { fileCluster } from './support/setup.js'
 import { poll, run, type RunResult } from './support/process.js'
 import { COMPLIANT, CONFIGURATION_NAME, VALIDATING_WEBHOOK } from './support/webhook.js'
 import { guardNetwork } from './support/network-guard.js'
+import { writeMyInstall } from './support/my-install.js'
 
 // Loopback only: fails this file on any socket or Service that could reach off this machine.
 guardNetwork(t)
@@ -197,23 +198,7 @@ t.test('self-managed mode with the files of `ephemeral-guard certs` = kubectl ku
 t.test('values = the README\'s kustomize customisations: image, replicas, policy, API server CIDRs; resources and break-glass', async (t) => {
   const manifests = manifestsCopy()
   const dir = await certs(join(manifests, 'overlays/self-managed/certs'))
-  const mine = join(manifests, 'my-install')
-  mkdirSync(mine)
-  writeFileSync(join(mine, 'my-policy.yaml'), PRODUCTION_POLICY)
-  mkdirSync(join(mine, 'my-policy'))
-  writeFileSync(join(mine, 'my-policy', 'my-policy.yaml'), PRODUCTION_POLICY)
-  writeFileSync(join(mine, 'my-policy', 'kustomization.yaml'), [
-    'apiVersion: kustomize.config.k8s.io/v1alpha1',
-    'kind: Component',
-    'configMapGenerator:',
-    '  - name: ephemeral-guard-policy',
-    '    namespace: ephemeral-guard',
-    '    behavior: replace',
-    '    files:',
-    '      - policy.yaml=my-policy.yaml',
-    '',
-  ].join('\n'))
-  writeFileSync(join(mine, 'kustomization.yaml'), [
+  const mine = writeMyInstall(manifests, PRODUCTION_POLICY, [
     'resources: [../overlays/self-managed]',
     'components: [../components/apiserver-cidr, ../components/configmap-policy, my-policy]',
     'images:',
@@ -223,8 +208,7 @@ t.test('values = the README\'s kustomize customisations: image, replicas, policy
     'replicas:',
     '  - name: ephemeral-guard',
     '    count: 5',
-    '',
-  ].join('\n'))
+  ])
   const kustomized = await kustomize(mine)
   const { yaml, objects } = await template(...setFiles(dir), '--set', 'replicas=5',
     '--set', 'image.repository=registry.mycorp.example/platform/ephemeral-guard',

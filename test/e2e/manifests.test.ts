@@ -22,6 +22,7 @@ import { fileCluster } from './support/setup.js'
 import { poll, run } from './support/process.js'
 import { COMPLIANT, CONFIGURATION_NAME, VALIDATING_WEBHOOK } from './support/webhook.js'
 import { guardNetwork } from './support/network-guard.js'
+import { writeMyInstall } from './support/my-install.js'
 
 // Loopback only: fails this file on any socket or Service that could reach off this machine.
 guardNetwork(t)
@@ -209,32 +210,15 @@ t.test('README self-managed install: certs, apply -k, verify, exclusion of its o
   t.same(await caBundleNow(), [newCa], 'then only the new one')
 
   // Your own image, through an overlay of the overlay (README: the image).
-  const mine = join(manifests, 'my-install')
-  mkdirSync(mine)
   const myPolicy = readFileSync(join(REPO_ROOT, 'policies/examples/production.yaml'), 'utf8')
-  writeFileSync(join(mine, 'my-policy.yaml'), myPolicy)
-  mkdirSync(join(mine, 'my-policy'))
-  writeFileSync(join(mine, 'my-policy', 'my-policy.yaml'), myPolicy)
-  writeFileSync(join(mine, 'my-policy', 'kustomization.yaml'), [
-    'apiVersion: kustomize.config.k8s.io/v1alpha1',
-    'kind: Component',
-    'configMapGenerator:',
-    '  - name: ephemeral-guard-policy',
-    '    namespace: ephemeral-guard',
-    '    behavior: replace',
-    '    files:',
-    '      - policy.yaml=my-policy.yaml',
-    '',
-  ].join('\n'))
-  writeFileSync(join(mine, 'kustomization.yaml'), [
+  const mine = writeMyInstall(manifests, myPolicy, [
     'resources: [../overlays/self-managed]',
     'components: [../components/configmap-policy, my-policy]',
     'images:',
     '  - name: registry.example.com/ephemeral-guard',
     '    newName: registry.mycorp.example/platform/ephemeral-guard',
     '    digest: sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef',
-    '',
-  ].join('\n'))
+  ])
   const custom = (await render(mine)).objects
   const image = (custom.find((o) => o.kind === 'Deployment')!['spec'] as { template: { spec: { containers: Array<{ image: string }> } } }).template.spec.containers[0]!.image
   t.equal(image, 'registry.mycorp.example/platform/ephemeral-guard@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef')
