@@ -77,13 +77,18 @@ export function createKubeApi(options: KubeApiOptions): KubeApi {
   const server = kc.getCurrentCluster()!.server.replace(/\/+$/, '')
   const timeoutMs = options.timeoutMs ?? REQUEST_TIMEOUT_MS
 
-  const call = async (method: string, path: string, body?: string, contentType?: string): Promise<{ status: number; text: string }> => {
-    const opts: RequestOptions = { method, headers: { accept: 'application/json', ...(contentType ? { 'content-type': contentType } : {}), ...impersonationHeaders(options) }, timeout: timeoutMs }
+  /** The request options with the kubeconfig's credentials applied (client certificate, token, CA). */
+  const authenticated = async (opts: RequestOptions): Promise<RequestOptions> => {
     try {
       await kc.applyToHTTPSOptions(opts)
     } catch (e) {
       throw new ClusterError(`cannot authenticate to ${server}: ${firstLine((e as Error).message)}`)
     }
+    return opts
+  }
+
+  const call = async (method: string, path: string, body?: string, contentType?: string): Promise<{ status: number; text: string }> => {
+    const opts = await authenticated({ method, headers: { accept: 'application/json', ...(contentType ? { 'content-type': contentType } : {}), ...impersonationHeaders(options) }, timeout: timeoutMs })
     const url = new URL(`${server}${path}`)
     const send = url.protocol === 'http:' ? httpRequest : httpsRequest
     return new Promise((resolve, reject) => {
@@ -137,12 +142,7 @@ export function createKubeApi(options: KubeApiOptions): KubeApi {
       return { status: r.status, object: json(method, path, r.status, r.text) }
     },
     watch: async (path, onEvent, signal) => {
-      const opts: RequestOptions = { method: 'GET', headers: { accept: 'application/json', ...impersonationHeaders(options) } }
-      try {
-        await kc.applyToHTTPSOptions(opts)
-      } catch (e) {
-        throw new ClusterError(`cannot authenticate to ${server}: ${firstLine((e as Error).message)}`)
-      }
+      const opts = await authenticated({ method: 'GET', headers: { accept: 'application/json', ...impersonationHeaders(options) } })
       const url = new URL(`${server}${path}`)
       const send = url.protocol === 'http:' ? httpRequest : httpsRequest
       if (signal?.aborted === true) return

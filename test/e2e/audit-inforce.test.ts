@@ -7,28 +7,16 @@ import { join } from 'node:path'
 import t from 'tap'
 import type { JsonObject } from '../../src/kube/types.js'
 import {
-  createNamespace, E2E_DIR, ephemeralContainersPath, installPolicyCrds, kubectlOk, REPO_ROOT, withEphemeralContainers,
-} from './support/cluster.js'
+  createNamespace, ephemeralContainersPath, installPolicyCrds, installPolicyReportCrds, kubectlOk, REPO_ROOT, withEphemeralContainers } from './support/cluster.js'
 import { fileCluster } from './support/setup.js'
-import { poll, run, type RunResult } from './support/process.js'
+import { poll, run, type RunResult, cleanNode } from './support/process.js'
 import { guardNetwork } from './support/network-guard.js'
 
 // Loopback only: fails this file on any socket or Service that could reach off this machine.
 guardNetwork(t)
 
 const { cluster: c } = fileCluster(t, 'audit-inforce')
-let crdDir = ''
-
-t.before(async () => {
-  const crds = await run('bash', [join(E2E_DIR, 'policyreport-crds.sh')], { timeoutMs: 10 * 60_000 })
-  if (crds.code !== 0) throw new Error(`policyreport-crds.sh failed:\n${crds.stderr}`)
-  crdDir = crds.stdout.trim().split('\n').pop()!
-})
-
 const MAIN = join(REPO_ROOT, 'dist/main.js')
-// In a clean environment (env -i): tap would inject its process-tracking loader through NODE_OPTIONS.
-const cleanNode = (args: readonly string[]): [string, string[]] =>
-  ['env', ['-i', `PATH=${process.env['PATH'] ?? ''}`, `HOME=${process.env['HOME'] ?? ''}`, process.execPath, ...args]]
 const cli = (command: string, args: readonly string[]): Promise<RunResult> =>
   run(...cleanNode([MAIN, command, '--kubeconfig', c().info.kubeconfig, ...args]), { timeoutMs: 120_000 })
 const json = (r: RunResult): JsonObject => JSON.parse(r.stdout) as JsonObject
@@ -107,7 +95,7 @@ t.test('audit -A without --policy judges with the cluster\'s policy: 3 deny wher
 })
 
 t.test('PolicyReports: unverified is skip with the reason and no severity; valid against the CRDs', async (t) => {
-  await kubectlOk(c(), ['apply', '--server-side', '-f', crdDir])
+  await installPolicyReportCrds(c())
   await kubectlOk(c(), ['wait', '--for=condition=Established', '--timeout=60s', 'crd/policyreports.wgpolicyk8s.io'])
   const r = await cli('audit', ['-A', '-o', 'policyreport', '--apply'])
   t.equal(r.code, 1, { stderr: r.stderr })

@@ -13,32 +13,17 @@ import { createKubeApi, forEachPage } from '../../src/cluster/api.js'
 import { runAudit } from '../../src/audit/run.js'
 import type { JsonObject } from '../../src/kube/types.js'
 import { DEFAULT_POLICY_FILE, loadPolicyFile } from '../../src/policy/load.js'
-import { createNamespace, E2E_DIR, kubectlOk, REPO_ROOT } from './support/cluster.js'
+import { createNamespace, kubectlOk, REPO_ROOT, installPolicyReportCrds } from './support/cluster.js'
 import { createScalePods } from './support/scale.js'
 import { fileCluster } from './support/setup.js'
-import { poll, run, sleep, type RunResult } from './support/process.js'
+import { poll, run, sleep, type RunResult, cleanNode } from './support/process.js'
 import { guardNetwork } from './support/network-guard.js'
 
 // Loopback only: fails this file on any socket or Service that could reach off this machine.
 guardNetwork(t)
 
 const { dataDir, cluster: c } = fileCluster(t, 'audit')
-let crdDir = ''
-
-t.before(async () => {
-  const crds = await run('bash', [join(E2E_DIR, 'policyreport-crds.sh')], { timeoutMs: 10 * 60_000 })
-  if (crds.code !== 0) throw new Error(`policyreport-crds.sh failed:\n${crds.stderr}`)
-  crdDir = crds.stdout.trim().split('\n').pop()!
-})
-
 const MAIN = join(REPO_ROOT, 'dist/main.js')
-/**
- * `node ARGS` in a clean environment, as an admin would run it: tap's process tracking injects its
- * loader into every child through NODE_OPTIONS (which more than doubles the child's memory and time);
- * `env -i` drops it.
- */
-const cleanNode = (args: readonly string[]): [string, string[]] =>
-  ['env', ['-i', `PATH=${process.env['PATH'] ?? ''}`, `HOME=${process.env['HOME'] ?? ''}`, process.execPath, ...args]]
 const audit = (args: readonly string[]): Promise<RunResult> =>
   run(...cleanNode([MAIN, 'audit', '--kubeconfig', c().info.kubeconfig, ...args]), { timeoutMs: 120_000 })
 const json = (r: RunResult): JsonObject => JSON.parse(r.stdout) as JsonObject
@@ -205,7 +190,7 @@ t.test('errors: one line on stderr, exit 2, never a stack trace', async (t) => {
 const getReports = async (): Promise<JsonObject[]> => items(JSON.parse(await kubectlOk(c(), ['get', 'policyreports.wgpolicyk8s.io', '-A', '-o', 'json'])) as JsonObject)
 
 t.test('PolicyReports: valid against the wgpolicyk8s.io CRDs, applied, and cleared when nothing is left', async (t) => {
-  await kubectlOk(c(), ['apply', '--server-side', '-f', crdDir])
+  await installPolicyReportCrds(c())
   await kubectlOk(c(), ['wait', '--for=condition=Established', '--timeout=60s', 'crd/policyreports.wgpolicyk8s.io', 'crd/clusterpolicyreports.wgpolicyk8s.io'])
   const r = await audit(['-A', '--policy', candidate, '-o', 'policyreport', '--older-than', '24h'])
   t.equal(r.code, 1, { stderr: r.stderr })

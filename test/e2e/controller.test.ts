@@ -8,10 +8,10 @@ import { get as httpGet } from 'node:http'
 import { join } from 'node:path'
 import t from 'tap'
 import type { JsonObject } from '../../src/kube/types.js'
-import { createNamespace, E2E_DIR, kubectlOk, installPolicyCrds, REPO_ROOT } from './support/cluster.js'
+import { createNamespace, kubectlOk, installPolicyCrds, REPO_ROOT, installPolicyReportCrds } from './support/cluster.js'
 import { createScalePods } from './support/scale.js'
 import { fileCluster } from './support/setup.js'
-import { poll, run, sleep, startService, type Service } from './support/process.js'
+import { poll, sleep, startService, type Service, cleanNode } from './support/process.js'
 import { guardNetwork } from './support/network-guard.js'
 
 // Loopback only: fails this file on any socket or Service that could reach off this machine.
@@ -22,8 +22,6 @@ const MAIN = join(REPO_ROOT, 'dist/main.js')
 const REPORT = 'ephemeral-guard-in-force'
 
 /** node in a clean environment (tap's loader in NODE_OPTIONS would inflate the memory measured). */
-const cleanNode = (args: readonly string[]): [string, string[]] =>
-  ['env', ['-i', `PATH=${process.env['PATH'] ?? ''}`, `HOME=${process.env['HOME'] ?? ''}`, process.execPath, ...args]]
 
 interface Ctl { readonly identity: string; readonly svc: Service; readonly port: number; readonly pid: number }
 const running: Ctl[] = []
@@ -103,9 +101,7 @@ const figures: string[] = []
 
 t.test('setup: policy and PolicyReport CRDs, two controllers', async (t) => {
   await installPolicyCrds(c())
-  const crds = await run('bash', [join(E2E_DIR, 'policyreport-crds.sh')], { timeoutMs: 10 * 60_000 })
-  t.equal(crds.code, 0, crds.stderr)
-  await kubectlOk(c(), ['apply', '--server-side', '-f', crds.stdout.trim().split('\n').pop()!])
+  await installPolicyReportCrds(c())
   await kubectlOk(c(), ['wait', '--for=condition=Established', '--timeout=60s', 'crd/policyreports.wgpolicyk8s.io'])
   await createNamespace(c(), 'ephemeral-guard')
   a = await startController('ctl-a')

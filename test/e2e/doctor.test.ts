@@ -12,7 +12,7 @@ import { generateCertificates } from '../../src/certs/generate.js'
 import type { JsonObject } from '../../src/kube/types.js'
 import { kubectlOk, REPO_ROOT } from './support/cluster.js'
 import { fileCluster } from './support/setup.js'
-import { run, type RunResult } from './support/process.js'
+import { run, type RunResult, cleanNode } from './support/process.js'
 import { guardNetwork } from './support/network-guard.js'
 
 // Loopback only: fails this file on any socket or Service that could reach off this machine.
@@ -23,9 +23,6 @@ const { dataDir, cluster: c } = fileCluster(t, 'doctor')
 const MAIN = join(REPO_ROOT, 'dist/main.js')
 const MANIFEST = join(REPO_ROOT, 'manifests/base/webhooks.yaml')
 const NS = 'ephemeral-guard'
-// In a clean environment (env -i): tap would inject its process-tracking loader through NODE_OPTIONS.
-const cleanNode = (args: readonly string[]): [string, string[]] =>
-  ['env', ['-i', `PATH=${process.env['PATH'] ?? ''}`, `HOME=${process.env['HOME'] ?? ''}`, process.execPath, ...args]]
 const doctor = (args: readonly string[] = []): Promise<RunResult> =>
   run(...cleanNode([MAIN, 'doctor', '--kubeconfig', c().info.kubeconfig, ...args]), { timeoutMs: 60_000 })
 const apply = (objects: readonly JsonObject[]): Promise<string> =>

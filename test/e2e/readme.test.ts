@@ -15,9 +15,8 @@
 // through the API (kubectl debug needs a replica answering the webhook).
 import t, { type Test } from 'tap'
 import { rmSync } from 'node:fs'
-import { join } from 'node:path'
 import { readmeCommandLines, readmeWorkspace } from '../support/readme.js'
-import { createNamespace, createTargetPod, E2E_DIR, ephemeralContainersPath, kubectlOk, withEphemeralContainers, installCertManagerStandIns, installPolicyCrds } from './support/cluster.js'
+import { createNamespace, createTargetPod, ephemeralContainersPath, kubectlOk, withEphemeralContainers, installCertManagerStandIns, installPolicyCrds, installPolicyReportCrds } from './support/cluster.js'
 import { fileCluster } from './support/setup.js'
 import { run, sleep, type RunResult } from './support/process.js'
 import { COMPLIANT } from './support/webhook.js'
@@ -90,9 +89,7 @@ const BEFORE: Record<string, () => Promise<void>> = {
   },
   // Something to audit: shop/cart with a compliant debug container, and the PolicyReport CRDs for --apply.
   Audit: async () => {
-    const crds = await run('bash', [join(E2E_DIR, 'policyreport-crds.sh')], { timeoutMs: 10 * 60_000 })
-    if (crds.code !== 0) throw new Error(`policyreport-crds.sh failed:\n${crds.stderr}`)
-    await kubectlOk(cluster(), ['apply', '--server-side', '-f', crds.stdout.trim().split('\n').pop()!])
+    await installPolicyReportCrds(cluster())
     await createTargetPod(cluster(), 'shop', 'cart') // shop: made before Policy
     const added = await cluster().api('PUT', ephemeralContainersPath('shop', 'cart'), await withEphemeralContainers(cluster(), 'shop', 'cart', [COMPLIANT]))
     if (added.status !== 200) throw new Error(`adding the debug container to shop/cart: ${added.status} ${added.text}`)

@@ -199,3 +199,10 @@ export async function installPolicyCrds(cluster: Cluster): Promise<void> {
   await kubectlOk(cluster, ['apply', '-k', join(REPO_ROOT, 'manifests', 'base', 'crds')])
   await kubectlOk(cluster, ['wait', '--for=condition=Established', '--timeout=60s', 'crd/ephemeralcontainerpolicies.ephemeral-guard.dev', 'crd/debugpolicies.ephemeral-guard.dev'])
 }
+
+/** The PolicyReport CRDs (wgpolicyk8s.io), fetched once by test/e2e/policyreport-crds.sh, applied. */
+export async function installPolicyReportCrds(cluster: Cluster): Promise<void> {
+  const crds = await run('bash', [join(E2E_DIR, 'policyreport-crds.sh')], { timeoutMs: 10 * 60_000 })
+  if (crds.code !== 0) throw new Error(`policyreport-crds.sh failed:\n${crds.stderr}`)
+  await kubectlOk(cluster, ['apply', '--server-side', '-f', crds.stdout.trim().split('\n').pop()!])
+}

@@ -109,3 +109,11 @@ export async function poll<T>(what: string, attempt: () => Promise<T | undefined
     await sleep(o.intervalMs ?? 200)
   }
 }
+
+/**
+ * `node ARGS` in a clean environment, as an admin would run it: tap's process tracking injects its
+ * loader into every child through NODE_OPTIONS (which more than doubles the child's memory and time);
+ * `env -i` drops it.
+ */
+export const cleanNode = (args: readonly string[]): [string, string[]] =>
+  ['env', ['-i', `PATH=${process.env['PATH'] ?? ''}`, `HOME=${process.env['HOME'] ?? ''}`, process.execPath, ...args]]
