@@ -32,6 +32,10 @@ export interface KubeApi {
   /** Server-side apply of one object (PATCH application/apply-patch+yaml, force). */
   apply(path: string, object: JsonObject, fieldManager: string): Promise<JsonObject>
   delete(path: string): Promise<void>
+  /** POST a new object (create, or a review such as a SubjectAccessReview); the object as the API server answers it. */
+  create(path: string, object: JsonObject): Promise<JsonObject>
+  /** JSON merge patch (RFC 7386) of one object. */
+  mergePatch(path: string, patch: JsonObject): Promise<JsonObject>
 }
 
 const REQUEST_TIMEOUT_MS = 30_000
@@ -65,7 +69,11 @@ function statusMessage(status: number, text: string): string {
 }
 
 export function createKubeApi(options: KubeApiOptions): KubeApi {
-  const kc = loadKubeConfig(options)
+  return kubeApiFrom(loadKubeConfig(options), options)
+}
+
+/** The API of a kubeconfig already loaded (serve: --kubeconfig, or in-cluster). */
+export function kubeApiFrom(kc: KubeConfig, options: Omit<KubeApiOptions, 'kubeconfig' | 'context'> = {}): KubeApi {
   const server = kc.getCurrentCluster()!.server.replace(/\/+$/, '')
   const timeoutMs = options.timeoutMs ?? REQUEST_TIMEOUT_MS
 
@@ -123,6 +131,14 @@ export function createKubeApi(options: KubeApiOptions): KubeApi {
     delete: async (path) => {
       const r = await call('DELETE', path)
       if (r.status !== 404) json('DELETE', path, r.status, r.text)
+    },
+    create: async (path, object) => {
+      const r = await call('POST', path, JSON.stringify(object), 'application/json')
+      return json('POST', path, r.status, r.text)
+    },
+    mergePatch: async (path, patch) => {
+      const r = await call('PATCH', path, JSON.stringify(patch), 'application/merge-patch+json')
+      return json('PATCH', path, r.status, r.text)
     },
   }
 }

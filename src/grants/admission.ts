@@ -25,7 +25,7 @@ function kindOf(request: AdmissionRequest): GrantKind | undefined {
 }
 
 const usernameOf = (request: AdmissionRequest): string | undefined => {
-  const u = request.userInfo.username
+  const u = request.userInfo?.username // the envelope's schema does not require userInfo
   return typeof u === 'string' && u !== '' ? u : undefined
 }
 
@@ -111,9 +111,9 @@ export function approvalAccessReview(check: ApprovalCheck): { apiVersion: string
     kind: 'SubjectAccessReview',
     spec: {
       user: check.approver,
-      ...(user.uid !== undefined ? { uid: user.uid } : {}),
-      ...(user.groups !== undefined ? { groups: [...user.groups] } : {}),
-      ...(user.extra !== undefined ? { extra: structuredClone(user.extra) } : {}),
+      ...(typeof user.uid === 'string' ? { uid: user.uid } : {}),
+      ...(Array.isArray(user.groups) ? { groups: [...user.groups] } : {}), // null in some reviews
+      ...(isJsonObject((user.extra ?? null) as JsonValue) ? { extra: structuredClone(user.extra!) } : {}),
       resourceAttributes: { namespace: check.namespace, verb: APPROVE_VERB, group: GRANT_GROUP, resource: GRANT_RESOURCE, name: check.grant },
     },
   }

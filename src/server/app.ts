@@ -12,6 +12,7 @@ import { parseJson } from '../admission/parse.js'
 import type { Policy } from '../decision/types.js'
 import { answerWithinMs, DeadlineWatch, timeoutParamMs } from './deadline.js'
 import type { AdmissionMetrics, RequestErrorReason } from './metrics.js'
+import { registerGrantRoutes, type GrantAccess } from './grant-webhook.js'
 
 /**
  * 7 MiB: a review carries the object twice (object and oldObject), the API server accepts objects up
@@ -48,6 +49,8 @@ export interface AppOptions extends Readiness {
   readonly https?: TlsOptions
   /** Where decisions and refused requests are counted; none by default. */
   readonly metrics?: AdmissionMetrics
+  /** The API server for the grant webhook's approval checks; without it approvals are refused. */
+  readonly grants?: GrantAccess
 }
 
 interface StatusBody { kind: 'Status'; apiVersion: 'v1'; status: 'Failure'; code: number; reason: string; message: string }
@@ -273,6 +276,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
   }
   app.post('/validate', { onRequest: deadline }, answerReview('validate'))
   app.post('/mutate', { onRequest: deadline }, answerReview('mutate'))
+  registerGrantRoutes(app, { logger, ...(options.grants ? { access: options.grants } : {}) })
 
   app.get('/healthz', async () => ({ status: 'ok' }))
   app.get('/readyz', async (_req, reply) => {

@@ -5,6 +5,7 @@
 import type { Logger } from 'pino'
 import { packageVersion } from '../paths.js'
 import { createAdmitContext } from '../cluster/context.js'
+import { grantAccessFrom } from './grant-webhook.js'
 import type { Policy } from '../decision/types.js'
 import { PolicyWatcher } from '../policy/watch.js'
 import { startServer, type RunningServer, type ShutdownOptions, type ShutdownReport } from './listen.js'
@@ -93,6 +94,7 @@ async function listen(c: ServeConfig, policy: PolicySource, metrics: Metrics): P
     ...(c.handshakeTimeoutMs !== undefined ? { handshakeTimeoutMs: c.handshakeTimeoutMs } : {}),
     policy: policy.current,
     context,
+    ...(context.api ? { grants: grantAccessFrom(context.api) } : {}),
     // /readyz shows the namespace cache too; it stays ready while the cache syncs or retries, since
     // only the Pod Security fit of the (failurePolicy Ignore) mutating webhook depends on it.
     status: () => ({ policy: policy.status(), ...(namespaceCache ? { namespaceCache: namespaceCache() } : {}) }),
