@@ -20,6 +20,8 @@ export const SECRET_NAME = 'ephemeral-guard-tls'
 export const CONFIGURATION_NAME = 'ephemeral-guard'
 export const VALIDATING_WEBHOOK = 'validate.ephemeral-guard.dev'
 export const MUTATING_WEBHOOK = 'mutate.ephemeral-guard.dev'
+/** In both configurations: the debug grant webhooks. */
+export const GRANT_WEBHOOK = 'grants.ephemeral-guard.dev'
 
 /** Same bounds as a Kubernetes Service or Namespace name (RFC 1123 label). */
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/
@@ -59,14 +61,14 @@ export function checkOptions(o: Pick<SelfManagedOptions, 'namespace' | 'service'
   if (o.days !== undefined && (!Number.isInteger(o.days) || o.days < 1 || o.days > MAX_DAYS)) throw new CertsError(`--days must be a whole number from 1 to ${MAX_DAYS}, got ${o.days}`)
 }
 
-/** The kustomize Component the self-managed overlay includes: the Secret and both caBundles. */
+/** The kustomize Component the self-managed overlay includes: the Secret and every webhook's caBundle. */
 export function kustomizationComponent(namespace: string, caBundlePem: string, generated: string): string {
   const caBundle = Buffer.from(caBundlePem).toString('base64')
   const patch = (kind: string, webhook: string): string => stringify({
     apiVersion: 'admissionregistration.k8s.io/v1',
     kind,
     metadata: { name: CONFIGURATION_NAME },
-    webhooks: [{ name: webhook, clientConfig: { caBundle } }],
+    webhooks: [webhook, GRANT_WEBHOOK].map((name) => ({ name, clientConfig: { caBundle } })),
   }, { lineWidth: 0 })
   const component = {
     apiVersion: 'kustomize.config.k8s.io/v1alpha1',

@@ -64,6 +64,9 @@ export type Certificates = 'none' | 'cert-manager' | 'self-managed'
 export const NAMESPACE = 'ephemeral-guard'
 /** The exact rule both webhooks carry (issue 6; reference B4). */
 export const EPHEMERAL_CONTAINERS_RULE = { apiGroups: [''], apiVersions: ['v1'], operations: ['UPDATE'], resources: ['pods/ephemeralcontainers'], scope: 'Namespaced' }
+/** The grant webhooks' rules: both grant kinds; CREATE and UPDATE validated, CREATE mutated (identities stamped). */
+export const GRANT_WEBHOOK = 'grants.ephemeral-guard.dev'
+const grantRule = (validating: boolean) => ({ apiGroups: ['ephemeral-guard.dev'], apiVersions: ['v1alpha1'], operations: validating ? ['CREATE', 'UPDATE'] : ['CREATE'], resources: ['debuggrants', 'debuggrantapprovals'], scope: 'Namespaced' })
 /** The API server's per-call timeouts (timeoutSeconds) of the two webhooks. */
 const TIMEOUTS: Record<string, number> = { ValidatingWebhookConfiguration: 5, MutatingWebhookConfiguration: 3 }
 
@@ -107,13 +110,17 @@ export function installProblems(objects: readonly K8sObject[], certificates: Cer
     if (!clusterScoped && o.metadata.namespace !== ns) problem(`${o.kind}/${o.metadata.name} is in namespace ${String(o.metadata.namespace)}, not ${ns}`)
   }
 
-  // RBAC: namespaces get/list/watch, nothing else.
+  // RBAC: namespaces get/list/watch; for the grant webhook, grants and approvals read and SubjectAccessReviews created; nothing else.
   const sa = one(objects, 'ServiceAccount', problems)
   const role = one(objects, 'ClusterRole', problems)
   const binding = one(objects, 'ClusterRoleBinding', problems)
   if (objects.some((o) => o.kind === 'Role' || o.kind === 'RoleBinding')) problem('no namespaced Role or RoleBinding is needed')
-  if (role && !isDeepStrictEqual(role['rules'], [{ apiGroups: [''], resources: ['namespaces'], verbs: ['get', 'list', 'watch'] }])) {
-    problem(`ClusterRole rules must be exactly namespaces get/list/watch, got ${JSON.stringify(role['rules'])}`)
+  if (role && !isDeepStrictEqual(role['rules'], [
+    { apiGroups: [''], resources: ['namespaces'], verbs: ['get', 'list', 'watch'] },
+    { apiGroups: ['ephemeral-guard.dev'], resources: ['debuggrants', 'debuggrantapprovals'], verbs: ['get', 'list', 'watch'] },
+    { apiGroups: ['authorization.k8s.io'], resources: ['subjectaccessreviews'], verbs: ['create'] },
+  ])) {
+    problem(`ClusterRole rules must be exactly namespaces get/list/watch, debuggrants and debuggrantapprovals get/list/watch, subjectaccessreviews create, got ${JSON.stringify(role['rules'])}`)
   }
   if (binding && role && sa) {
     if (!isDeepStrictEqual(binding['roleRef'], { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: role.metadata.name })) problem('ClusterRoleBinding must reference the ClusterRole')
@@ -206,9 +213,27 @@ export function installProblems(objects: readonly K8sObject[], certificates: Cer
   for (const kind of ['ValidatingWebhookConfiguration', 'MutatingWebhookConfiguration']) {
     const config = one(objects, kind, problems)
     if (!config) continue
-    const webhooks = (config['webhooks'] ?? []) as Webhook[]
-    if (webhooks.length !== 1) problem(`${kind} must hold one webhook`)
+    const all = (config['webhooks'] ?? []) as Webhook[]
+    const webhooks = all.filter((w) => w.name !== GRANT_WEBHOOK)
+    if (webhooks.length !== 1) problem(`${kind} must hold one webhook besides ${GRANT_WEBHOOK}`)
     const validating = kind === 'ValidatingWebhookConfiguration'
+    const grants = all.filter((w) => w.name === GRANT_WEBHOOK)
+    if (grants.length !== 1) problem(`${kind} must hold the webhook ${GRANT_WEBHOOK} once`)
+    for (const w of grants) {
+      const where = `${kind} ${w.name}`
+      if (!isDeepStrictEqual(w.rules, [grantRule(validating)])) problem(`${where}: rules must be exactly ${validating ? 'CREATE and UPDATE' : 'CREATE'} of debuggrants and debuggrantapprovals, got ${JSON.stringify(w.rules)}`)
+      if (w.sideEffects !== 'None') problem(`${where}: sideEffects must be None`)
+      if (!isDeepStrictEqual(w.admissionReviewVersions, ['v1', 'v1beta1'])) problem(`${where}: admissionReviewVersions must be [v1, v1beta1]`)
+      if (w.timeoutSeconds !== 5) problem(`${where}: timeoutSeconds must be 5`)
+      if (w.failurePolicy !== 'Fail') problem(`${where}: failurePolicy must be Fail (identities are stamped and checked there)`)
+      if (w.reinvocationPolicy !== (validating ? undefined : 'Never')) problem(`${where}: reinvocationPolicy must be ${validating ? 'unset' : 'Never'}`)
+      if (w.namespaceSelector !== undefined && !isDeepStrictEqual(w.namespaceSelector, {})) problem(`${where}: no namespaceSelector (grants in every namespace)`)
+      const svc = w.clientConfig?.service
+      const path = validating ? '/validate-grants' : '/mutate-grants'
+      if (w.clientConfig?.url !== undefined || svc?.name !== service?.metadata.name || svc?.namespace !== ns || svc?.port !== 443 || svc?.path !== path) problem(`${where}: clientConfig must call the Service on 443 at ${path}`)
+      if (w.clientConfig?.caBundle !== undefined) caBundles.push(w.clientConfig.caBundle)
+      else if (certificates === 'self-managed') problem(`${where}: caBundle must be set`)
+    }
     for (const w of webhooks) {
       const where = `${kind} ${w.name}`
       if (!isDeepStrictEqual(w.rules, [EPHEMERAL_CONTAINERS_RULE])) problem(`${where}: rules must be exactly UPDATE pods/ephemeralcontainers in group "" version v1, got ${JSON.stringify(w.rules)}`)
