@@ -82,10 +82,14 @@ export async function startWebhookServer(dir: string, extraArgs: readonly string
   }
 }
 
+/** The grant webhooks' name, in both configurations (paths /validate-grants and /mutate-grants). */
+export const GRANT_WEBHOOK = 'grants.ephemeral-guard.dev'
+
 /**
  * manifests/base/webhooks.yaml with each webhook's clientConfig replaced by
- * `{url: <server>/validate|/mutate, caBundle: base64(CA PEM)}`; every other field stays as written
- * (the YAML document is edited in place, so nothing else is re-serialised differently).
+ * `{url: <server>/validate|/mutate, caBundle: base64(CA PEM)}` (the grant webhooks: /validate-grants
+ * and /mutate-grants); every other field stays as written (the YAML document is edited in place, so
+ * nothing else is re-serialised differently).
  */
 export function webhookManifest(server: Pick<WebhookServer, 'url' | 'caPem'>): { yaml: string; documents: JsonObject[] } {
   const docs = parseAllDocuments(readFileSync(MANIFEST, 'utf8'))
@@ -96,8 +100,8 @@ export function webhookManifest(server: Pick<WebhookServer, 'url' | 'caPem'>): {
     const kind = doc.get('kind')
     const path = typeof kind === 'string' ? paths[kind] : undefined
     if (path === undefined) throw new Error(`${MANIFEST}: unexpected kind ${String(kind)}`)
-    const webhooks = (doc.toJS() as { webhooks: unknown[] }).webhooks
-    webhooks.forEach((_, i) => doc.setIn(['webhooks', i, 'clientConfig'], doc.createNode({ url: `${server.url}${path}`, caBundle })))
+    const webhooks = (doc.toJS() as { webhooks: Array<{ name: string }> }).webhooks
+    webhooks.forEach((w, i) => doc.setIn(['webhooks', i, 'clientConfig'], doc.createNode({ url: `${server.url}${path}${w.name === GRANT_WEBHOOK ? '-grants' : ''}`, caBundle })))
   }
   return { yaml: docs.map((d) => d.toString()).join('---\n'), documents: docs.map((d) => d.toJS() as JsonObject) }
 }
