@@ -49,6 +49,7 @@ export function mutateGrantRequest(request: AdmissionRequest): Verdict {
 export interface ApprovalCheck {
   readonly namespace: string
   readonly grant: string
+  readonly grantUID: string
   readonly generation: number
   readonly approver: string
   /** The authenticated requester, as a SubjectAccessReview must name them. */
@@ -84,7 +85,7 @@ function approvalCheck(request: AdmissionRequest, approval: DebugGrantApproval, 
   if (approval.spec.approver !== username) return refused(`spec.approver must be the requester, ${JSON.stringify(username)} (it is recorded from the request, not given)`)
   const namespace = request.namespace
   if (namespace === undefined || namespace === '') return refused('a DebugGrantApproval is namespaced; the request has no namespace', 400)
-  return { namespace, grant: approval.spec.grant, generation: approval.spec.generation, approver: username, user: request.userInfo }
+  return { namespace, grant: approval.spec.grant, grantUID: approval.spec.grantUID, generation: approval.spec.generation, approver: username, user: request.userInfo }
 }
 
 /** The approval against its grant as stored (undefined: not found); undefined when it holds. */
@@ -94,6 +95,9 @@ export function judgeApprovalAgainstGrant(check: ApprovalCheck, stored: JsonValu
   const read = readGrant(stored)
   if (!read.ok) return refused(`grant ${name} cannot be read: ${read.error}`, 400)
   const grant = read.value
+  if (grant.metadata.uid !== check.grantUID) {
+    return refused(`grant ${name} has uid ${JSON.stringify(grant.metadata.uid ?? '')}, not ${JSON.stringify(check.grantUID)}: it was deleted and created again since; approve the grant as it is now`)
+  }
   if (grant.spec.requestedBy === undefined) return refused(`grant ${name} has no recorded requester and cannot be approved`)
   if (grant.spec.requestedBy === check.approver) return refused(`${JSON.stringify(check.approver)} requested grant ${name} and cannot approve it: the approver must be someone else`)
   if (grant.spec.revoked === true) return refused(`grant ${name} was revoked and cannot be approved`)

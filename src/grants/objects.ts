@@ -62,13 +62,13 @@ export function grantObject(r: GrantRequest): { ok: true; value: JsonObject } | 
   return check.ok ? { ok: true, value: object } : { ok: false, error: check.error }
 }
 
-/** The approval of `grant` as it is now (its current generation); the approver is stamped by the webhook. */
+/** The approval of `grant` as it is now (its uid and current generation); the approver is stamped by the webhook. */
 export function approvalObject(grant: DebugGrant): JsonObject {
   return {
     apiVersion: GRANT_API_VERSION,
     kind: 'DebugGrantApproval',
     metadata: { generateName: `${grant.metadata.name.slice(0, 200)}-`, namespace: grant.metadata.namespace ?? '' },
-    spec: { grant: grant.metadata.name, generation: grant.metadata.generation ?? 0 },
+    spec: { grant: grant.metadata.name, grantUID: grant.metadata.uid ?? '', generation: grant.metadata.generation ?? 0 },
   }
 }
 

@@ -1,7 +1,8 @@
 // A grant's state, computed from the grant, its approvals, the approvals required and the time: never
 // read from the grant's status (a display), never from a field the client writes. Only approvals of
-// the grant's current generation count (any change to the spec bumps it and voids earlier ones), only
-// by approvers other than the requester, each approver once. The grant is active from the moment the
+// this grant object (its uid: not one deleted and created again under the same name) and of its
+// current generation count (any change to the spec bumps it and voids earlier ones), only by
+// approvers other than the requester, each approver once. The grant is active from the moment the
 // approval that completed the count was created (its creationTimestamp, set by the API server) for its
 // duration.
 import { parseDuration } from '../duration.js'
@@ -32,6 +33,7 @@ export function countedApprovals(grant: DebugGrant, approvals: readonly DebugGra
   for (const a of approvals) {
     const approver = a.spec.approver
     if (a.spec.grant !== grant.metadata.name || a.spec.generation !== generation) continue
+    if (grant.metadata.uid === undefined || a.spec.grantUID !== grant.metadata.uid) continue
     if (a.metadata.namespace !== grant.metadata.namespace) continue
     if (approver === undefined || approver === '' || approver === requester) continue
     const at = a.metadata.creationTimestamp === undefined ? undefined : parseRfc3339(a.metadata.creationTimestamp)

@@ -30,6 +30,8 @@ export interface GrantMetadata {
   readonly namespace?: string
   /** Set by the API server; bumped by every change of the spec. */
   readonly generation?: number
+  /** Set by the API server; a grant deleted and created again under its name has a new one. */
+  readonly uid?: string
   /** Set by the API server, RFC 3339: not forgeable by the client. */
   readonly creationTimestamp?: string
 }
@@ -55,7 +57,7 @@ export interface DebugGrantApproval {
   readonly apiVersion: string
   readonly kind: 'DebugGrantApproval'
   readonly metadata: GrantMetadata
-  readonly spec: { readonly grant: string; readonly generation: number; readonly approver?: string }
+  readonly spec: { readonly grant: string; readonly grantUID: string; readonly generation: number; readonly approver?: string }
 }
 
 let schema: ReturnType<typeof loadSchema> | undefined

@@ -39,8 +39,9 @@ const generation = (o: JsonObject): number => (o['metadata'] as { generation: nu
 const createAs = (who: Requester, ns: string, object: JsonObject): Promise<RunResult> =>
   kubectlAs(e().cluster, who, ['-n', ns, 'create', '-o', 'json', '-f', '-'], { input: JSON.stringify(object) })
 
-const approvalObject = (name: string, grantName: string, gen: number, extra: JsonObject = {}): JsonObject =>
-  ({ apiVersion: `${GROUP}/v1alpha1`, kind: 'DebugGrantApproval', metadata: { name }, spec: { grant: grantName, generation: gen, ...extra } })
+const approvalObject = (name: string, grantName: string, grantUID: string, gen: number, extra: JsonObject = {}): JsonObject =>
+  ({ apiVersion: `${GROUP}/v1alpha1`, kind: 'DebugGrantApproval', metadata: { name }, spec: { grant: grantName, grantUID, generation: gen, ...extra } })
+const uid = (o: JsonObject): string => (o['metadata'] as { uid: string }).uid
 
 const listRows = async (who: Requester, ns: string): Promise<Array<Record<string, unknown>>> => {
   const r = await grant(who, ['list', '-n', ns, '-o', 'json'])
@@ -114,10 +115,10 @@ t.test('the whole story, each step as its user', async (t) => {
   t.equal(approved.code, 0, 'grant approve', { stderr: approved.stderr })
   t.match(approved.stdout, /^debuggrant inc-1 generation 1 approved by bob \(debuggrantapproval inc-1-[a-z0-9]+\)\n$/)
   const approvals = (JSON.parse(await kubectlOk(cluster, ['-n', ns, 'get', `debuggrantapprovals.${GROUP}`, '-o', 'json'])) as { items: JsonObject[] }).items
-  t.same(approvals.map((a) => spec(a)), [{ grant: 'inc-1', generation: 1, approver: 'bob' }], 'the approver stamped from the request')
+  t.same(approvals.map((a) => spec(a)), [{ grant: 'inc-1', grantUID: uid(g1), generation: 1, approver: 'bob' }], 'the approver stamped from the request')
 
   // A forged approver is replaced: bob writes "dave".
-  const forgedApproval = await createAs(BOB, ns, approvalObject('by-dave', 'inc-1', 1, { approver: 'dave' }))
+  const forgedApproval = await createAs(BOB, ns, approvalObject('by-dave', 'inc-1', uid(g1), 1, { approver: 'dave' }))
   t.equal(forgedApproval.code, 0, { stderr: forgedApproval.stderr })
   t.equal(spec(JSON.parse(forgedApproval.stdout) as JsonObject)['approver'], 'bob', 'the forged approver "dave" was replaced by bob')
   // An approval cannot be changed.
@@ -137,7 +138,7 @@ t.test('the whole story, each step as its user', async (t) => {
   const g2 = await get(ns, 'debuggrants', 'inc-1')
   t.equal(generation(g2), 2, 'a spec change bumps the generation')
   t.match((await listRows(ALICE, ns)).find((r) => r['name'] === 'inc-1'), { state: 'Pending', approvals: 0 }, 'the earlier approval no longer counts')
-  const stale = await createAs(BOB, ns, approvalObject('stale', 'inc-1', 1))
+  const stale = await createAs(BOB, ns, approvalObject('stale', 'inc-1', uid(g1), 1))
   t.not(stale.code, 0, 'an approval of the stale generation is refused')
   t.match(stale.stderr, `ephemeral-guard: grant "inc-1" is at generation 2, not 1: its spec changed; approve what it asks now`)
   const again = await grant(BOB, ['approve', 'inc-1', '-n', ns])
@@ -145,10 +146,16 @@ t.test('the whole story, each step as its user', async (t) => {
   t.match(again.stdout, /generation 2 approved by bob/)
   t.match((await listRows(ALICE, ns)).find((r) => r['name'] === 'inc-1'), { state: 'Active', approvals: 1 })
 
-  // An approval of a grant that does not exist.
-  const missing = await createAs(BOB, ns, approvalObject('missing', 'nope', 1))
+  // An approval of a grant that does not exist; of one deleted and created again under its name.
+  const missing = await createAs(BOB, ns, approvalObject('missing', 'nope', 'x', 1))
   t.not(missing.code, 0)
   t.match(missing.stderr, `ephemeral-guard: debuggrants.${GROUP} "nope" not found in namespace "${ns}"`)
+  const oldForged = await get(ns, 'debuggrants', 'forged')
+  await kubectlOk(cluster, ['-n', ns, 'delete', `debuggrants.${GROUP}`, 'forged'])
+  t.equal((await grant(ALICE, ['request', 'forged', '-n', ns, '--pod', 'db-0', '--duration', '1h', '--reason', 'again'])).code, 0)
+  const recreated = await createAs(BOB, ns, approvalObject('old-uid', 'forged', uid(oldForged), 1))
+  t.not(recreated.code, 0, 'an approval naming the deleted grant\'s uid is refused')
+  t.match(recreated.stderr, `grant "forged" has uid "${uid(await get(ns, 'debuggrants', 'forged'))}", not "${uid(oldForged)}": it was deleted and created again since`)
 
   // Revoked: at once, for good.
   const revoked = await grant(ALICE, ['revoke', 'inc-1', '-n', ns])

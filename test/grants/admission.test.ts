@@ -67,18 +67,20 @@ t.test('validating a DebugGrant', async (t) => {
 
 t.test('validating a DebugGrantApproval: the checks before any I/O', async (t) => {
   const check = validateGrantRequest(req('DebugGrantApproval', 'CREATE', approval('bob', 1, { generation: 3 }), { user: { ...BOB, uid: 'u-b', extra: { k: ['v'] } } }))
-  t.same(check, { namespace: 'shop', grant: 'inc-42', generation: 3, approver: 'bob', user: { ...BOB, uid: 'u-b', extra: { k: ['v'] } } }, 'a CREATE goes on to the grant and RBAC checks')
+  t.same(check, { namespace: 'shop', grant: 'inc-42', grantUID: 'uid-inc-42', generation: 3, approver: 'bob', user: { ...BOB, uid: 'u-b', extra: { k: ['v'] } } }, 'a CREATE goes on to the grant and RBAC checks')
   t.match(validateGrantRequest(req('DebugGrantApproval', 'CREATE', approval('alice', 1), { user: BOB })), { allowed: false, status: { code: 403, message: 'ephemeral-guard: spec.approver must be the requester, "bob" (it is recorded from the request, not given)' } }, 'a forged approver (the mutation skipped)')
   t.match(validateGrantRequest(req('DebugGrantApproval', 'UPDATE', approval('bob', 1), { user: BOB, oldObject: approval('bob', 1) })), { allowed: false, status: { code: 403, message: 'ephemeral-guard: a DebugGrantApproval is immutable: delete it, or create a new one' } })
   t.match(validateGrantRequest(req('DebugGrantApproval', 'CREATE', approval('bob', 1), { user: BOB, namespace: null })), { allowed: false, status: { code: 400, message: /has no namespace/ } })
-  t.match(validateGrantRequest(req('DebugGrantApproval', 'CREATE', { ...approval('bob', 1), spec: { grant: 'g', generation: 0, approver: 'bob' } }, { user: BOB })), { allowed: false, status: { code: 422, message: /invalid DebugGrantApproval: spec\.generation: must be >= 1/ } })
+  t.match(validateGrantRequest(req('DebugGrantApproval', 'CREATE', { ...approval('bob', 1), spec: { grant: 'g', grantUID: 'u', generation: 0, approver: 'bob' } }, { user: BOB })), { allowed: false, status: { code: 422, message: /invalid DebugGrantApproval: spec\.generation: must be >= 1/ } })
 })
 
 t.test('an approval against its grant', async (t) => {
-  const check: ApprovalCheck = { namespace: 'shop', grant: 'inc-42', generation: 1, approver: 'bob', user: BOB }
+  const check: ApprovalCheck = { namespace: 'shop', grant: 'inc-42', grantUID: 'uid-inc-42', generation: 1, approver: 'bob', user: BOB }
   t.equal(judgeApprovalAgainstGrant(check, asJson(grant())), undefined, 'holds: on to RBAC')
   const cases: Array<{ name: string; c?: Partial<ApprovalCheck>; stored: unknown; code: number; message: string | RegExp }> = [
     { name: 'no such grant', stored: undefined, code: 404, message: 'ephemeral-guard: debuggrants.ephemeral-guard.dev "inc-42" not found in namespace "shop"' },
+    { name: 'a grant deleted and created again under the same name', stored: grant({}, { uid: 'uid-new' }), code: 403, message: 'ephemeral-guard: grant "inc-42" has uid "uid-new", not "uid-inc-42": it was deleted and created again since; approve the grant as it is now' },
+    { name: 'a stored grant without uid', stored: grant({}, { uid: undefined }), code: 403, message: /has uid "", not "uid-inc-42"/ },
     { name: 'self-approval', c: { approver: 'alice' }, stored: grant(), code: 403, message: 'ephemeral-guard: "alice" requested grant "inc-42" and cannot approve it: the approver must be someone else' },
     { name: 'a stale generation', c: { generation: 1 }, stored: grant({}, { generation: 2 }), code: 403, message: 'ephemeral-guard: grant "inc-42" is at generation 2, not 1: its spec changed; approve what it asks now' },
     { name: 'a grant without generation', stored: grant({}, { generation: undefined }), code: 403, message: /is at generation \(none\), not 1/ },
@@ -94,13 +96,13 @@ t.test('an approval against its grant', async (t) => {
 
 t.test('the SubjectAccessReview: the approver as authenticated, verb approve on the named grant', async (t) => {
   const user: UserInfo = { username: 'bob', uid: 'u-b', groups: ['approvers'], extra: { scopes: ['a'] } }
-  t.same(approvalAccessReview({ namespace: 'shop', grant: 'inc-42', generation: 1, approver: 'bob', user }), {
+  t.same(approvalAccessReview({ namespace: 'shop', grant: 'inc-42', grantUID: 'u', generation: 1, approver: 'bob', user }), {
     apiVersion: 'authorization.k8s.io/v1',
     kind: 'SubjectAccessReview',
     spec: { user: 'bob', uid: 'u-b', groups: ['approvers'], extra: { scopes: ['a'] }, resourceAttributes: { namespace: 'shop', verb: 'approve', group: 'ephemeral-guard.dev', resource: 'debuggrants', name: 'inc-42' } },
   })
-  t.same(approvalAccessReview({ namespace: 'shop', grant: 'g', generation: 1, approver: 'bob', user: { username: 'bob' } }).spec, { user: 'bob', resourceAttributes: { namespace: 'shop', verb: 'approve', group: 'ephemeral-guard.dev', resource: 'debuggrants', name: 'g' } })
-  const check: ApprovalCheck = { namespace: 'shop', grant: 'inc-42', generation: 1, approver: 'bob', user }
+  t.same(approvalAccessReview({ namespace: 'shop', grant: 'g', grantUID: 'u', generation: 1, approver: 'bob', user: { username: 'bob' } }).spec, { user: 'bob', resourceAttributes: { namespace: 'shop', verb: 'approve', group: 'ephemeral-guard.dev', resource: 'debuggrants', name: 'g' } })
+  const check: ApprovalCheck = { namespace: 'shop', grant: 'inc-42', grantUID: 'u', generation: 1, approver: 'bob', user }
   t.same(judgeApprovalAccess(check, { allowed: true }), { allowed: true })
   t.match(judgeApprovalAccess(check, { allowed: true, denied: true }), { allowed: false })
   t.match(judgeApprovalAccess(check, { allowed: false }), { allowed: false, status: { code: 403, message: 'ephemeral-guard: "bob" may not approve grant "inc-42": RBAC does not allow verb "approve" on debuggrants.ephemeral-guard.dev in namespace "shop"' } })

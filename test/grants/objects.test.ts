@@ -23,8 +23,8 @@ t.test('grantObject: the DebugGrant of the flags, checked as the webhook checks 
 })
 
 t.test('approvalObject names the grant and its current generation; no approver is sent', async (t) => {
-  t.same(approvalObject(grant({}, { generation: 3 })), { apiVersion: 'ephemeral-guard.dev/v1alpha1', kind: 'DebugGrantApproval', metadata: { generateName: 'inc-42-', namespace: 'shop' }, spec: { grant: 'inc-42', generation: 3 } })
-  t.same(approvalObject(grant({}, { generation: undefined, namespace: undefined })).spec, { grant: 'inc-42', generation: 0 })
+  t.same(approvalObject(grant({}, { generation: 3 })), { apiVersion: 'ephemeral-guard.dev/v1alpha1', kind: 'DebugGrantApproval', metadata: { generateName: 'inc-42-', namespace: 'shop' }, spec: { grant: 'inc-42', grantUID: 'uid-inc-42', generation: 3 } })
+  t.same(approvalObject(grant({}, { generation: undefined, namespace: undefined, uid: undefined })).spec, { grant: 'inc-42', grantUID: '', generation: 0 })
   t.same(REVOKE_PATCH, { spec: { revoked: true } })
 })
 

@@ -16,6 +16,8 @@ t.test('state, activeFrom and expiresAt', async (t) => {
     { name: 'an approval without approver does not count', approvals: [approval(undefined, 60)], nowS: 120, want: { state: 'Pending', approvals: 0 } },
     { name: 'an approval of an earlier generation does not count', g: grant({}, { generation: 2 }), approvals: [approval('bob', 60, { generation: 1 })], nowS: 120, want: { state: 'Pending', approvals: 0, why: 'grant inc-42 has 0 of 1 approval for generation 2' } },
     { name: 'an approval of another grant does not count', approvals: [approval('bob', 60, { grant: 'other' })], nowS: 120, want: { state: 'Pending', approvals: 0 } },
+    { name: 'an approval of a grant since deleted and created again (same name, other uid) does not count', approvals: [approval('bob', 60, { grantUID: 'uid-old' })], nowS: 120, want: { state: 'Pending', approvals: 0 } },
+    { name: 'a grant without uid: no approval counts', g: grant({}, { uid: undefined }), approvals: [approval('bob', 60)], nowS: 120, want: { state: 'Pending', approvals: 0 } },
     { name: 'an approval in another namespace does not count', approvals: [approval('bob', 60, { namespace: 'elsewhere' })], nowS: 120, want: { state: 'Pending', approvals: 0 } },
     { name: 'each approver once: two by bob are one of two required', approvals: [approval('bob', 60), approval('bob', 90)], required: 2, nowS: 120, want: { state: 'Pending', approvals: 1, approvedBy: ['bob'], why: 'grant inc-42 has 1 of 2 approvals for generation 1' } },
     { name: 'two required: active from the second, in creation order', approvals: [approval('carol', 300), approval('bob', 60)], required: 2, nowS: 400, want: { state: 'Active', approvals: 2, approvedBy: ['bob', 'carol'], activeFrom: at(300), expiresAt: at(2100) } },

@@ -28,7 +28,8 @@ t.test('refusals, each with the path', async (t) => {
     { name: 'In without values', obj: grant({ pods: { selector: { matchExpressions: [{ key: 'a', operator: 'In' }] } } }), error: 'spec.pods.selector.matchExpressions[0].values: must be non-empty when operator is In' },
     { name: 'Exists with values', obj: grant({ pods: { selector: { matchExpressions: [{ key: 'a', operator: 'Exists', values: ['x'] }] } } }), error: 'spec.pods.selector.matchExpressions[0].values: may not be specified when operator is Exists' },
     { name: 'an image pattern that does not parse', obj: grant({ profile: { images: ['Bad Image'] } }), error: /^spec\.profile\.images\[0\]: / },
-    { name: 'an approval without generation', obj: { ...approval('bob', 1), spec: { grant: 'g' } }, error: "spec: must have required property 'generation'" },
+    { name: 'an approval without generation', obj: { ...approval('bob', 1), spec: { grant: 'g', grantUID: 'u' } }, error: "spec: must have required property 'generation'" },
+    { name: 'an approval without the grant\'s uid', obj: { ...approval('bob', 1), spec: { grant: 'g', generation: 1 } }, error: "spec: must have required property 'grantUID'" },
     { name: 'several problems, all listed', obj: grant({ pods: {}, duration: '0s' }), error: 'spec.pods: exactly one of names and selector must be set; spec.duration: must be more than 0' },
   ]
   for (const c of cases) {
