@@ -36,7 +36,7 @@ const notHandled = (request: AdmissionRequest): Verdict =>
 export function mutateGrantRequest(request: AdmissionRequest): Verdict {
   const kind = kindOf(request)
   if (kind === undefined) return notHandled(request)
-  if (request.operation !== 'CREATE' || request.subResource !== undefined && request.subResource !== '') return allowed()
+  if (request.operation !== 'CREATE' || (request.subResource !== undefined && request.subResource !== '')) return allowed()
   const username = usernameOf(request)
   if (username === undefined) return refused('the request has no username to record')
   const object = request.object
