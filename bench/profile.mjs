@@ -29,6 +29,37 @@ export function selfTimes(profile, keyOf) {
   return { total, rows: [...times].sort((a, b) => b[1] - a[1]) }
 }
 
+/**
+ * Inclusive time of the functions named in `names` (a sample counts once per name on its stack, and
+ * a recursive call once): what a call costs with everything it calls.
+ */
+export function inclusiveTimes(profile, names) {
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]))
+  const parent = new Map()
+  for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id)
+  const times = new Map(names.map((n) => [n, 0]))
+  const memo = new Map()
+  const namesOn = (id) => {
+    let hit = memo.get(id)
+    if (hit) return hit
+    hit = new Set()
+    for (let at = id; at !== undefined; at = parent.get(at)) {
+      const { functionName, url } = byId.get(at).callFrame
+      if (times.has(functionName) && url.includes('/dist/')) hit.add(functionName) // not node's own `evaluate` (module loading)
+    }
+    memo.set(id, hit)
+    return hit
+  }
+  profile.samples.forEach((id, i) => {
+    const dt = profile.timeDeltas[i] ?? 0
+    for (const name of namesOn(id)) times.set(name, times.get(name) + dt)
+  })
+  return times
+}
+
+// The decision and its parts, inclusive (functions of dist/decision and dist/admission).
+const INCLUSIVE = ['admit', 'decide', 'evaluate', 'toPodView', 'diffEphemeralContainers', 'orderViolations', 'mutationVerdict', 'parseJson', 'decodeReview']
+
 const shortUrl = (url) => url.replace(/^file:\/\//, '').replace(/.*\/node_modules\//, '').replace(/.*\/(dist|bench)\//, '$1/')
 const packageOf = ({ url, functionName }) => {
   if (url === '') return `(${functionName || 'native'})`
@@ -66,4 +97,10 @@ for (const target of ['baseline', 'ephemeral-guard']) {
   show(byPackage)
   console.log(' self time by function:')
   show(selfTimes(profile, functionOf))
+  if (target !== 'baseline') printInclusive(profile, requests, byPackage.total)
+}
+
+function printInclusive(profile, requests, total) {
+  console.log(' inclusive time (with what it calls):')
+  for (const [name, t] of inclusiveTimes(profile, INCLUSIVE)) if (t > 0) console.log(`  ${(100 * t / total).toFixed(1).padStart(5)} %  ${(t / requests).toFixed(2).padStart(6)} µs/req  ${name}`)
 }

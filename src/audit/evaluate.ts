@@ -2,6 +2,11 @@
 // it were being added now, with the same input the webhook builds (toPodView, diffEphemeralContainers,
 // CheckInput, and decision/decide.ts evaluate()), where the old pod is the pod without that container.
 // Pure: the clock and the policy arrive as arguments.
+//
+// The requester is known only from provenance (identity.ts): with username and groups recorded, the
+// container is judged exactly as the webhook would judge that requester; with a part missing, rules
+// whose outcome that part could change are not decided, and a verdict that they could change is
+// `unverified` (docs/design/policies-and-grants.md §7): never `deny` on an identity audit does not know.
 import { evaluate } from '../decision/decide.js'
 import { diffEphemeralContainers } from '../decision/new-containers.js'
 import { toPodView } from '../decision/pod-view.js'
@@ -10,13 +15,18 @@ import type { CheckInput, Mode, Requester } from '../decision/types.js'
 import type { JsonObject, JsonValue } from '../kube/types.js'
 import { isJsonObject } from '../kube/types.js'
 // The names the mutating webhook writes (policy `provenance`).
-import { envValue, POLICY, REQUESTED_AT, REQUESTED_BY } from '../decision/mutation/provenance.js'
+import { envValue, POLICY, REQUESTED_AT, REQUESTED_BY, REQUESTED_GROUPS } from '../decision/mutation/provenance.js'
 import { parseRfc3339 } from '../time.js'
 import type { CompiledRuleView } from '../policy/types.js'
 import type { Policy } from '../decision/types.js'
+import { identityRulesOfViews, undecidedNote, undecidedRules, type AuditRule, type KnownIdentity } from './identity.js'
 
-/** deny: an enforce rule is violated (the webhook would refuse it); warn/audit: only rules in that mode are. */
-export type AuditVerdict = 'deny' | 'warn' | 'audit' | 'pass' | 'exempt' | 'error'
+/**
+ * deny: an enforce rule is violated whatever the requester (the webhook would refuse it); warn/audit:
+ * only rules in that mode are; unverified: the verdict depends on a part of the requester's identity
+ * the container does not record.
+ */
+export type AuditVerdict = 'deny' | 'warn' | 'audit' | 'pass' | 'unverified' | 'exempt' | 'error'
 
 export type ContainerState = 'running' | 'terminated' | 'waiting' | 'unknown'
 
@@ -40,6 +50,8 @@ export interface AuditFinding {
   readonly image: string
   /** Username from EPHEMERAL_GUARD_REQUESTED_BY; undefined when the container carries no provenance. */
   readonly requestedBy?: string
+  /** EPHEMERAL_GUARD_REQUESTED_GROUPS split at commas, when recorded (the last may end in `…`: clipped). */
+  readonly requestedGroups?: readonly string[]
   /** EPHEMERAL_GUARD_REQUESTED_AT as written, when it is an RFC 3339 time. */
   readonly requestedAt?: string
   /** EPHEMERAL_GUARD_POLICY: the policy name and hash in force when it was added. */
@@ -55,7 +67,9 @@ export interface AuditFinding {
   readonly recycle: boolean
   readonly verdict: AuditVerdict
   readonly violations: readonly AuditViolation[]
-  /** Why exempt, why an error, or which rules could not be applied for want of the requester. */
+  /** Rules whose outcome depends on a part of the requester's identity the container does not record. */
+  readonly unverified?: readonly string[]
+  /** Why exempt, why an error, or which rules could not be decided for want of the requester. */
   readonly notes: readonly string[]
 }
 
@@ -63,6 +77,11 @@ export interface AuditFinding {
 export interface AuditPolicy {
   readonly policy: Policy
   readonly rules: readonly CompiledRuleView[]
+  /**
+   * How each rule uses the requester's identity (identity.ts identityRules, from the documents, which
+   * know the policy's exemptions); when absent, derived from `rules`, which do not.
+   */
+  readonly identity?: readonly AuditRule[]
 }
 
 export interface AuditOptions {
@@ -100,24 +119,22 @@ function statusOf(pod: JsonObject, name: string): StatusFacts {
   return { state: 'unknown' }
 }
 
-/**
- * Rules a requester of unknown identity cannot be matched against: audit knows at most the username
- * (from provenance) and never the groups, so a rule selecting by `match.users` (without a username)
- * or `match.groups` is not applied; the finding names them instead of guessing.
- */
-function unappliedRules(rules: readonly CompiledRuleView[], username: string | undefined): string[] {
-  const out: string[] = []
-  for (const r of rules) {
-    if (r.match?.groups !== undefined) out.push(`rule ${r.rule} not applied: it matches requesters' groups, which audit cannot know`)
-    else if (r.match?.users !== undefined && username === undefined) out.push(`rule ${r.rule} not applied: it matches requesters' usernames, and this container has no provenance`)
-  }
-  return out
-}
+const RANK: Readonly<Record<'deny' | 'warn' | 'audit' | 'pass', number>> = { deny: 3, warn: 2, audit: 1, pass: 0 }
 
-function verdictOf(found: ReadonlyArray<{ mode: Mode }>): AuditVerdict {
+function verdictOf(found: ReadonlyArray<{ mode: Mode }>): 'deny' | 'warn' | 'audit' | 'pass' {
   if (found.some((v) => v.mode === 'enforce')) return 'deny'
   if (found.some((v) => v.mode === 'warn')) return 'warn'
   return found.length > 0 ? 'audit' : 'pass'
+}
+
+/** The requester as its provenance records it: undefined parts are unknown. */
+function identityOf(container: JsonObject): KnownIdentity {
+  const username = envValue(container, REQUESTED_BY) || undefined
+  const text = envValue(container, REQUESTED_GROUPS)
+  if (text === undefined) return { ...(username !== undefined ? { username } : {}), clipped: false }
+  const all = text === '' ? [] : text.split(',')
+  const clipped = text.endsWith('…')
+  return { ...(username !== undefined ? { username } : {}), groups: clipped ? all.slice(0, -1) : all, clipped }
 }
 
 /** Judges one pod's ephemeral containers; a pod without any gives no findings. Never throws. */
@@ -136,7 +153,9 @@ export function auditPod(item: JsonObject, policy: AuditPolicy, options: AuditOp
   return list.map((entry, index): AuditFinding => {
     const container = isJsonObject(entry) ? entry : {}
     const name = str(container['name']) ?? ''
-    const requestedBy = envValue(container, REQUESTED_BY) || undefined
+    const identity = identityOf(container)
+    const requestedBy = identity.username
+    const groupsText = envValue(container, REQUESTED_GROUPS)
     const requestedAtText = envValue(container, REQUESTED_AT)
     const requestedAt = timeOf(requestedAtText)
     const admittedUnder = envValue(container, POLICY) || undefined
@@ -150,6 +169,7 @@ export function auditPod(item: JsonObject, policy: AuditPolicy, options: AuditOp
     const base = {
       namespace, pod: podName, podUid: str(metadata['uid']) ?? '', container: name, index, image: str(container['image']) ?? '',
       ...(requestedBy !== undefined ? { requestedBy } : {}),
+      ...(groupsText !== undefined ? { requestedGroups: groupsText === '' ? [] : groupsText.split(',') } : {}),
       ...(requestedAt !== undefined ? { requestedAt: requestedAtText! } : {}),
       ...(admittedUnder !== undefined ? { admittedUnder } : {}),
       state: status.state,
@@ -160,7 +180,8 @@ export function auditPod(item: JsonObject, policy: AuditPolicy, options: AuditOp
       recycle: options.olderThanMs !== undefined && ageMs !== undefined && ageMs >= options.olderThanMs,
     }
     try {
-      const requester: Requester = { namespace, username: requestedBy ?? '', groups: [], dryRun: false }
+      const requester: Requester = { namespace, username: requestedBy ?? '', groups: identity.groups ?? [], dryRun: false }
+      // Exemptions only widen with more identity: exempt with what is known is exempt (identity.ts).
       const exempt = policy.policy.exemption(requester)
       if (exempt !== undefined) return { ...base, verdict: 'exempt', violations: [], notes: [exempt] }
       const without: JsonObject = { ...pod, spec: { ...spec, ephemeralContainers: list.filter((_, i) => i !== index) } }
@@ -171,7 +192,20 @@ export function auditPod(item: JsonObject, policy: AuditPolicy, options: AuditOp
       const { found, shown } = evaluate(policy.policy, input) // the webhook's own evaluation
       const violations = shown.map((v) => ({ rule: v.rule, mode: v.mode, message: formatViolation(v) }))
       // The verdict from every violation, as the webhook decides; the list as the webhook words it.
-      return { ...base, verdict: verdictOf(found), violations, notes: unappliedRules(policy.rules, requestedBy) }
+      const rules = policy.identity ?? identityRulesOfViews(policy.rules, found.map((v) => v.rule))
+      const undecided = undecidedRules(rules, new Set(found.map((v) => v.rule)), identity, input)
+      if (undecided.length === 0) return { ...base, verdict: verdictOf(found), violations, notes: [] }
+      // What the known identity decides for sure, and the worst the unknown part could make of it.
+      const lifted = new Set(undecided.filter((u) => u.violated).map((u) => u.rule.rule))
+      const least = verdictOf(found.filter((v) => !lifted.has(v.rule)))
+      const most = verdictOf([...found, ...undecided.filter((u) => !u.violated).map((u) => ({ mode: u.rule.mode }))])
+      return {
+        ...base,
+        verdict: RANK[least] === RANK[most] ? least : 'unverified',
+        violations,
+        unverified: undecided.map((u) => u.rule.rule),
+        notes: undecided.map((u) => undecidedNote(u, identity)),
+      }
     } catch (e) {
       // Fails closed: what cannot be evaluated is reported as an error, never as a pass.
       return { ...base, verdict: 'error', violations: [], notes: [`cannot evaluate: ${(e as Error).message}`] }

@@ -19,8 +19,23 @@ export interface AuditSummary {
   readonly recycle: number
 }
 
+/**
+ * The policy judged with. A candidate file is one policy; the policies in force (audit without
+ * --policy) are listed in `inForce` as `name@hash` (`namespace/name@hash` for a DebugPolicy), with
+ * `name` and `hash` those of their combination.
+ */
+export interface AuditPolicyInfo {
+  readonly name: string
+  readonly hash: string
+  /** Where it came from: the file, `cluster`, `ConfigMap NAMESPACE/NAME`, or `built-in default`. */
+  readonly source: string
+  readonly inForce?: readonly string[]
+  /** Why an earlier source of the policies in force was passed over. */
+  readonly notes?: readonly string[]
+}
+
 export interface AuditResult {
-  readonly policy: { readonly name: string; readonly hash: string; readonly source: string }
+  readonly policy: AuditPolicyInfo
   readonly scope: AuditScope
   readonly generatedAt: string
   readonly olderThan?: string
@@ -29,7 +44,7 @@ export interface AuditResult {
   readonly findings: readonly AuditFinding[]
 }
 
-const VERDICTS: readonly AuditVerdict[] = ['deny', 'warn', 'audit', 'pass', 'exempt', 'error']
+const VERDICTS: readonly AuditVerdict[] = ['deny', 'warn', 'audit', 'unverified', 'pass', 'exempt', 'error']
 
 export function summarize(pods: number, findings: readonly AuditFinding[]): AuditSummary {
   const verdicts = Object.fromEntries(VERDICTS.map((v) => [v, 0])) as Record<AuditVerdict, number>
@@ -46,16 +61,25 @@ export function summarize(pods: number, findings: readonly AuditFinding[]): Audi
 export const compareFindings = (a: AuditFinding, b: AuditFinding): number =>
   (a.namespace < b.namespace ? -1 : a.namespace > b.namespace ? 1 : 0) || (a.pod < b.pod ? -1 : a.pod > b.pod ? 1 : 0) || a.index - b.index
 
-/** 0 nothing violates, 1 a rule is violated (any mode) or a pod is due for recycling, 2 a container could not be evaluated. */
+/**
+ * 0 nothing violates, 1 a rule is violated (any mode), a verdict is unverified (not a failure of the
+ * policy, but a person should look, as for warn) or a pod is due for recycling, 2 a container could not
+ * be evaluated.
+ */
 export function exitCodeOf(summary: AuditSummary): 0 | 1 | 2 {
-  if (summary.verdicts.error > 0) return 2
-  return summary.verdicts.deny + summary.verdicts.warn + summary.verdicts.audit + summary.recycle > 0 ? 1 : 0
+  const v = summary.verdicts
+  if (v.error > 0) return 2
+  return v.deny + v.warn + v.audit + v.unverified + summary.recycle > 0 ? 1 : 0
 }
+
+/** How the policy is named in one line: `policy NAME (HASH)`, or `policies in force: a@h, b@h (SOURCE)`. */
+export const policyText = (p: AuditPolicyInfo): string =>
+  p.inForce === undefined ? `policy ${p.name} (${p.hash})` : `policies in force: ${p.inForce.join(', ')} (${p.source})`
 
 const rulesOf = (f: AuditFinding): string => {
   if (f.verdict === 'exempt') return '(exempt)'
   if (f.verdict === 'error') return '(cannot evaluate)'
-  const rules = [...new Set(f.violations.map((v) => v.rule))]
+  const rules = [...new Set([...f.violations.map((v) => v.rule), ...(f.unverified ?? [])])]
   return rules.length === 0 ? '-' : rules.join(',')
 }
 
@@ -77,7 +101,7 @@ export function formatTable(result: AuditResult): string {
   const s = result.summary
   const counts = VERDICTS.filter((v) => s.verdicts[v] > 0).map((v) => `${s.verdicts[v]} ${v}`).join(', ')
   const footer = `${s.ephemeralContainers} ephemeral container${s.ephemeralContainers === 1 ? '' : 's'} in ${s.podsWithEphemeralContainers} of ${s.pods} pods` +
-    `${counts ? `: ${counts}` : ''}${withRecycle ? `; ${s.recycle} older than ${result.olderThan} (recycle the pod)` : ''}; policy ${result.policy.name} (${result.policy.hash})`
+    `${counts ? `: ${counts}` : ''}${withRecycle ? `; ${s.recycle} older than ${result.olderThan} (recycle the pod)` : ''}; ${policyText(result.policy)}`
   if (rows.length === 0) return `No ephemeral containers found.\n${footer}\n`
   const details = result.findings.flatMap((f) => [...f.violations.map((v) => `  ${f.namespace}/${f.pod} ${f.container}: ${v.message}${v.mode === 'enforce' ? '' : ` [${v.mode}]`}`),
     ...f.notes.map((n) => `  ${f.namespace}/${f.pod} ${f.container}: note: ${n}`)])
@@ -112,11 +136,19 @@ const TAINTED_POD_RULE = 'tainted-pod'
 
 type ReportResult = 'pass' | 'fail' | 'warn' | 'error' | 'skip'
 
-const RESULT_OF: Readonly<Record<AuditVerdict, ReportResult>> = { deny: 'fail', warn: 'warn', audit: 'warn', pass: 'pass', exempt: 'skip', error: 'error' }
+const RESULT_OF: Readonly<Record<AuditVerdict, ReportResult>> = { deny: 'fail', warn: 'warn', audit: 'warn', pass: 'pass', unverified: 'skip', exempt: 'skip', error: 'error' }
+/** The property of a `skip` result that audit could not decide for want of the requester's identity. */
+export const SKIP_REASON = 'ephemeral-guard.dev/skip-reason'
+export const IDENTITY_UNKNOWN = 'identity-unknown'
 const SEVERITY_OF: Readonly<Record<string, string>> = { enforce: 'high', warn: 'medium', audit: 'low' }
 
-/** Report names: one per policy per namespace, so candidate policies do not overwrite each other. */
-const reportName = (policyName: string): string => `ephemeral-guard-${policyName}`
+/**
+ * What names a run's reports: the candidate policy's name, or `in-force` for the policies in force,
+ * whatever they are called (so a renamed policy does not leave a report behind).
+ */
+export const reportKey = (p: AuditPolicyInfo): string => (p.inForce === undefined ? p.name : 'in-force')
+/** Report names: one per policy (or the policies in force) per namespace, so candidates do not overwrite each other. */
+const reportName = (key: string): string => `ephemeral-guard-${key}`
 
 function properties(f: AuditFinding): Record<string, string> {
   return {
@@ -125,6 +157,7 @@ function properties(f: AuditFinding): Record<string, string> {
     requester: f.requestedBy ?? 'unknown',
     state: f.state,
     ...(f.since !== undefined ? { since: f.since, sinceSource: f.ageSource } : {}),
+    ...(f.requestedGroups !== undefined ? { requestedGroups: f.requestedGroups.join(',') } : {}),
     ...(f.admittedUnder !== undefined ? { admittedUnder: f.admittedUnder } : {}),
   }
 }
@@ -133,7 +166,8 @@ function resultsOf(f: AuditFinding, policyName: string, timestamp: JsonObject, o
   const resources = [{ apiVersion: 'v1', kind: 'Pod', name: f.pod, namespace: f.namespace, uid: f.podUid }]
   const common = { source: REPORT_SOURCE, policy: policyName, category: 'Ephemeral containers', scored: true, timestamp, resources, properties: properties(f) }
   const out: JsonObject[] = []
-  if (f.violations.length > 0) {
+  const unverified = new Set(f.unverified ?? [])
+  if (f.violations.length > 0 || unverified.size > 0) {
     // One result per rule, its messages joined: Policy Reporter counts results per rule.
     const byRule = new Map<string, { mode: string; messages: string[] }>()
     for (const v of f.violations) {
@@ -141,9 +175,15 @@ function resultsOf(f: AuditFinding, policyName: string, timestamp: JsonObject, o
       entry.messages.push(v.message)
       byRule.set(v.rule, entry)
     }
-    for (const [rule, { mode, messages }] of byRule) {
-      out.push({ ...common, rule, result: mode === 'enforce' ? 'fail' : 'warn', severity: SEVERITY_OF[mode]!, message: `${f.container}: ${messages.join('; ')}`, properties: { ...properties(f), mode } })
+    for (const [name, { mode, messages }] of byRule) {
+      if (unverified.has(name)) continue
+      out.push({ ...common, rule: name, result: mode === 'enforce' ? 'fail' : 'warn', severity: SEVERITY_OF[mode]!, message: `${f.container}: ${messages.join('; ')}`, properties: { ...properties(f), mode } })
     }
+    // A rule audit cannot decide without the requester's identity: skipped, with why; never a failure.
+    f.unverified?.forEach((name, i) => {
+      const messages = [f.notes[i]!, ...(byRule.get(name)?.messages ?? [])]
+      out.push({ ...common, rule: name, result: 'skip', message: `${f.container}: ${messages.join('; ')}`, properties: { ...properties(f), [SKIP_REASON]: IDENTITY_UNKNOWN } })
+    })
   } else {
     const message = f.verdict === 'pass' ? `${f.container}: every rule passes` : `${f.container}: ${f.notes.join('; ')}`
     out.push({ ...common, rule: f.verdict === 'pass' ? 'all-rules' : f.verdict, result: RESULT_OF[f.verdict], message })
@@ -167,7 +207,7 @@ export function policyReports(result: AuditResult): JsonObject[] {
   if (result.scope.namespace !== undefined) byNamespace.set(result.scope.namespace, [])
   for (const f of result.findings) {
     const list = byNamespace.get(f.namespace) ?? []
-    list.push(...resultsOf(f, result.policy.name, timestamp, result.olderThan))
+    list.push(...resultsOf(f, reportKey(result.policy), timestamp, result.olderThan))
     byNamespace.set(f.namespace, list)
   }
   return [...byNamespace.keys()].sort().map((namespace) => {
@@ -177,10 +217,14 @@ export function policyReports(result: AuditResult): JsonObject[] {
       apiVersion: POLICY_REPORT_API_VERSION,
       kind: 'PolicyReport',
       metadata: {
-        name: reportName(result.policy.name),
+        name: reportName(reportKey(result.policy)),
         namespace,
-        labels: { [MANAGED_BY_LABEL]: REPORT_SOURCE, [POLICY_LABEL]: result.policy.name },
-        annotations: { 'ephemeral-guard.dev/policy-hash': result.policy.hash, 'ephemeral-guard.dev/generated-at': result.generatedAt },
+        labels: { [MANAGED_BY_LABEL]: REPORT_SOURCE, [POLICY_LABEL]: reportKey(result.policy) },
+        annotations: {
+          'ephemeral-guard.dev/policy-hash': result.policy.hash,
+          ...(result.policy.inForce === undefined ? {} : { 'ephemeral-guard.dev/policies': result.policy.inForce.join(','), 'ephemeral-guard.dev/policy-source': result.policy.source }),
+          'ephemeral-guard.dev/generated-at': result.generatedAt,
+        },
       },
       summary: { pass: count('pass'), fail: count('fail'), warn: count('warn'), error: count('error'), skip: count('skip') },
       results,

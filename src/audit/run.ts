@@ -11,7 +11,8 @@ const PAGE_SIZE = 500
 
 export interface RunAuditOptions {
   readonly scope: AuditScope
-  readonly policy: AuditPolicy & { readonly source: string }
+  /** The policy, where it came from, and for the policies in force their `name@hash` list and notes. */
+  readonly policy: AuditPolicy & { readonly source: string; readonly inForce?: readonly string[]; readonly notes?: readonly string[] }
   readonly now: () => Date
   readonly olderThan?: { readonly text: string; readonly ms: number }
   readonly pageSize?: number
@@ -54,7 +55,11 @@ export async function runAudit(api: Pick<KubeApi, 'get'>, options: RunAuditOptio
   findings.sort(compareFindings)
   const { policy } = options.policy
   return {
-    policy: { name: policy.name, hash: policy.hash, source: options.policy.source },
+    policy: {
+      name: policy.name, hash: policy.hash, source: options.policy.source,
+      ...(options.policy.inForce !== undefined ? { inForce: options.policy.inForce } : {}),
+      ...(options.policy.notes !== undefined && options.policy.notes.length > 0 ? { notes: options.policy.notes } : {}),
+    },
     scope: options.scope,
     generatedAt: now.toISOString(),
     ...(options.olderThan ? { olderThan: options.olderThan.text } : {}),

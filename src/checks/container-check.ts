@@ -15,8 +15,10 @@ export interface ContainerFinding {
 export function containerCheck(id: string, judge: (container: JsonValue, input: CheckInput) => readonly ContainerFinding[]): Check {
   return reportingCheck(id, (input, reportFor) => {
     for (const { index, value } of input.added) {
+      const findings = judge(value, input)
+      if (findings.length === 0) continue
       const report = reportFor(index)
-      for (const f of judge(value, input)) report(`${input.pod.listField}[${index}]${f.field === '' ? '' : `.${f.field}`}`, f.type, f.value, f.detail)
+      for (const f of findings) report(`${input.pod.listField}[${index}]${f.field === '' ? '' : `.${f.field}`}`, f.type, f.value, f.detail)
     }
   })
 }

@@ -1,6 +1,6 @@
 // container-image: an image is required (validation.go, validateContainerCommon: `Required value`).
 // Leading or trailing whitespace is judged later, by image-whitespace.
 import { containerCheck } from './container-check.js'
-import { textAt } from './support/fields.js'
+import { fieldsOf, text } from './support/fields.js'
 
-export const containerImage = containerCheck('container-image', (c) => (textAt(c, 'image') === '' ? [{ field: 'image', type: 'Required' }] : []))
+export const containerImage = containerCheck('container-image', (c) => (text(fieldsOf(c)['image']) === '' ? [{ field: 'image', type: 'Required' }] : []))

@@ -3,13 +3,15 @@
 // in range, protocol required and TCP, UDP or SCTP).
 import { isJsonObject } from '../kube/types.js'
 import { containerCheck, type ContainerFinding } from './container-check.js'
-import { listAt, numberAt, textAt } from './support/fields.js'
+import { fieldsOf, list, numberAt, textAt } from './support/fields.js'
 import { isValidPortName, isValidPortNum } from './support/validation.js'
 
 export const containerPorts = containerCheck('container-ports', (c) => {
   const out: ContainerFinding[] = []
   const names = new Set<string>()
-  listAt(c, 'ports').forEach((port, i) => {
+  const ports = list(fieldsOf(c)['ports'])
+  if (ports.length === 0) return []
+  ports.forEach((port, i) => {
     if (!isJsonObject(port) && port !== null) return
     const at = `ports[${i}]`
     const name = textAt(port, 'name')

@@ -6,7 +6,7 @@
 // they are judged in the request's key order, the same whenever at most one key of a map is wrong.
 import { isJsonObject, type JsonObject } from '../kube/types.js'
 import { containerCheck, type ContainerFinding } from './container-check.js'
-import { listAt, objectAt, textAt } from './support/fields.js'
+import { fieldsOf, listAt, object, objectAt, textAt } from './support/fields.js'
 import { isDNS1123Label, isQualifiedName } from './support/validation.js'
 import { compare, isWhole, quantityOf, quantityString, sign, value, type Quantity } from './support/quantity.js'
 
@@ -92,11 +92,13 @@ function claimErrors(claims: ReturnType<typeof listAt>, podClaims: ReadonlySet<s
 }
 
 export const containerResources = containerCheck('container-resources', (c, { pod }) => {
-  const resources = objectAt(c, 'resources')
+  const resources = object(fieldsOf(c)['resources'])
   if (resources === undefined) return []
-  const out: ContainerFinding[] = []
   const limits = entries(objectAt(resources, 'limits'))
   const requests = entries(objectAt(resources, 'requests'))
+  const claims = listAt(resources, 'claims')
+  if (limits.length === 0 && requests.length === 0 && claims.length === 0) return [] // `resources: {}`, as kubectl debug sends it
+  const out: ContainerFinding[] = []
   const limitOf = new Map(limits)
   let cpuOrMemory = false
   let hugePages = false
@@ -134,6 +136,6 @@ export const containerResources = containerCheck('container-resources', (c, { po
     const name = textAt(claim, 'name')
     if (name !== '') podClaims.add(name)
   }
-  out.push(...claimErrors(listAt(resources, 'claims').filter((x) => isJsonObject(x) || x === null), podClaims))
+  out.push(...claimErrors(claims.filter((x) => isJsonObject(x) || x === null), podClaims))
   return out
 })

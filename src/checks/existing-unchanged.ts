@@ -15,6 +15,7 @@ export const existingUnchanged: Check = {
   origin: 'kubernetes',
   mode: 'enforce',
   run: ({ pod, oldPod }) => {
+    if (oldPod.ephemeralContainers.length === 0) return [] // nothing to remove or change
     const forbid = (detail: string): Violation =>
       ({ origin: 'kubernetes', rule: 'existing-unchanged', field: pod.listField, type: 'Forbidden', detail, containerIndex: -1 })
     const latest = new Map<string, JsonValue>()

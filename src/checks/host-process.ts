@@ -6,10 +6,11 @@
 // "hostProcess containers are disallowed by cluster policy" (--allow-privileged=false, a flag a
 // webhook cannot read). The legacy EphemeralContainers object lacks the pod spec: not judged there.
 import type { Check } from '../decision/types.js'
-import { AFTER_CONTAINERS, objectAt, podContainers, reportingCheck } from './support/fields.js'
+import { AFTER_CONTAINERS, forEachPodContainer, object, podContainerPath, reportingCheck } from './support/fields.js'
+import type { JsonObject } from '../kube/types.js'
 
-const hostProcessOf = (o: Parameters<typeof objectAt>[0]): boolean | undefined => {
-  const v = objectAt(objectAt(o, 'securityContext'), 'windowsOptions')?.['hostProcess']
+const hostProcessOf = (o: JsonObject): boolean | undefined => {
+  const v = object(object(o['securityContext'])?.['windowsOptions'])?.['hostProcess']
   return typeof v === 'boolean' ? v : undefined
 }
 
@@ -20,14 +21,14 @@ export const hostProcess: Check = reportingCheck('host-process', ({ pod }, repor
   const podHostProcess = hostProcessOf(spec)
   let containers = 0
   let hostProcessContainers = 0
-  for (const { container, path } of podContainers(spec)) {
+  forEachPodContainer(spec, (container, list, i) => {
     containers++
     const own = hostProcessOf(container)
     if (podHostProcess !== undefined && own !== undefined && own !== podHostProcess) {
-      report(`${path}.securityContext.windowsOptions.hostProcess`, 'Invalid', own, `pod hostProcess value must be identical if both are specified, was ${podHostProcess}`)
+      report(`${podContainerPath(list, i)}.securityContext.windowsOptions.hostProcess`, 'Invalid', own, `pod hostProcess value must be identical if both are specified, was ${podHostProcess}`)
     }
     if (own ?? podHostProcess) hostProcessContainers++
-  }
+  })
   if (hostProcessContainers > 0) {
     if (hostProcessContainers !== containers) report('spec', 'Invalid', '', 'If pod contains any hostProcess containers then all containers must be HostProcess containers')
     if (spec['hostNetwork'] !== true) report('spec.hostNetwork', 'Invalid', false, 'hostNetwork must be true if pod contains any hostProcess containers')

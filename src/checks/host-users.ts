@@ -5,12 +5,13 @@
 // host-namespace parts (hostNetwork, hostPID, hostIPC) are pod fields an ephemeral container cannot
 // change. The legacy EphemeralContainers object lacks the pod spec: not judged there.
 import type { Check } from '../decision/types.js'
-import { AFTER_CONTAINERS, listAt, podContainers, reportingCheck } from './support/fields.js'
+import { AFTER_CONTAINERS, forEachPodContainer, listAt, podContainerPath, reportingCheck } from './support/fields.js'
 import type { JsonObject } from '../kube/types.js'
 
 const hasVolumeDevices = (spec: JsonObject): boolean => {
-  for (const { container } of podContainers(spec)) if (listAt(container, 'volumeDevices').length > 0) return true
-  return false
+  let found = false
+  forEachPodContainer(spec, (container) => { found ||= listAt(container, 'volumeDevices').length > 0 })
+  return found
 }
 
 export const hostUsers: Check = reportingCheck('host-users', ({ pod, oldPod }, reportFor) => {
@@ -19,7 +20,7 @@ export const hostUsers: Check = reportingCheck('host-users', ({ pod, oldPod }, r
   const old = oldPod.spec
   if (old !== undefined && old['hostUsers'] === false && hasVolumeDevices(old)) return
   const report = reportFor(AFTER_CONTAINERS)
-  for (const { container, path } of podContainers(spec)) {
-    if (listAt(container, 'volumeDevices').length > 0) report(`${path}.volumeDevices`, 'Forbidden', undefined, 'when `hostUsers` is false')
-  }
+  forEachPodContainer(spec, (container, list, i) => {
+    if (listAt(container, 'volumeDevices').length > 0) report(`${podContainerPath(list, i)}.volumeDevices`, 'Forbidden', undefined, 'when `hostUsers` is false')
+  })
 })

@@ -6,7 +6,7 @@
 // skip both; it is a pod field an ephemeral container cannot change, so it is not judged here. The
 // legacy EphemeralContainers object lacks the pod spec: not judged there.
 import type { Check } from '../decision/types.js'
-import { AFTER_CONTAINERS, isSet, objectAt, podContainers, reportingCheck, stringAt } from './support/fields.js'
+import { AFTER_CONTAINERS, forEachPodContainer, isSet, objectAt, podContainerPath, reportingCheck, stringAt } from './support/fields.js'
 
 /** validateWindows' container fields, in its order. */
 const LINUX_ONLY = ['appArmorProfile', 'seLinuxOptions', 'seccompProfile', 'capabilities', 'readOnlyRootFilesystem', 'privileged', 'allowPrivilegeEscalation', 'procMount', 'runAsUser', 'runAsGroup']
@@ -16,13 +16,14 @@ export const podOs: Check = reportingCheck('pod-os', ({ pod }, reportFor) => {
   const os = stringAt(objectAt(spec, 'os'), 'name')
   if (spec === undefined || (os !== 'linux' && os !== 'windows')) return
   const report = reportFor(AFTER_CONTAINERS)
-  for (const { container, path } of podContainers(spec)) {
+  forEachPodContainer(spec, (container, list, i) => {
     const sc = objectAt(container, 'securityContext')
-    if (sc === undefined) continue
+    if (sc === undefined) return
+    const path = podContainerPath(list, i)
     if (os === 'linux') {
       if (isSet(sc, 'windowsOptions')) report(`${path}.securityContext.windowsOptions`, 'Forbidden', undefined, 'windows options cannot be set for a linux pod')
     } else {
       for (const key of LINUX_ONLY) if (isSet(sc, key)) report(`${path}.securityContext.${key}`, 'Forbidden', undefined, 'cannot be set for a windows pod')
     }
-  }
+  })
 })

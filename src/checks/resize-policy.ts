@@ -3,13 +3,15 @@
 // NotRequired only when the pod's restartPolicy is Never).
 import { isJsonObject } from '../kube/types.js'
 import { containerCheck, type ContainerFinding } from './container-check.js'
-import { listAt, textAt } from './support/fields.js'
+import { fieldsOf, list, textAt } from './support/fields.js'
 
 export const resizePolicy = containerCheck('resize-policy', (c, { pod }) => {
+  const policies = list(fieldsOf(c)['resizePolicy'])
+  if (policies.length === 0) return []
   const out: ContainerFinding[] = []
   const seen = new Set<string>()
   const podRestartPolicy = textAt(pod.spec, 'restartPolicy')
-  listAt(c, 'resizePolicy').forEach((p, i) => {
+  policies.forEach((p, i) => {
     if (!isJsonObject(p) && p !== null) return
     const resource = textAt(p, 'resourceName')
     if (seen.has(resource)) out.push({ field: `resizePolicy[${i}]`, type: 'Duplicate', value: resource })

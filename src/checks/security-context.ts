@@ -10,7 +10,7 @@ import { isJsonObject, type JsonObject, type JsonValue } from '../kube/types.js'
 import { goJson, goLen, goTrimSpace, type GoJson } from '../kube/go-text.js'
 import type { Check } from '../decision/types.js'
 import type { PodView } from '../decision/pod-view.js'
-import { listAt, objectAt, type Report, reportingCheck, stringAt } from './support/fields.js'
+import { list, listAt, object, objectAt, type Report, reportingCheck, stringAt } from './support/fields.js'
 import { hasBacksteps, isAbsolute, isDNS1123Subdomain } from './support/validation.js'
 
 const MAX_ID = 2147483647
@@ -133,31 +133,32 @@ export const securityContext: Check = reportingCheck('security-context', ({ pod,
   const hostUsers = pod.spec?.['hostUsers'] !== false
   let allowSysAdmin: boolean | undefined
   for (const { index, value } of added) {
-    const sc = isJsonObject(value) ? objectAt(value, 'securityContext') : undefined
+    const sc = isJsonObject(value) ? object(value['securityContext']) : undefined
     if (sc === undefined) continue
     const report = reportFor(index)
     const at = `${pod.listField}[${index}].securityContext`
-    for (const key of ['runAsUser', 'runAsGroup']) {
-      const id = sc[key]
-      if (typeof id === 'number' && (id < 0 || id > MAX_ID)) report(`${at}.${key}`, 'Invalid', id, RANGE)
-    }
+    // Fields read by their own names (fields.ts says why).
+    const runAsUser = sc['runAsUser']
+    if (typeof runAsUser === 'number' && (runAsUser < 0 || runAsUser > MAX_ID)) report(`${at}.runAsUser`, 'Invalid', runAsUser, RANGE)
+    const runAsGroup = sc['runAsGroup']
+    if (typeof runAsGroup === 'number' && (runAsGroup < 0 || runAsGroup > MAX_ID)) report(`${at}.runAsGroup`, 'Invalid', runAsGroup, RANGE)
     const procMount = sc['procMount']
     if (typeof procMount === 'string') {
       if (procMount !== 'Default' && procMount !== 'Unmasked') report(`${at}.procMount`, 'NotSupported', procMount, 'supported values: "Default", "Unmasked"', goJson(procMount))
       if (hostUsers && procMount === 'Unmasked') report(`${at}.procMount`, 'Invalid', procMount, '`hostUsers` must be false to use `Unmasked`', goJson(procMount))
     }
-    const seccomp = objectAt(sc, 'seccompProfile')
+    const seccomp = object(sc['seccompProfile'])
     if (seccomp !== undefined) seccompProfile(seccomp, `${at}.seccompProfile`, report)
     if (sc['allowPrivilegeEscalation'] === false) {
       if (sc['privileged'] === true) report(at, 'Invalid', sc, 'cannot set `allowPrivilegeEscalation` to false and `privileged` to true', goSecurityContext(sc))
-      const adds = listAt(objectAt(sc, 'capabilities'), 'add')
+      const adds = list(object(sc['capabilities'])?.['add'])
       if (adds.includes('CAP_SYS_ADMIN') && !(allowSysAdmin ??= sysAdminWithoutEscalation(oldPod))) {
         report(at, 'Invalid', sc, 'cannot set `allowPrivilegeEscalation` to false and `capabilities.Add` CAP_SYS_ADMIN', goSecurityContext(sc))
       }
     }
-    const win = objectAt(sc, 'windowsOptions')
+    const win = object(sc['windowsOptions'])
     if (win !== undefined) windowsOptions(win, `${at}.windowsOptions`, report)
-    const appArmor = objectAt(sc, 'appArmorProfile')
+    const appArmor = object(sc['appArmorProfile'])
     if (appArmor !== undefined) appArmorProfile(appArmor, `${at}.appArmorProfile`, report)
   }
 })

@@ -9,16 +9,19 @@ export const uniqueNames: Check = {
   origin: 'kubernetes',
   mode: 'enforce',
   run: ({ pod, added }) => {
-    const taken = new Set<string>([...(pod.containerNames ?? []), ...(pod.initContainerNames ?? [])])
-    const addedIndexes = new Set(added.map((a) => a.index))
+    // A name is taken by a container, an init container or an earlier ephemeral container. Judged:
+    // the entries of `added`, which decide() makes every entry of the list (then no set is needed).
+    const list = pod.ephemeralContainers
+    const judged = added.length === list.length ? undefined : new Set(added.map((a) => a.index))
+    const earlier = new Set<string>()
     const out: Violation[] = []
-    pod.ephemeralContainers.forEach((entry, index) => {
-      const name = containerName(entry) ?? ''
-      if (taken.has(name) && addedIndexes.has(index)) {
+    for (let index = 0; index < list.length; index++) {
+      const name = containerName(list[index]!) ?? ''
+      if ((earlier.has(name) || pod.containerNames?.has(name) === true || pod.initContainerNames?.has(name) === true) && (judged === undefined || judged.has(index))) {
         out.push({ origin: 'kubernetes', rule: 'unique-names', field: `${pod.listField}[${index}].name`, type: 'Duplicate', value: name, containerIndex: index })
       }
-      taken.add(name)
-    })
+      earlier.add(name)
+    }
     return out
   },
 }

@@ -7,14 +7,14 @@
 // looked up.
 import { isJsonObject } from '../kube/types.js'
 import type { Check } from '../decision/types.js'
-import { listAt, reportingCheck, stringAt } from './support/fields.js'
+import { list, reportingCheck, stringAt } from './support/fields.js'
 import { hasBacksteps } from './support/validation.js'
 import { pathsByName } from './volume-mounts.js'
 
 export const volumeDevices: Check = reportingCheck('volume-devices', ({ pod, added }, reportFor) => {
   for (const { index, value } of added) {
     if (!isJsonObject(value)) continue
-    const devices = listAt(value, 'volumeDevices')
+    const devices = list(value['volumeDevices'])
     if (devices.length === 0) continue
     const report = reportFor(index)
     const mounts = pathsByName(value, 'volumeMounts', 'mountPath')

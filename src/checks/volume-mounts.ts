@@ -9,7 +9,7 @@
 import { isJsonObject, type JsonObject } from '../kube/types.js'
 import { goJson } from '../kube/go-text.js'
 import type { Check } from '../decision/types.js'
-import { listAt, objectAt, type Report, reportingCheck, stringAt } from './support/fields.js'
+import { list as listOf, listAt, objectAt, type Report, reportingCheck, stringAt } from './support/fields.js'
 import { hasBacksteps, isAbsolute } from './support/validation.js'
 
 const PROPAGATIONS = ['Bidirectional', 'HostToContainer', 'None']
@@ -37,7 +37,7 @@ function localDescendingPath(path: string, at: string, report: Report): void {
 export const volumeMounts: Check = reportingCheck('volume-mounts', ({ pod, added }, reportFor) => {
   for (const { index, value } of added) {
     if (!isJsonObject(value)) continue
-    const mounts = listAt(value, 'volumeMounts')
+    const mounts = listOf(value['volumeMounts'])
     if (mounts.length === 0) continue
     const report = reportFor(index)
     const list = `${pod.listField}[${index}].volumeMounts`

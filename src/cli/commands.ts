@@ -17,8 +17,8 @@ const SERVE_DEFAULTS = {
 
 const serve: CommandSpec = {
   name: 'serve',
-  summary: 'run the HTTPS webhook: POST /validate, POST /mutate, GET /healthz, GET /readyz',
-  synopsis: '(--tls-cert FILE --tls-key FILE | --dev-certs DIR) [--policy FILE] [options]',
+  summary: 'run the HTTPS webhook: POST /validate, POST /mutate, POST /validate-policy, GET /healthz, GET /readyz',
+  synopsis: '(--tls-cert FILE --tls-key FILE | --dev-certs DIR) [--policy FILE | --cluster-policies] [options]',
   options: {
     port: { type: 'string', value: 'N', default: SERVE_DEFAULTS.port, help: 'HTTPS port' },
     host: { type: 'string', value: 'ADDR', default: SERVE_DEFAULTS.host, help: 'HTTPS address to listen on' },
@@ -30,7 +30,8 @@ const serve: CommandSpec = {
     'tls-handshake-timeout': { type: 'string', value: 'SECONDS', default: SERVE_DEFAULTS.tlsHandshakeTimeout, help: 'close a connection that has not completed TLS this long after it opened' },
     'dev-certs': { type: 'string', value: 'DIR', help: 'create a local CA and a localhost certificate in DIR when it holds none (development only)' },
     policy: { type: 'string', value: 'FILE', help: 'policy file, watched (default: the built-in policy)' },
-    kubeconfig: { type: 'string', value: 'FILE', help: 'watch namespace labels (Pod Security fit) through this cluster' },
+    'cluster-policies': { type: 'boolean', help: "serve the cluster's EphemeralContainerPolicy and DebugPolicy objects (list+watch)" },
+    kubeconfig: { type: 'string', value: 'FILE', help: 'watch namespace labels (Pod Security fit), and with --cluster-policies the policies, through this cluster' },
     'metrics-port': { type: 'string', value: 'N', default: SERVE_DEFAULTS.metricsPort, help: 'plain-HTTP operations port: /metrics, /healthz, /readyz (0: any free port, logged)' },
     'metrics-host': { type: 'string', value: 'ADDR', default: SERVE_DEFAULTS.metricsHost, help: 'operations address to listen on' },
     'shutdown-delay': { type: 'string', value: 'SECONDS', default: SERVE_DEFAULTS.shutdownDelay, help: 'after SIGTERM, keep answering this long with /readyz failing' },
@@ -41,6 +42,9 @@ const serve: CommandSpec = {
 --policy FILE is polled: a valid change applies once two reads agree, an invalid one is logged and
 shown in /readyz while the last good policy stays in force. Replace the file atomically (a mounted
 ConfigMap does).
+--cluster-policies (not with --policy): every servable policy object of the cluster applies, each
+change within about a second; none means the built-in policy. /readyz fails until both lists are read
+and names the policies in force and those not served.
 --kubeconfig FILE: without it, the service account is used in a pod (KUBERNETES_SERVICE_HOST set);
 otherwise no cluster is read.
 --tls-cert, --tls-key and --client-ca: a changed, valid set serves new connections; a bad one is
@@ -51,6 +55,7 @@ second signal skips the rest of the delay.`,
   examples: [
     'ephemeral-guard serve --dev-certs certs --host 127.0.0.1',
     'ephemeral-guard serve --tls-cert /tls/tls.crt --tls-key /tls/tls.key --policy /policy/policy.yaml',
+    'ephemeral-guard serve --tls-cert /tls/tls.crt --tls-key /tls/tls.key --cluster-policies',
   ],
   run: async (p, io) => (await import('./serve.js')).serve(p, io),
 }
@@ -61,7 +66,7 @@ const review: CommandSpec = {
   synopsis: '[--webhook validate|mutate] [--policy FILE] [--namespace-labels K=V,...] [--namespace-file FILE] [-o json|yaml|text] (FILE|- | --pod FILE --image IMAGE [--profile P] [--target C] [--env K=V]... [--as USER] [--as-group G]...)',
   options: {
     webhook: { type: 'string', value: 'validate|mutate', default: 'validate', help: 'which webhook answers' },
-    policy: { type: 'string', value: 'FILE', help: 'policy file (default: the built-in policy)' },
+    policy: { type: 'string', value: 'FILE', help: "a candidate policy file (default: the policies in force: the cluster's policy objects, else the webhook's ConfigMap, else the built-in policy)" },
     'namespace-labels': { type: 'string', value: 'K=V,...', help: "labels of the review's namespace, for the Pod Security fit of --webhook mutate" },
     'namespace-file': { type: 'string', value: 'FILE', help: "the review's Namespace manifest (YAML or JSON), for its labels" },
     output: { type: 'string', short: 'o', value: 'FORMAT', help: 'json (the AdmissionReview), yaml, or text: the decoded patch and the containers after it (--webhook mutate; its default on a terminal)' },
@@ -129,12 +134,12 @@ const cluster = {
 
 const audit: CommandSpec = {
   name: 'audit',
-  summary: 'list existing ephemeral containers and judge them against a policy',
+  summary: 'list existing ephemeral containers and judge them against the policies in force, or a candidate',
   synopsis: '(-n NAMESPACE | -A) [--policy FILE] [-o table|json|yaml|policyreport] [--older-than 24h] [--apply] [options]',
   options: {
     namespace: { type: 'string', short: 'n', value: 'NAMESPACE', help: 'one namespace' },
     'all-namespaces': { type: 'boolean', short: 'A', help: 'every namespace' },
-    policy: { type: 'string', value: 'FILE', help: 'policy file (default: the built-in policy)' },
+    policy: { type: 'string', value: 'FILE', help: "a candidate policy file (default: the policies in force: the cluster's policy objects, else the webhook's ConfigMap, else the built-in policy)" },
     output: { type: 'string', short: 'o', value: 'FORMAT', help: 'table, json, yaml or policyreport (default: table on a terminal, else json)' },
     'older-than': { type: 'string', value: 'DURATION', help: 'flag containers older than this Go duration (e.g. 24h)' },
     apply: { type: 'boolean', help: 'write wgpolicyk8s.io PolicyReports with server-side apply' },
@@ -142,8 +147,9 @@ const audit: CommandSpec = {
   },
   allowPositionals: false,
   description: `Lists the cluster's ephemeral containers with who added them, their state and age, and judges
-each against the policy as if it were added now. Exit 0 nothing violates, 1 something does (or a
-container is older than --older-than), 2 error.`,
+each against the policies in force (or --policy FILE) as if it were added now. A verdict that depends on
+a requester's identity the container does not record is unverified, never deny. Exit 0 nothing
+violates, 1 something does or is unverified (or a container is older than --older-than), 2 error.`,
   examples: ['ephemeral-guard audit -A', 'ephemeral-guard audit -n shop -o policyreport --apply'],
   run: async (p, io) => (await import('./audit.js')).audit(p, io),
 }
@@ -209,6 +215,34 @@ are not yet refused without a grant. Exit 0 done, 2 refused or error.`,
   run: async (p, io) => (await import('./grant.js')).grantCommand(p, io),
 }
 
+const controller: CommandSpec = {
+  name: 'controller',
+  summary: 'write policy status and keep PolicyReports current (one writer, elected through a Lease)',
+  synopsis: '[--kubeconfig FILE] [--resync-period 10m] [--metrics-port 9091] [options]',
+  options: {
+    kubeconfig: cluster.kubeconfig,
+    context: cluster.context,
+    identity: { type: 'string', value: 'NAME', help: 'holder identity in the Lease (default: $POD_NAME, else hostname_pid)' },
+    'lease-namespace': { type: 'string', value: 'NAMESPACE', default: 'ephemeral-guard', help: "the Lease's namespace" },
+    'lease-name': { type: 'string', value: 'NAME', default: 'ephemeral-guard-controller', help: 'the Lease' },
+    'lease-duration': { type: 'string', value: 'DURATION', default: '15s', help: 'how long a silent holder keeps the Lease' },
+    'renew-interval': { type: 'string', value: 'DURATION', default: '5s', help: 'how often the holder renews it' },
+    'retry-interval': { type: 'string', value: 'DURATION', default: '2s', help: 'how often the others try to take it; also the first retry of a failed watch (then doubling, up to 30 s)' },
+    'resync-period': { type: 'string', value: 'DURATION', default: '10m', help: 'scan every namespace this often' },
+    debounce: { type: 'string', value: 'DURATION', default: '2s', help: "after a pod's ephemeral containers change, wait this long, then scan its namespace" },
+    'metrics-port': { type: 'string', value: 'N', default: '9091', help: 'plain-HTTP port: /metrics, /healthz, /readyz (0: any free port, logged)' },
+    'metrics-host': { type: 'string', value: 'ADDR', default: '0.0.0.0', help: 'its address' },
+  },
+  allowPositionals: false,
+  description: `Run as its own Deployment (manifests/base/controller.yaml), two replicas: the holder of the Lease
+writes each EphemeralContainerPolicy's and DebugPolicy's status (Ready, rules, hash, lastGood), and
+keeps one PolicyReport per namespace (ephemeral-guard-in-force) judged against the policies in force:
+after a debug container is added (pods are watched, never cached), after a policy change, and every
+--resync-period. The others wait to take over. SIGTERM releases the Lease.`,
+  examples: ['ephemeral-guard controller', 'ephemeral-guard controller --kubeconfig ~/.kube/config --metrics-port 0 --metrics-host 127.0.0.1'],
+  run: async (p, io) => (await import('./controller.js')).controller(p, io),
+}
+
 const test: CommandSpec = {
   name: 'test',
   summary: 'run policy tests written in YAML (*.test.yaml): expected verdicts, rules, warnings, containers',
@@ -239,7 +273,7 @@ and for kubectl-ephemeral_guard. Load it in the current shell, or add the line t
   run: async (p, io) => (await import('./completion.js')).completion(p, io, COMMANDS),
 }
 
-export const COMMANDS: readonly CommandSpec[] = [serve, review, policy, test, certs, audit, doctor, grant, completion]
+export const COMMANDS: readonly CommandSpec[] = [serve, review, policy, test, certs, audit, doctor, controller, grant, completion]
 
 export const PROGRAM = 'ephemeral-guard'
 

@@ -68,7 +68,7 @@ export async function grantCommand({ values, positionals }: Parsed, io: Io): Pro
         let users = asked!.users
         if (users.length + asked!.groups.length === 0) {
           // --user defaults to the current user, as the API server knows them (impersonation included).
-          const review = await api.create('/apis/authentication.k8s.io/v1/selfsubjectreviews', { apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' })
+          const review = (await api.send('POST', '/apis/authentication.k8s.io/v1/selfsubjectreviews', { apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' })).object
           const user = ((review['status'] as JsonObject | undefined)?.['userInfo'] as JsonObject | undefined)?.['username']
           if (typeof user !== 'string' || user === '') return fail('cannot tell who you are (the SelfSubjectReview gave no username); pass --user')
           users = [user]
@@ -76,7 +76,7 @@ export async function grantCommand({ values, positionals }: Parsed, io: Io): Pro
         const built = objects.grantObject({ ...asked!, users })
         if (!built.ok) return fail(built.error)
         const object = built.value
-        const created = await api.create(`${base(ns)}/debuggrants`, object)
+        const created = (await api.send('POST', `${base(ns)}/debuggrants`, object)).object
         const meta = created['metadata'] as { name: string; namespace: string }
         const spec = created['spec'] as { requestedBy?: string }
         io.stdout.write(`debuggrant ${meta.name} requested in namespace ${meta.namespace} by ${spec.requestedBy ?? '(not recorded)'}\n`)
@@ -88,13 +88,13 @@ export async function grantCommand({ values, positionals }: Parsed, io: Io): Pro
         const { readGrant } = await import('../grants/types.js')
         const grant = readGrant(g)
         if (!grant.ok) return fail(`grant ${name} cannot be read: ${grant.error}`)
-        const created = await api.create(`${base(ns)}/debuggrantapprovals`, objects.approvalObject(grant.value))
+        const created = (await api.send('POST', `${base(ns)}/debuggrantapprovals`, objects.approvalObject(grant.value))).object
         const spec = created['spec'] as { approver?: string; generation?: number }
         io.stdout.write(`debuggrant ${name} generation ${spec.generation} approved by ${spec.approver ?? '(not recorded)'} (debuggrantapproval ${(created['metadata'] as { name: string }).name})\n`)
         return 0
       }
       case 'revoke': {
-        await api.mergePatch(`${base(ns)}/debuggrants/${encodeURIComponent(name!)}`, objects.REVOKE_PATCH)
+        await api.send('PATCH', `${base(ns)}/debuggrants/${encodeURIComponent(name!)}`, objects.REVOKE_PATCH, 'application/merge-patch+json')
         io.stdout.write(`debuggrant ${name} revoked\n`)
         return 0
       }

@@ -89,6 +89,8 @@ export async function serve({ values }: Parsed, io: Io): Promise<undefined> {
   const handshakeTimeoutMs = parseSeconds('--tls-handshake-timeout', flag('tls-handshake-timeout'))
   if (handshakeTimeoutMs === 0) throw new UsageError('--tls-handshake-timeout must be more than 0 seconds')
   const policyFile = stringOf(values, 'policy')
+  const clusterPolicies = values['cluster-policies'] === true
+  if (clusterPolicies && policyFile !== undefined) throw new UsageError('--cluster-policies and --policy exclude each other: serve the cluster\'s policies or a file')
   const kubeconfig = stringOf(values, 'kubeconfig')
   const destination = logDestination(io.stdout)
   const logger = createLogger({ env: io.env, ...(destination !== undefined ? { destination } : {}) })
@@ -101,6 +103,7 @@ export async function serve({ values }: Parsed, io: Io): Promise<undefined> {
     maxConnections,
     handshakeTimeoutMs,
     ...(policyFile !== undefined ? { policyFile } : {}),
+    ...(clusterPolicies ? { clusterPolicies } : {}),
     ...(kubeconfig !== undefined ? { kubeconfig } : {}),
     env: io.env,
     logger,

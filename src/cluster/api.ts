@@ -32,10 +32,14 @@ export interface KubeApi {
   /** Server-side apply of one object (PATCH application/apply-patch+yaml, force). */
   apply(path: string, object: JsonObject, fieldManager: string): Promise<JsonObject>
   delete(path: string): Promise<void>
-  /** POST a new object (create, or a review such as a SubjectAccessReview); the object as the API server answers it. */
-  create(path: string, object: JsonObject): Promise<JsonObject>
-  /** JSON merge patch (RFC 7386) of one object. */
-  mergePatch(path: string, patch: JsonObject): Promise<JsonObject>
+  /** Any request with a JSON body (POST, PUT, merge PATCH); the HTTP status and the object answered. Throws ClusterError outside 2xx. */
+  send(method: string, path: string, body: JsonObject, contentType?: string): Promise<{ status: number; object: JsonObject }>
+  /**
+   * A watch (`path` with watch=1): each event ({type, object}) to `onEvent` as it arrives, one line at a
+   * time, until the server ends the stream (resolves) or `signal` aborts (resolves). Throws ClusterError
+   * when the watch cannot be opened.
+   */
+  watch(path: string, onEvent: (event: JsonObject) => void, signal?: AbortSignal): Promise<void>
 }
 
 const REQUEST_TIMEOUT_MS = 30_000
@@ -132,13 +136,59 @@ export function kubeApiFrom(kc: KubeConfig, options: Omit<KubeApiOptions, 'kubec
       const r = await call('DELETE', path)
       if (r.status !== 404) json('DELETE', path, r.status, r.text)
     },
-    create: async (path, object) => {
-      const r = await call('POST', path, JSON.stringify(object), 'application/json')
-      return json('POST', path, r.status, r.text)
+    send: async (method, path, body, contentType = 'application/json') => {
+      const r = await call(method, path, JSON.stringify(body), contentType)
+      return { status: r.status, object: json(method, path, r.status, r.text) }
     },
-    mergePatch: async (path, patch) => {
-      const r = await call('PATCH', path, JSON.stringify(patch), 'application/merge-patch+json')
-      return json('PATCH', path, r.status, r.text)
+    watch: async (path, onEvent, signal) => {
+      const opts: RequestOptions = { method: 'GET', headers: { accept: 'application/json', ...impersonationHeaders(options) } }
+      try {
+        await kc.applyToHTTPSOptions(opts)
+      } catch (e) {
+        throw new ClusterError(`cannot authenticate to ${server}: ${firstLine((e as Error).message)}`)
+      }
+      const url = new URL(`${server}${path}`)
+      const send = url.protocol === 'http:' ? httpRequest : httpsRequest
+      if (signal?.aborted === true) return
+      await new Promise<void>((resolve, reject) => {
+        const req = send(url, opts, (res) => {
+          if ((res.statusCode ?? 0) < 200 || (res.statusCode ?? 0) > 299) {
+            const chunks: Buffer[] = []
+            res.on('data', (c: Buffer) => chunks.push(c))
+            res.on('end', () => reject(new ClusterError(`GET ${path}: ${statusMessage(res.statusCode ?? 0, Buffer.concat(chunks).toString('utf8'))}`, res.statusCode)))
+            return
+          }
+          let buffered = ''
+          res.setEncoding('utf8')
+          res.on('data', (text: string) => {
+            buffered += text
+            let nl: number
+            while ((nl = buffered.indexOf('\n')) >= 0) {
+              const line = buffered.slice(0, nl).trim()
+              buffered = buffered.slice(nl + 1)
+              if (line === '') continue
+              let event: JsonValue
+              try {
+                event = JSON.parse(line) as JsonValue
+              } catch {
+                req.destroy(new Error('a watch event that is not JSON'))
+                return
+              }
+              if (isJsonObject(event)) onEvent(event)
+            }
+          })
+          res.on('end', () => resolve())
+          res.on('error', () => resolve())
+        })
+        const abort = (): void => { req.destroy(); resolve() }
+        signal?.addEventListener('abort', abort, { once: true })
+        req.on('close', () => signal?.removeEventListener('abort', abort))
+        req.on('error', (e: NodeJS.ErrnoException) => {
+          if (signal?.aborted === true) resolve()
+          else reject(new ClusterError(`watch ${path}: ${e.code ? `${e.code} ` : ''}${firstLine(e.message)}`))
+        })
+        req.end()
+      })
     },
   }
 }

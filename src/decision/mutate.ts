@@ -7,7 +7,7 @@ import type { CheckInput, DecisionContext, Policy } from './types.js'
 import { DEFAULT_MUTATIONS } from './mutation/defaults.js'
 import { mutate } from './mutation/steps.js'
 import { enforcePolicyOf } from './mutation/pod-security.js'
-import { envValue, REQUESTED_AT, type Provenance } from './mutation/provenance.js'
+import { envValue, groupsValue, REQUESTED_AT, type Provenance } from './mutation/provenance.js'
 import { formatRfc3339 } from '../time.js'
 
 export function mutationVerdict(input: CheckInput, policy: Policy, context: DecisionContext): Verdict {
@@ -15,7 +15,12 @@ export function mutationVerdict(input: CheckInput, policy: Policy, context: Deci
   const { pod, added, requester } = input
   const labels = m.podSecurity === undefined ? undefined : context.namespaceLabels?.(requester.namespace)
   const provenance: Provenance | undefined = m.provenance
-    ? { requestedBy: requester.username, requestedAt: formatRfc3339(context.now?.() ?? new Date()), policy: policy.inForce?.(requester.namespace) ?? `${policy.name}@${policy.hash}` }
+    ? {
+      requestedBy: requester.username,
+      requestedAt: formatRfc3339(context.now?.() ?? new Date()),
+      policy: policy.inForce?.(requester.namespace) ?? `${policy.name}@${policy.hash}`,
+      ...(m.provenanceGroups === false ? {} : { groups: groupsValue(requester.groups) }),
+    }
     : undefined
   const result = mutate({
     pod,

@@ -50,20 +50,61 @@ function list(v: JsonValue | undefined, which: string, path: string): readonly J
   return v
 }
 
-function names(v: JsonValue | undefined, which: string, path: string): ReadonlySet<string> {
+function names(items: readonly JsonValue[]): ReadonlySet<string> {
   const out = new Set<string>()
-  for (const c of list(v, which, path)) if (isJsonObject(c) && typeof c['name'] === 'string') out.add(c['name'])
+  for (const c of items) if (isJsonObject(c) && typeof c['name'] === 'string') out.add(c['name'])
   return out
 }
 
 /** Volumes with a persistentVolumeClaim or ephemeral source: isMatchedDevice's isPVC in validation.go. */
-function blockVolumes(v: JsonValue | undefined, which: string): ReadonlySet<string> {
+function blockVolumes(volumes: readonly JsonValue[]): ReadonlySet<string> {
   const out = new Set<string>()
-  for (const c of list(v, which, 'spec.volumes')) {
+  for (const c of volumes) {
     if (!isJsonObject(c) || typeof c['name'] !== 'string') continue
     if (isJsonObject(c['persistentVolumeClaim']) || isJsonObject(c['ephemeral'])) out.add(c['name'])
   }
   return out
+}
+
+/**
+ * The view of a Pod. Its lists are checked when it is made; the sets of names are made when first
+ * read (a request reads object's few of them, and oldObject's none). Getters of a class: an object
+ * literal with getters is made by a slow runtime path, slower than the sets it would save.
+ */
+class PodSpecView implements PodView {
+  readonly shape = 'Pod'
+  readonly listField = 'spec.ephemeralContainers'
+  readonly listPointer = '/spec/ephemeralContainers'
+  readonly ephemeralContainers: readonly JsonValue[]
+  readonly #containers: readonly JsonValue[]
+  readonly #initContainers: readonly JsonValue[]
+  readonly #volumes: readonly JsonValue[]
+  #containerNames: ReadonlySet<string> | undefined
+  #initContainerNames: ReadonlySet<string> | undefined
+  #volumeNames: ReadonlySet<string> | undefined
+  #blockVolumeNames: ReadonlySet<string> | undefined
+
+  constructor(
+    readonly name: string,
+    readonly namespace: string,
+    readonly labels: Readonly<Record<string, string>>,
+    readonly annotations: Readonly<Record<string, string>>,
+    readonly isMirrorPod: boolean,
+    readonly metadata: JsonObject,
+    readonly spec: JsonObject,
+    which: string,
+  ) {
+    // In this order, as the errors were always reported.
+    this.#containers = list(spec['containers'], which, 'spec.containers')
+    this.#initContainers = list(spec['initContainers'], which, 'spec.initContainers')
+    this.#volumes = list(spec['volumes'], which, 'spec.volumes')
+    this.ephemeralContainers = list(spec['ephemeralContainers'], which, 'spec.ephemeralContainers')
+  }
+
+  get containerNames(): ReadonlySet<string> { return this.#containerNames ??= names(this.#containers) }
+  get initContainerNames(): ReadonlySet<string> { return this.#initContainerNames ??= names(this.#initContainers) }
+  get volumeNames(): ReadonlySet<string> { return this.#volumeNames ??= names(this.#volumes) }
+  get blockVolumeNames(): ReadonlySet<string> { return this.#blockVolumeNames ??= blockVolumes(this.#volumes) }
 }
 
 // Error messages are built only when thrown: this runs twice per request.
@@ -81,16 +122,7 @@ export function toPodView(object: JsonValue | undefined, which: 'object' | 'oldO
   if (kind === 'Pod') {
     const spec = object['spec']
     if (!isJsonObject(spec)) throw new UnevaluableObjectError(`request.${which}.spec must be an object`)
-    return {
-      shape: 'Pod', name, namespace, labels, annotations, isMirrorPod, metadata, spec,
-      containerNames: names(spec['containers'], which, 'spec.containers'),
-      initContainerNames: names(spec['initContainers'], which, 'spec.initContainers'),
-      volumeNames: names(spec['volumes'], which, 'spec.volumes'),
-      blockVolumeNames: blockVolumes(spec['volumes'], which),
-      ephemeralContainers: list(spec['ephemeralContainers'], which, 'spec.ephemeralContainers'),
-      listField: 'spec.ephemeralContainers',
-      listPointer: '/spec/ephemeralContainers',
-    }
+    return new PodSpecView(name, namespace, labels, annotations, isMirrorPod, metadata, spec, which)
   }
   if (kind === 'EphemeralContainers') {
     return {

@@ -105,6 +105,8 @@ export interface Mutations {
   /** undefined: no Pod Security fit. */
   readonly podSecurity?: { readonly defaultLevel: PodSecurityLevel }
   readonly provenance: boolean
+  /** false: provenance leaves out EPHEMERAL_GUARD_REQUESTED_GROUPS (provenance.groups: false); absent: recorded. */
+  readonly provenanceGroups?: false
 }
 
 /** What the webhook enforces: Kubernetes' restrictions, then the organisation's rules. */
@@ -157,8 +159,9 @@ export interface DecisionContext {
   readonly now?: () => Date
   /**
    * When the answer is due, in milliseconds of that clock (server/app.ts: the API server's
-   * `?timeout=` less a margin). Checked between steps and checks; once passed, work stops and the
-   * request is refused with a DeadlineExceededError. Undefined: no deadline.
+   * `?timeout=` less a margin). Checked between steps, before Kubernetes' checks and before each
+   * policy check; once passed, work stops and the request is refused with a DeadlineExceededError.
+   * Undefined: no deadline.
    */
   readonly deadline?: number
 }

@@ -11,6 +11,7 @@ import { parsePolicy } from '../policy/load.js'
 import { PolicyError } from '../errors.js'
 import { formatAge } from '../duration.js'
 import type { DoctorFinding } from './findings.js'
+import type { PoliciesInForce } from '../policy/in-force.js'
 
 export interface InstallNames {
   readonly namespace: string
@@ -34,6 +35,8 @@ export interface InstallFacts {
   /** undefined: not found; a string: why it could not be read (e.g. forbidden). */
   readonly secret?: JsonObject | string
   readonly configMap?: JsonObject
+  /** The policy CRDs are served: the ConfigMap is then optional (the webhook reads the policy objects). */
+  readonly policyCrds?: boolean
   readonly now: Date
   /** Warn when a certificate expires within this many milliseconds. */
   readonly expiryWarningMs: number
@@ -187,6 +190,7 @@ function policyChecks(facts: InstallFacts, found: DoctorFinding[]): void {
   const { names } = facts
   const subject = `configmap/${names.configMap} -n ${names.namespace}`
   if (facts.configMap === undefined) {
+    if (facts.policyCrds === true) return
     found.push({ level: 'error', subject, message: 'not found: the webhook has no policy to load', fix: 'create it from your policy file, or pass --configmap with its name' })
     return
   }
@@ -213,31 +217,34 @@ export function installationFindings(facts: InstallFacts): DoctorFinding[] {
   return found
 }
 
+export { policyConfigMapOf } from '../policy/in-force.js'
+
+const kindSubject = (s: { kind: string; name: string; namespace?: string }): string => `${s.kind.toLowerCase()}/${s.name}${s.namespace === undefined ? '' : ` -n ${s.namespace}`}`
+
 /**
- * The policy ConfigMap and key the Deployment actually mounts: the container's `--policy=FILE`
- * argument, the volumeMount whose mountPath holds FILE, and that volume's ConfigMap. kustomize's
- * configMapGenerator adds a content hash to the name, so the name cannot be known in advance.
- * undefined when the Deployment does not say (no --policy, or not from a ConfigMap).
+ * The policy objects: which are in force, and which are not served or served only from their last
+ * good version (design note §2, §6), each with what is wrong.
  */
-export function policyConfigMapOf(deployment: JsonObject): { name: string; key: string } | undefined {
-  const spec = obj(obj(obj(deployment['spec'])['template'])['spec'])
-  const volumes = Array.isArray(spec['volumes']) ? spec['volumes'].filter(isJsonObject) : []
-  for (const container of Array.isArray(spec['containers']) ? spec['containers'].filter(isJsonObject) : []) {
-    const args = Array.isArray(container['args']) ? container['args'] : []
-    let file: string | undefined
-    args.forEach((a, i) => {
-      if (typeof a !== 'string') return
-      if (a.startsWith('--policy=')) file = a.slice('--policy='.length)
-      else if (a === '--policy' && typeof args[i + 1] === 'string') file = args[i + 1] as string
-    })
-    if (file === undefined) continue
-    for (const mount of Array.isArray(container['volumeMounts']) ? container['volumeMounts'].filter(isJsonObject) : []) {
-      const path = typeof mount['mountPath'] === 'string' ? mount['mountPath'].replace(/\/+$/, '') : undefined
-      if (path === undefined || !file.startsWith(`${path}/`) || mount['subPath'] !== undefined) continue
-      const volume = volumes.find((v) => v['name'] === mount['name'])
-      const name = obj(volume?.['configMap'])['name']
-      if (typeof name === 'string') return { name, key: file.slice(path.length + 1) }
+export function policyObjectFindings(p: Pick<PoliciesInForce, 'source' | 'inForce' | 'states' | 'conflicting'>): DoctorFinding[] {
+  const found: DoctorFinding[] = []
+  const fix = 'fix it (ephemeral-guard policy check FILE shows every problem) and apply it again'
+  for (const s of p.states) {
+    if (s.problems.length === 0) continue
+    const subject = kindSubject(s)
+    if (s.servedFrom === 'lastGood') {
+      found.push({ level: 'warning', subject, message: `Invalid: its last good version (${s.served!.ref.hash}) is served instead: ${s.problems.join('; ')}`, fix })
+    } else {
+      found.push({ level: 'error', subject, message: `Invalid and never valid: not served: ${s.problems.join('; ')}`, fix })
     }
   }
-  return undefined
+  const mutating = p.states.find((s) => s.served?.mutations !== undefined && !p.conflicting.some((c) => c.name === s.name && c.kind === s.kind))
+  for (const c of p.conflicting) {
+    found.push({
+      level: 'error', subject: kindSubject(c),
+      message: `ConflictingMutations: defines spec.mutations, as ${mutating === undefined ? 'an older policy' : `${kindSubject(mutating)} (older)`} does: not served at all`,
+      fix: 'keep spec.mutations in one cluster policy only',
+    })
+  }
+  found.push({ level: 'ok', subject: 'policies in force', message: `${p.inForce.join(', ')} (${p.source}); compare with the webhook's /readyz` })
+  return found
 }

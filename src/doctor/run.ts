@@ -4,7 +4,8 @@ import { forEachPage, type KubeApi } from '../cluster/api.js'
 import { ClusterError } from '../errors.js'
 import type { JsonObject } from '../kube/types.js'
 import type { DoctorFinding } from './findings.js'
-import { installationFindings, policyConfigMapOf, type InstallNames } from './install.js'
+import { installationFindings, policyObjectFindings, type InstallNames } from './install.js'
+import { clusterPolicies, policyConfigMapNames, policyCrdsServed } from '../policy/in-force.js'
 import { readManifest } from './manifest.js'
 import { blindPolicies, blindWebhooks } from './rules.js'
 
@@ -36,21 +37,11 @@ async function readObject(api: KubeApi, path: string): Promise<JsonObject | stri
   }
 }
 
-const DEFAULT_POLICY_CONFIGMAP = { name: 'ephemeral-guard-policy', key: 'policy.yaml' }
-
 /** Names given on the command line win; otherwise the Deployment says which ConfigMap it mounts. */
 async function resolvePolicyConfigMap(api: KubeApi, options: DoctorOptions): Promise<InstallNames> {
   const { names } = options
-  let found: { name: string; key: string } | undefined
-  if (names.configMap === undefined) {
-    const deployment = await readObject(api, `/apis/apps/v1/namespaces/${encodeURIComponent(names.namespace)}/deployments/${encodeURIComponent(options.deployment)}`)
-    if (typeof deployment === 'object') found = policyConfigMapOf(deployment)
-  }
-  return {
-    ...names,
-    configMap: names.configMap ?? found?.name ?? DEFAULT_POLICY_CONFIGMAP.name,
-    policyKey: names.policyKey ?? found?.key ?? DEFAULT_POLICY_CONFIGMAP.key,
-  }
+  const { name, key } = await policyConfigMapNames(api, { namespace: names.namespace, deployment: options.deployment, ...(names.configMap !== undefined ? { configMap: names.configMap } : {}), ...(names.policyKey !== undefined ? { policyKey: names.policyKey } : {}) })
+  return { ...names, configMap: name, policyKey: key }
 }
 
 /** What doctor read, counted; the policy counts are null when the server has no ValidatingAdmissionPolicy API. */
@@ -87,6 +78,7 @@ export async function runDoctor(api: KubeApi, options: DoctorOptions): Promise<{
     readObject(api, `${ns}/configmaps/${encodeURIComponent(names.configMap)}`),
     listAll(api, `/apis/discovery.k8s.io/v1/namespaces/${encodeURIComponent(names.namespace)}/endpointslices?labelSelector=${encodeURIComponent(`kubernetes.io/service-name=${names.service}`)}`),
   ])
+  const policyCrds = await policyCrdsServed(api)
   const findings = [
     ...blindWebhooks('ValidatingWebhookConfiguration', validating),
     ...blindWebhooks('MutatingWebhookConfiguration', mutating),
@@ -97,9 +89,11 @@ export async function runDoctor(api: KubeApi, options: DoctorOptions): Promise<{
       endpointSlices: slices,
       ...(secret !== undefined ? { secret } : {}),
       ...(typeof configMap === 'object' ? { configMap } : {}),
+      policyCrds,
       now: options.now(),
       expiryWarningMs: options.expiryWarningMs,
     }),
+    ...(policyCrds ? policyObjectFindings(await clusterPolicies(api)) : []),
   ]
   const checked: DoctorChecked = {
     validatingWebhookConfigurations: validating.length,

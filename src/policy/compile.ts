@@ -85,11 +85,15 @@ function builtInChecks(rule: RuleDocument): { fields: ContainerCheck[]; last: Co
 
 /** Runs container checks on every new container: all the missing fields of a container first. */
 function runContainerChecks(checks: readonly ContainerCheck[], input: CheckInput): Violation[] {
-  if (checks.length === 0) return []
-  return input.added.flatMap(({ index, value }) => {
+  const out: Violation[] = []
+  if (checks.length === 0) return out
+  // Plain loops: this runs for every rule and new container of every request.
+  for (const { index, value } of input.added) {
     const at = { index, field: `${input.pod.listField}[${index}]` }
-    return [...checks.flatMap((c) => c.missing?.(value, at, input) ?? []), ...checks.flatMap((c) => c.run(value, at, input))]
-  })
+    for (const c of checks) if (c.missing !== undefined) for (const v of c.missing(value, at, input)) out.push(v)
+    for (const c of checks) for (const v of c.run(value, at, input)) out.push(v)
+  }
+  return out
 }
 
 const LABELS_UNKNOWN = "the pod's labels are unknown (the legacy EphemeralContainers object carries none), so match.podSelector is taken to match"
@@ -175,6 +179,7 @@ export function compileMutations(doc: MutationsDocument = {}): Mutations {
     ...(doc.securityContext ? { securityContext: doc.securityContext } : {}),
     ...(doc.podSecurity?.fit ? { podSecurity: Object.freeze({ defaultLevel: doc.podSecurity.defaultLevel ?? 'privileged' }) } : {}),
     provenance: doc.provenance?.enabled === true,
+    ...(doc.provenance?.groups === false ? { provenanceGroups: false as const } : {}),
   })
 }
 

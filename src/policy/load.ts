@@ -258,11 +258,16 @@ function documentOf(obj: unknown): unknown {
  */
 export function validatePolicyObject(obj: unknown, source: string): { kind: PolicyKind; problems: string[] } {
   void source
+  return runSteps(validatePolicyObjectSteps(obj))
+}
+
+/** validatePolicyObject, yielding between units of work (each custom schema's compile), as parsePolicyAsync does. */
+export function* validatePolicyObjectSteps(obj: unknown): Steps<{ kind: PolicyKind; problems: string[] }> {
   const doc = documentOf(obj)
   const spec = isObject(doc) ? doc['spec'] : undefined
   const bytes = spec === undefined ? 0 : Buffer.byteLength(JSON.stringify(spec), 'utf8')
   if (bytes > MAX_POLICY_OBJECT_SPEC_BYTES) return { kind: kindOf(doc), problems: [`spec: ${bytes} bytes of JSON; at most ${MAX_POLICY_OBJECT_SPEC_BYTES} bytes are accepted`] }
-  return { kind: kindOf(doc), problems: runSteps(problemSteps(doc, ALL_POLICY_KINDS)).problems }
+  return { kind: kindOf(doc), problems: (yield* problemSteps(doc, ALL_POLICY_KINDS)).problems }
 }
 
 /**

@@ -3,11 +3,13 @@
 // replaced by its status.lastGood when that copy is valid and its hash matches; an object never valid
 // is not served. Webhook replicas, the controller and audit all go through here, so they agree.
 import { readFileSync } from 'node:fs'
+import { performance } from 'node:perf_hooks'
 import type { Ajv2020 } from 'ajv/dist/2020.js'
 import { parse } from 'yaml'
 import type { JsonObject } from '../kube/types.js'
-import { DEFAULT_POLICY_FILE, validatePolicyObject } from './load.js'
-import { combinePolicies, compileClusterPolicy, compileDebugPolicy, specHash, type PolicySet, type ServedPolicy } from './policy-set.js'
+import { COMPILE_SLICE_MS, DEFAULT_POLICY_FILE, validatePolicyObjectSteps } from './load.js'
+import { runSteps, type Steps } from './compile.js'
+import { combinePolicies, compileClusterPolicy, compileClusterPolicySteps, compileDebugPolicySteps, specHash, type PolicySet, type ServedPolicy } from './policy-set.js'
 import type { DebugPolicyDocument, PolicyDocument, PolicyKind } from './types.js'
 
 export const POLICY_GROUP = 'ephemeral-guard.dev'
@@ -35,10 +37,10 @@ const isObject = (v: unknown): v is JsonObject => typeof v === 'object' && v !==
 /** The object with `spec` replaced, for judging a last good copy the same way as the spec. */
 const withSpec = (obj: JsonObject, spec: unknown): JsonObject => ({ ...obj, spec: spec as JsonObject })
 
-function compileServed(kind: PolicyKind, obj: JsonObject, namespace: string | undefined, createdAt: string, hash: string, ajv: Ajv2020): ServedPolicy {
+function compileServedSteps(kind: PolicyKind, obj: JsonObject, namespace: string | undefined, createdAt: string, hash: string, ajv: Ajv2020): Steps<ServedPolicy> {
   return kind === 'DebugPolicy'
-    ? compileDebugPolicy(obj as unknown as DebugPolicyDocument, namespace ?? '', createdAt, ajv, hash)
-    : compileClusterPolicy(obj as unknown as PolicyDocument, createdAt, ajv, hash)
+    ? compileDebugPolicySteps(obj as unknown as DebugPolicyDocument, namespace ?? '', createdAt, ajv, hash)
+    : compileClusterPolicySteps(obj as unknown as PolicyDocument, createdAt, ajv, hash)
 }
 
 /**
@@ -47,31 +49,53 @@ function compileServed(kind: PolicyKind, obj: JsonObject, namespace: string | un
  */
 export class PolicyObjects {
   private cache = new Map<string, ServedPolicy>()
+  /**
+   * The state of each object judged, by identity: an informer keeps an object until it changes and
+   * then replaces it, so an object seen before is neither validated nor compiled again.
+   */
+  private readonly judged = new WeakMap<JsonObject, { state: PolicyObjectState; key?: string }>()
 
   constructor(private readonly ajv: Ajv2020) {}
 
   /** One object's state; compiles its spec (or its last good copy) unless already compiled. */
   state(obj: JsonObject, used: Map<string, ServedPolicy> = new Map()): PolicyObjectState {
+    return runSteps(this.stateSteps(obj, used))
+  }
+
+  /** state(), yielding between units of work (a custom schema's compile, a rule's compile). */
+  *stateSteps(obj: JsonObject, used: Map<string, ServedPolicy>): Steps<PolicyObjectState> {
+    const seen = this.judged.get(obj)
+    if (seen !== undefined) {
+      if (seen.key !== undefined) used.set(seen.key, seen.state.served!)
+      return seen.state
+    }
+    const state = yield* this.judge(obj, used)
+    this.judged.set(obj, { state, ...(state.served === undefined ? {} : { key: `${state.uid}@${state.served.ref.hash}` }) })
+    return state
+  }
+
+  private *judge(obj: JsonObject, used: Map<string, ServedPolicy>): Steps<PolicyObjectState> {
     const meta = isObject(obj['metadata']) ? obj['metadata'] : {}
     const name = typeof meta['name'] === 'string' ? meta['name'] : ''
     const namespace = typeof meta['namespace'] === 'string' ? meta['namespace'] : undefined
     const uid = typeof meta['uid'] === 'string' ? meta['uid'] : `${namespace ?? ''}/${name}`
     const generation = typeof meta['generation'] === 'number' ? meta['generation'] : 0
     const createdAt = typeof meta['creationTimestamp'] === 'string' ? meta['creationTimestamp'] : ''
-    const { kind, problems } = validatePolicyObject(obj, `${namespace === undefined ? '' : `${namespace}/`}${name}`)
+    const { kind, problems } = yield* validatePolicyObjectSteps(obj)
     const hash = specHash(obj['spec'] ?? null)
     const base = { kind, name, ...(namespace === undefined ? {} : { namespace }), uid, generation, hash, problems }
-    const compiled = (spec: JsonObject, specHashValue: string): ServedPolicy => {
+    const that = this
+    function* compiled(spec: JsonObject, specHashValue: string): Steps<ServedPolicy> {
       const key = `${uid}@${specHashValue}`
-      const hit = this.cache.get(key) ?? compileServed(kind, withSpec(obj, spec), namespace, createdAt, specHashValue, this.ajv)
+      const hit = that.cache.get(key) ?? (yield* compileServedSteps(kind, withSpec(obj, spec), namespace, createdAt, specHashValue, that.ajv))
       used.set(key, hit)
       return hit
     }
-    if (problems.length === 0) return { ...base, servedFrom: 'spec', served: compiled(obj['spec'] as JsonObject, hash) }
+    if (problems.length === 0) return { ...base, servedFrom: 'spec', served: yield* compiled(obj['spec'] as JsonObject, hash) }
     const lastGood = isObject(obj['status']) ? obj['status']['lastGood'] : undefined
     if (isObject(lastGood) && isObject(lastGood['spec']) && lastGood['hash'] === specHash(lastGood['spec'])) {
       const copy = withSpec(obj, lastGood['spec'])
-      if (validatePolicyObject(copy, name).problems.length === 0) return { ...base, servedFrom: 'lastGood', served: compiled(lastGood['spec'], lastGood['hash']) }
+      if ((yield* validatePolicyObjectSteps(copy)).problems.length === 0) return { ...base, servedFrom: 'lastGood', served: yield* compiled(lastGood['spec'], lastGood['hash']) }
     }
     return { ...base, servedFrom: 'none' }
   }
@@ -82,7 +106,36 @@ export class PolicyObjects {
    */
   combine(objects: readonly JsonObject[], fallback: ServedPolicy): { set: PolicySet; states: PolicyObjectState[] } {
     const used = new Map<string, ServedPolicy>()
-    const states = objects.map((o) => this.state(o, used))
+    return this.combined(objects.map((o) => this.state(o, used)), used, fallback)
+  }
+
+  /**
+   * combine(), awaiting `pause()` whenever about COMPILE_SLICE_MS of validation and compile have run
+   * (and after each object), so neither a long list nor one big policy holds the event loop.
+   */
+  async combineAsync(objects: readonly JsonObject[], fallback: ServedPolicy, pause: () => Promise<void>, sliceMs = COMPILE_SLICE_MS): Promise<{ set: PolicySet; states: PolicyObjectState[] }> {
+    const used = new Map<string, ServedPolicy>()
+    const states: PolicyObjectState[] = []
+    for (const o of objects) {
+      const steps = this.stateSteps(o, used)
+      let sliceStart = performance.now()
+      for (;;) {
+        const r = steps.next()
+        if (r.done === true) {
+          states.push(r.value)
+          break
+        }
+        if (performance.now() - sliceStart >= sliceMs) {
+          await pause()
+          sliceStart = performance.now()
+        }
+      }
+      await pause()
+    }
+    return this.combined(states, used, fallback)
+  }
+
+  private combined(states: PolicyObjectState[], used: Map<string, ServedPolicy>, fallback: ServedPolicy): { set: PolicySet; states: PolicyObjectState[] } {
     this.cache = used
     const served = (kind: PolicyKind) => states.filter((s) => s.kind === kind && s.served !== undefined).map((s) => s.served!)
     return { set: combinePolicies(served('EphemeralContainerPolicy'), served('DebugPolicy'), fallback), states }

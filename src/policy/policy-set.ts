@@ -21,7 +21,7 @@ import { provenanceCheck } from '../checks/policy/provenance.js'
 import { DEFAULT_MAX_NEW_CONTAINERS } from '../decision/limits.js'
 import type { Check, CheckInput, Mode, Mutations, Policy, Requester, Violation } from '../decision/types.js'
 import { clip } from '../decision/limits.js'
-import { compileMutations, compilePolicySteps, compileRule, runSteps } from './compile.js'
+import { compileMutations, compilePolicySteps, compileRule, runSteps, type CompiledRule, type Steps } from './compile.js'
 import type { CompiledRuleView, DebugPolicyDocument, PolicyDocument, PolicyKind } from './types.js'
 
 /** Which object a served policy is, and which content of it. */
@@ -81,7 +81,12 @@ function canonicalJson(value: unknown): string {
 
 /** A validated cluster policy document, compiled. */
 export function compileClusterPolicy(doc: PolicyDocument, createdAt: string, ajv: Ajv2020, hash = specHash(doc.spec)): ServedPolicy {
-  const { policy, rules } = runSteps(compilePolicySteps(doc, hash, ajv))
+  return runSteps(compileClusterPolicySteps(doc, createdAt, ajv, hash))
+}
+
+/** compileClusterPolicy, yielding after each rule. */
+export function* compileClusterPolicySteps(doc: PolicyDocument, createdAt: string, ajv: Ajv2020, hash = specHash(doc.spec)): Steps<ServedPolicy> {
+  const { policy, rules } = yield* compilePolicySteps(doc, hash, ajv)
   const own = new Set(policy.checks.filter((c) => c.origin === 'policy' && c !== provenanceCheck))
   return {
     ref: { kind: 'EphemeralContainerPolicy', name: doc.metadata.name, hash },
@@ -96,8 +101,17 @@ export function compileClusterPolicy(doc: PolicyDocument, createdAt: string, ajv
 
 /** A validated DebugPolicy document of `namespace`, compiled. */
 export function compileDebugPolicy(doc: DebugPolicyDocument, namespace: string, createdAt: string, ajv: Ajv2020, hash = specHash(doc.spec)): ServedPolicy {
+  return runSteps(compileDebugPolicySteps(doc, namespace, createdAt, ajv, hash))
+}
+
+/** compileDebugPolicy, yielding after each rule. */
+export function* compileDebugPolicySteps(doc: DebugPolicyDocument, namespace: string, createdAt: string, ajv: Ajv2020, hash = specHash(doc.spec)): Steps<ServedPolicy> {
   const mode: Mode = doc.spec.mode ?? 'enforce'
-  const compiled = (doc.spec.rules ?? []).map((r) => compileRule(r, mode, ajv))
+  const compiled: CompiledRule[] = []
+  for (const r of doc.spec.rules ?? []) {
+    compiled.push(compileRule(r, mode, ajv))
+    yield
+  }
   return {
     ref: { kind: 'DebugPolicy', name: doc.metadata.name, namespace, hash },
     createdAt,

@@ -37,7 +37,8 @@ export interface MutationsDocument {
   registryMirrors?: Record<string, string>
   securityContext?: SecurityContextDefaults
   podSecurity?: { fit: boolean; defaultLevel?: PodSecurityLevel }
-  provenance?: { enabled: boolean }
+  /** groups: false leaves EPHEMERAL_GUARD_REQUESTED_GROUPS out (group names considered sensitive). */
+  provenance?: { enabled: boolean; groups?: boolean }
 }
 
 

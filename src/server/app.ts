@@ -12,6 +12,8 @@ import { parseJson } from '../admission/parse.js'
 import type { Policy } from '../decision/types.js'
 import { answerWithinMs, DeadlineWatch, timeoutParamMs } from './deadline.js'
 import type { AdmissionMetrics, RequestErrorReason } from './metrics.js'
+import type { MutationsHolder } from '../policy/cluster-source.js'
+import { answerPolicyReview } from './policy-webhook.js'
 import { registerGrantRoutes, type GrantAccess } from './grant-webhook.js'
 
 /**
@@ -35,6 +37,8 @@ const KEEP_ALIVE_TIMEOUT_MS = 95_000
 export interface Readiness {
   /** Readiness beyond "the server answers" (false from the moment shutdown begins). */
   readonly ready?: () => boolean
+  /** Why the replica is not ready yet though not shutting down (the cluster's policies not read); undefined when it is. */
+  readonly notReady?: () => string | undefined
   /** Details shown by /readyz (the policy in force, a failed reload). */
   readonly status?: () => Record<string, unknown>
 }
@@ -43,6 +47,10 @@ export interface AppOptions extends Readiness {
   readonly logger: Logger
   /** The policy in force; read once per request, so a reload never changes a request half-way. */
   readonly policy: () => Policy
+  /** Names the policies in force in the decision log line; computed once per policy, not per request. */
+  readonly policyLabel?: (policy: Policy) => string
+  /** The cluster's servable policies that define spec.mutations (serve --cluster-policies), for POST /validate-policy. */
+  readonly mutationsHolders?: () => readonly MutationsHolder[]
   /** Cluster facts decisions may use (namespace labels); none by default. */
   readonly context?: DecisionContext
   /** TLS options (server/tls-reload.ts builds them); omitted only in tests that use inject(). */
@@ -61,6 +69,8 @@ export const statusBody = (code: number, reason: string, message: string): Statu
 /** The /readyz answer: 503 once not ready (shutdown begun), else 200 with the status details. */
 export function readiness(r: Readiness): { code: number; body: unknown } {
   if (r.ready && !r.ready()) return { code: 503, body: statusBody(503, 'ServiceUnavailable', 'not ready: shutting down') }
+  const why = r.notReady?.()
+  if (why !== undefined) return { code: 503, body: { status: 'not ready', message: `not ready: ${why}`, ...r.status?.() } }
   return { code: 200, body: { status: 'ok', ...r.status?.() } }
 }
 
@@ -249,7 +259,8 @@ export function buildApp(options: AppOptions): FastifyInstance {
   const answerReview = (webhook: Webhook) => async (req: FastifyRequest, reply: FastifyReply) => {
     const due = deadlineOf(reply) // the body is here: no 504 for this request any more
     const decoded = decodeReview(req.body)
-    const { review: answer, summary } = admit(decoded, webhook, options.policy(), due === undefined ? context : { ...context, deadline: due })
+    const policy = options.policy()
+    const { review: answer, summary } = admit(decoded, webhook, policy, due === undefined ? context : { ...context, deadline: due })
     const r = decoded.request
     const durationMs = reply.elapsedTime // since the request arrived: body upload and parsing included
     // Shutting down: answer, then close the connection, so the client's next request opens a new one
@@ -271,12 +282,20 @@ export function buildApp(options: AppOptions): FastifyInstance {
       dryRun: r.dryRun === true,
       durationMs,
       note: summary.note ? summary.note : undefined,
+      policies: options.policyLabel?.(policy),
     }, 'admission decision')
     return answer
   }
   app.post('/validate', { onRequest: deadline }, answerReview('validate'))
   app.post('/mutate', { onRequest: deadline }, answerReview('mutate'))
   registerGrantRoutes(app, { logger, ...(options.grants ? { access: options.grants } : {}) })
+  // Policy objects (policy-webhook.ts): judged in microseconds to milliseconds once the body is here,
+  // so no deadline watch; a 413 or a timeout leaves the object to failurePolicy Ignore.
+  app.post('/validate-policy', async (req, reply) => {
+    const { review, summary } = answerPolicyReview(req.body, options.mutationsHolders)
+    decisionLog.info({ ...summary, webhook: 'validate-policy', durationMs: reply.elapsedTime }, 'policy admission decision')
+    return review
+  })
 
   app.get('/healthz', async () => ({ status: 'ok' }))
   app.get('/readyz', async (_req, reply) => {

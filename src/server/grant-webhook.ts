@@ -25,11 +25,11 @@ export interface GrantAccess {
 }
 
 /** GrantAccess through the API server, with serve's own credentials (RBAC: get debuggrants, create subjectaccessreviews). */
-export function grantAccessFrom(api: Pick<KubeApi, 'getOptional' | 'create'>): GrantAccess {
+export function grantAccessFrom(api: Pick<KubeApi, 'getOptional' | 'send'>): GrantAccess {
   return {
     getGrant: (namespace, name) =>
       api.getOptional(`/apis/${GRANT_API_VERSION}/namespaces/${encodeURIComponent(namespace)}/${GRANT_RESOURCE}/${encodeURIComponent(name)}`),
-    accessReview: async (review) => (await api.create('/apis/authorization.k8s.io/v1/subjectaccessreviews', review as never))['status'],
+    accessReview: async (review) => (await api.send('POST', '/apis/authorization.k8s.io/v1/subjectaccessreviews', review as never)).object['status'],
   }
 }
 

@@ -7,7 +7,7 @@ import type { FastifyInstance } from 'fastify'
 import type { Logger } from 'pino'
 import type { DecisionContext } from '../decision/types.js'
 import type { Policy } from '../decision/types.js'
-import { buildApp } from './app.js'
+import { buildApp, type AppOptions } from './app.js'
 import type { GrantAccess } from './grant-webhook.js'
 import type { Metrics } from './metrics.js'
 import { startOpsServer, type OpsServer } from './ops-server.js'
@@ -22,6 +22,12 @@ export interface ServeOptions {
   readonly tlsReloadIntervalMs?: number
   /** The policy in force, read once per request. */
   readonly policy: () => Policy
+  /** Names the policies in force in the decision log line (AppOptions.policyLabel). */
+  readonly policyLabel?: (policy: Policy) => string
+  /** Why the replica is not ready yet, though not shutting down; undefined when it is. */
+  readonly notReady?: () => string | undefined
+  /** The cluster's servable policies that define spec.mutations (the policy webhook's view). */
+  readonly mutationsHolders?: AppOptions['mutationsHolders']
   readonly context?: DecisionContext
   readonly status?: () => Record<string, unknown>
   readonly logger: Logger
@@ -108,6 +114,9 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
   const app = buildApp({
     logger: o.logger,
     policy: o.policy,
+    ...(o.policyLabel ? { policyLabel: o.policyLabel } : {}),
+    ...(o.notReady ? { notReady: o.notReady } : {}),
+    ...(o.mutationsHolders ? { mutationsHolders: o.mutationsHolders } : {}),
     ...(o.context ? { context: o.context } : {}),
     status,
     ...(o.metrics ? { metrics: o.metrics } : {}),
@@ -131,7 +140,7 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
   let ops: OpsServer | undefined
   try {
     if (o.ops) {
-      ops = await startOpsServer({ ...o.ops, ...(metrics ? { metrics } : {}), logger: o.logger, ready, status })
+      ops = await startOpsServer({ ...o.ops, ...(metrics ? { metrics } : {}), logger: o.logger, ready, status, ...(o.notReady ? { notReady: o.notReady } : {}) })
       limitConnections(ops.server, OPS_MAX_CONNECTIONS, 'operations', o.logger)
     }
   } catch (e) {

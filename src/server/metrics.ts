@@ -51,6 +51,7 @@ export class Metrics implements AdmissionMetrics {
   private readonly requestErrors: Counter<'webhook' | 'reason'>
   private readonly policyReloads: Counter<'result'>
   private readonly policyInfo: Gauge<'name' | 'hash'>
+  private readonly policiesNotServed: Gauge
   private readonly certificateReloads: Counter<'result'>
   private readonly certificateExpiry: Gauge<'certificate'>
 
@@ -91,6 +92,11 @@ export class Metrics implements AdmissionMetrics {
       name: `${METRIC_PREFIX}policy_info`,
       help: 'The policy in force: its name and content hash; always 1.',
       labelNames: ['name', 'hash'] as const,
+      registers,
+    })
+    this.policiesNotServed = new Gauge({
+      name: `${METRIC_PREFIX}policies_not_served`,
+      help: 'Policy objects of the cluster (serve --cluster-policies) not served: never valid, or a second policy defining spec.mutations; /readyz lists them.',
       registers,
     })
     this.certificateReloads = new Counter({
@@ -154,6 +160,16 @@ export class Metrics implements AdmissionMetrics {
   policyInForce(policy: { readonly name: string; readonly hash: string }): void {
     this.policyInfo.reset()
     this.policyInfo.set({ name: policy.name, hash: policy.hash }, 1)
+  }
+
+  /**
+   * The cluster's policies now in force (serve --cluster-policies): one policy_info series per policy
+   * (a DebugPolicy named namespace/name), and how many objects are not served.
+   */
+  policiesInForce(policies: readonly { readonly name: string; readonly hash: string }[], notServed: number): void {
+    this.policyInfo.reset()
+    for (const p of policies) this.policyInfo.set({ name: p.name, hash: p.hash }, 1)
+    this.policiesNotServed.set(notServed)
   }
 
   policyReload(result: ReloadResult): void {

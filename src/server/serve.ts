@@ -3,10 +3,14 @@
 // cluster context, the /readyz status, then startServer (listen.ts: TLS, app, operations port,
 // shutdown sequence). cli/serve.ts only turns flags into ServeConfig and signals into stop().
 import type { Logger } from 'pino'
+import type { Ajv2020 } from 'ajv/dist/2020.js'
 import { packageVersion } from '../paths.js'
-import { createAdmitContext } from '../cluster/context.js'
+import { clusterConfig, createAdmitContext } from '../cluster/context.js'
+import { policyInformer, POLICY_RESOURCES, WatchedObjects, type ObjectInformer, type PolicyResource } from '../cluster/policy-informer.js'
 import { grantAccessFrom } from './grant-webhook.js'
 import type { Policy } from '../decision/types.js'
+import { ClusterError } from '../errors.js'
+import type { ClusterPolicySource } from '../policy/cluster-source.js'
 import { PolicyWatcher } from '../policy/watch.js'
 import { startServer, type RunningServer, type ShutdownOptions, type ShutdownReport } from './listen.js'
 import { Metrics } from './metrics.js'
@@ -28,8 +32,17 @@ export interface ServeConfig {
   readonly maxConnections?: number
   /** Milliseconds a connection has to complete TLS (listen.ts DEFAULT_HANDSHAKE_TIMEOUT_MS without it). */
   readonly handshakeTimeoutMs?: number
-  /** The policy file, watched; without it the built-in policy. */
+  /** The policy file, watched; without it the built-in policy (or the cluster's, with clusterPolicies). */
   readonly policyFile?: string
+  /**
+   * Serve the cluster's EphemeralContainerPolicy and DebugPolicy objects (list+watch through the
+   * kubeconfig, or in-cluster); not with policyFile.
+   */
+  readonly clusterPolicies?: boolean
+  /** Tests: the informers of the two policy resources, instead of ones on the cluster. */
+  readonly policyInformers?: (resource: PolicyResource) => Promise<ObjectInformer>
+  /** How long start-up waits for the cluster's policies before listening anyway, not ready (default CLUSTER_POLICY_WAIT_MS). */
+  readonly clusterPolicyWaitMs?: number
   /** Milliseconds between re-reads of the policy file; default POLICY_POLL_MS. */
   readonly policyPollMs?: number
   readonly kubeconfig?: string
@@ -46,15 +59,78 @@ export interface Webhook {
   stop(o: ShutdownOptions): Promise<ShutdownReport>
 }
 
+/** Start-up waits this long for the cluster's policies; the replica then listens, not ready, and keeps waiting. */
+export const CLUSTER_POLICY_WAIT_MS = 10_000
+
+/** The policy in force, what /readyz shows about it, and how to stop watching. */
+interface PolicySource {
+  readonly current: () => Policy
+  readonly status: () => unknown
+  readonly stop: () => void
+  /** `name@hash,…` of the policies in force, for the decision log line (computed once per policy). */
+  readonly label: (policy: Policy) => string
+  /** Why the replica is not ready yet (the cluster's policies not read); undefined once it is. */
+  readonly notReady?: () => string | undefined
+  /** The cluster's policies (the policy webhook's view of spec.mutations). */
+  readonly cluster?: ClusterPolicySource
+}
+
+/** name@hash of one policy, computed once per policy object. */
+function fixedLabel(): (policy: Policy) => string {
+  let last: { policy: Policy; label: string } | undefined
+  return (policy) => {
+    if (last?.policy !== policy) last = { policy, label: `${policy.name}@${policy.hash}` }
+    return last.label
+  }
+}
+
+/**
+ * The cluster's policy objects: two informers, combined on every change (src/policy/cluster-source.ts),
+ * with metrics. Start-up waits up to clusterPolicyWaitMs for the first combine.
+ */
+async function clusterSource(c: ServeConfig, metrics: Metrics): Promise<PolicySource> {
+  const [{ ClusterPolicySource }, { defaultServedPolicy, POLICY_GROUP, POLICY_VERSION }, { lazyPolicyAjv }] =
+    await Promise.all([import('../policy/cluster-source.js'), import('../policy/policy-objects.js'), import('../schemas.js')])
+  let informerOf = c.policyInformers
+  if (informerOf === undefined) {
+    const kc = await clusterConfig({ env: c.env, ...(c.kubeconfig !== undefined ? { kubeconfig: c.kubeconfig } : {}) })
+    if (kc === undefined) throw new ClusterError('--cluster-policies needs a cluster: --kubeconfig FILE, or run in a pod (KUBERNETES_SERVICE_HOST set)')
+    informerOf = (resource) => policyInformer(kc, POLICY_GROUP, POLICY_VERSION, resource)
+  }
+  const [clusterPolicies, debugPolicies] = await Promise.all(POLICY_RESOURCES.map(async (r) => new WatchedObjects(await informerOf(r), r, c.logger)))
+  const ajv = lazyPolicyAjv() as Ajv2020
+  const source = new ClusterPolicySource({ clusterPolicies: clusterPolicies!, debugPolicies: debugPolicies!, ajv, fallback: defaultServedPolicy(ajv), logger: c.logger })
+  source.onCombine((e) => {
+    metrics.policyReload('success')
+    metrics.policiesInForce(e.inForce.map((p) => ({ name: p.namespace === undefined ? p.name : `${p.namespace}/${p.name}`, hash: p.hash })), e.notServed.length)
+  })
+  source.onCombineFailure(() => metrics.policyReload('failure'))
+  // In the background: an unreachable API server must not hold up listening (/readyz says why).
+  for (const w of [clusterPolicies!, debugPolicies!]) void w.start()
+  await source.waitForReady(c.clusterPolicyWaitMs ?? CLUSTER_POLICY_WAIT_MS)
+  return {
+    current: source.current,
+    status: () => source.status(),
+    stop: () => { for (const w of [clusterPolicies!, debugPolicies!]) void w.stop() },
+    label: source.label,
+    notReady: () => (source.ready() ? undefined : "the cluster's policies are not read yet"),
+    cluster: source,
+  }
+}
+
 /**
  * The policy in force, what /readyz shows about it, and how to stop watching. The built-in policy is
- * loaded (and compiled) only when no policy file is given.
+ * loaded (and compiled) only when neither a policy file nor the cluster's policies are asked for.
  */
-async function policySource(c: ServeConfig, metrics: Metrics): Promise<{ current: () => Policy; status: () => unknown; stop: () => void }> {
+async function policySource(c: ServeConfig, metrics: Metrics): Promise<PolicySource> {
+  if (c.clusterPolicies === true) {
+    if (c.policyFile !== undefined) throw new ClusterError('--cluster-policies and --policy exclude each other')
+    return clusterSource(c, metrics)
+  }
   if (c.policyFile === undefined) {
     const { defaultPolicy } = await import('../policy/default.js')
     const { name, hash } = defaultPolicy
-    return { current: () => defaultPolicy, status: () => ({ name, hash, source: 'built-in' }), stop: () => {} }
+    return { current: () => defaultPolicy, status: () => ({ name, hash, source: 'built-in' }), stop: () => {}, label: fixedLabel() }
   }
   // Compiled before serve listens (throws PolicyError: serve refuses to start); until then neither
   // port answers, so the pod is not ready.
@@ -64,7 +140,7 @@ async function policySource(c: ServeConfig, metrics: Metrics): Promise<{ current
     if (e.result === 'success') metrics.policyInForce(e.policy) // a failure keeps the policy in force
   })
   w.start(c.policyPollMs ?? POLICY_POLL_MS)
-  return { current: w.current, status: () => w.status(), stop: () => w.stop() }
+  return { current: w.current, status: () => w.status(), stop: () => w.stop(), label: fixedLabel() }
 }
 
 /** The certificate files given, or development certificates (generated only when needed). */
@@ -77,8 +153,6 @@ async function tlsFiles(c: ServeConfig): Promise<TlsFiles> {
     dev.created ? 'created development certificates; trust the CA bundle to call the webhook' : 'using development certificates')
   return { certFile: dev.certFile, keyFile: dev.keyFile, ...(clientCaFile !== undefined ? { clientCaFile } : {}) }
 }
-
-type PolicySource = Awaited<ReturnType<typeof policySource>>
 
 /** Certificates, the cluster context and the server; the context is stopped again if the server cannot start. */
 async function listen(c: ServeConfig, policy: PolicySource, metrics: Metrics): Promise<Webhook> {
@@ -93,6 +167,9 @@ async function listen(c: ServeConfig, policy: PolicySource, metrics: Metrics): P
     ...(c.maxConnections !== undefined ? { maxConnections: c.maxConnections } : {}),
     ...(c.handshakeTimeoutMs !== undefined ? { handshakeTimeoutMs: c.handshakeTimeoutMs } : {}),
     policy: policy.current,
+    policyLabel: policy.label,
+    ...(policy.notReady ? { notReady: policy.notReady } : {}),
+    ...(policy.cluster ? { mutationsHolders: () => policy.cluster!.mutationsHolders() } : {}),
     context,
     ...(context.api ? { grants: grantAccessFrom(context.api) } : {}),
     // /readyz shows the namespace cache too; it stays ready while the cache syncs or retries, since
@@ -115,6 +192,7 @@ async function listen(c: ServeConfig, policy: PolicySource, metrics: Metrics): P
     certificate: { serialNumber, notAfter: notAfter.toISOString() },
     policy: inForce.name,
     hash: inForce.hash,
+    policies: policy.label(inForce),
   }, 'ephemeral-guard serving')
   return {
     server,
@@ -130,7 +208,7 @@ async function listen(c: ServeConfig, policy: PolicySource, metrics: Metrics): P
 export async function startWebhook(c: ServeConfig): Promise<Webhook> {
   const metrics = c.metrics ?? new Metrics({ version: packageVersion() })
   const policy = await policySource(c, metrics)
-  metrics.policyInForce(policy.current())
+  if (policy.cluster === undefined) metrics.policyInForce(policy.current())
   return listen(c, policy, metrics).catch((e: unknown) => {
     policy.stop()
     throw e

@@ -6,6 +6,9 @@ import t from 'tap'
 import { auditPod, type AuditFinding, type AuditPolicy } from '../../src/audit/evaluate.js'
 import type { JsonObject } from '../../src/kube/types.js'
 import { DEFAULT_POLICY_FILE, loadPolicyFile, parsePolicy } from '../../src/policy/load.js'
+import { identityRules } from '../../src/audit/identity.js'
+import type { PolicyDocument } from '../../src/policy/types.js'
+import { parse } from 'yaml'
 
 const POD = JSON.parse(readFileSync(new URL('fixtures/pod-item.json', import.meta.url), 'utf8')) as JsonObject
 const DEFAULT: AuditPolicy = loadPolicyFile(DEFAULT_POLICY_FILE)
@@ -103,23 +106,94 @@ t.test('modes: warn and audit rules give their own verdicts; enforce wins', asyn
   t.same(pick(enforced, 'verdict'), ['deny', 'deny', 'deny'])
 })
 
-t.test('an unknown requester: subjects deny, match.users and match.groups rules are not applied and named', async (t) => {
-  const p = policy([
+const withGroups = (pod: JsonObject, index: number, groups: string): JsonObject => {
+  const copy = structuredClone(pod)
+  const c = ((copy['spec'] as JsonObject)['ephemeralContainers'] as JsonObject[])[index]!
+  c['env'] = [...((c['env'] ?? []) as JsonObject[]), { name: 'EPHEMERAL_GUARD_REQUESTED_GROUPS', value: groups }]
+  return copy
+}
+const fromDocument = (text: string): AuditPolicy => {
+  const loaded = parsePolicy(text, 'test')
+  return { ...loaded, identity: identityRules((parse(text) as PolicyDocument).spec) }
+}
+const doc = (spec: string): string => `apiVersion: ephemeral-guard.dev/v1alpha1\nkind: EphemeralContainerPolicy\nmetadata: {name: candidate}\nspec:\n${spec}`
+
+t.test('an unknown identity: rules it could change are unverified, never deny; rules it cannot change decide', async (t) => {
+  const rules = [
     '  - {name: sre-only, subjects: {users: [alice]}}',
     '  - {name: for-bob, match: {users: [bob]}, securityContext: {allowedCapabilities: []}}',
     '  - {name: for-groups, match: {groups: [dev]}, securityContext: {allowPrivileged: false}}',
-  ].join('\n') + '\n')
+  ].join('\n') + '\n'
+  const p = fromDocument(doc(`  rules:\n${rules}`))
   const [sys, gen, net] = auditPod(POD, p, { now: NOW })
-  t.equal(sys!.verdict, 'deny')
-  t.same(sys!.violations.map((v) => v.message), ['spec.ephemeralContainers: Forbidden: user "" may not add ephemeral containers here (rule sre-only)'],
-    'no provenance: the requester is the empty username, which subjects do not list')
+  t.equal(sys!.verdict, 'unverified', 'no provenance: sre-only could be lifted, for-groups could apply (it would deny a privileged container)')
+  t.same(sys!.unverified, ['sre-only', 'for-groups'], 'for-bob would pass this container anyway: decided')
   t.same(sys!.notes, [
-    'rule for-bob not applied: it matches requesters\' usernames, and this container has no provenance',
-    'rule for-groups not applied: it matches requesters\' groups, which audit cannot know',
+    'rule sre-only unverified: violated unless the requester\'s username lift it, and this container carries no provenance',
+    'rule for-groups unverified: it applies to some requesters by groups, and this container carries no provenance',
   ])
-  t.equal(gen!.verdict, 'pass', 'alice is in subjects; for-bob does not match her')
-  t.same(gen!.notes, ['rule for-groups not applied: it matches requesters\' groups, which audit cannot know'])
-  t.same(net!.violations.map((v) => v.rule), ['sre-only', 'for-bob', 'for-bob'], 'bob: not in subjects, and for-bob matches him')
+  t.same(sys!.violations.map((v) => v.rule), ['sre-only'], 'the violation found with what is known is still listed')
+  t.same([gen!.verdict, gen!.notes], ['pass', []], 'alice, groups not recorded: for-groups could apply, but would pass her container')
+  t.equal(net!.verdict, 'deny', 'bob: sre-only and for-bob deny him whatever his groups')
+  t.same(net!.violations.map((v) => v.rule), ['sre-only', 'for-bob', 'for-bob'])
+  t.equal(net!.unverified, undefined, 'nothing undecided')
+  const fromViews = auditPod(POD, policy(rules), { now: NOW })[2]!
+  t.same([fromViews.verdict, fromViews.unverified], ['deny', ['sre-only', 'for-groups']],
+    'from compiled views alone (no documents): subjects may hold groups and a group rule is not tried, so neither is decided; for-bob still denies')
+})
+
+t.test('recorded groups decide group-based rules as the webhook did', async (t) => {
+  const p = fromDocument(doc('  rules:\n  - {name: sre-group, subjects: {groups: [sre]}}\n  - {name: dev-strict, match: {groups: [dev]}, securityContext: {allowPrivileged: false}}\n'))
+  t.equal(auditPod(POD, p, { now: NOW })[1]!.verdict, 'unverified', 'alice without recorded groups: a group could admit her')
+  const sre = auditPod(withGroups(POD, 1, 'sre,system:authenticated'), p, { now: NOW })[1]!
+  t.same([sre.verdict, sre.requestedGroups, sre.notes], ['pass', ['sre', 'system:authenticated'], []], 'in group sre: admitted, decided')
+  const other = auditPod(withGroups(POD, 1, 'system:authenticated'), p, { now: NOW })[1]!
+  t.same([other.verdict, other.violations.map((v) => v.rule)], ['deny', ['sre-group']], 'recorded and not in sre: deny')
+  const none = auditPod(withGroups(POD, 1, ''), p, { now: NOW })[1]!
+  t.same([none.verdict, none.requestedGroups], ['deny', []], 'an empty record is known to be no group')
+  const dev = auditPod(withGroups(POD, 0, 'sre,dev'), p, { now: NOW })[0]!
+  t.same([dev.verdict, dev.violations.map((v) => v.rule), dev.requestedBy], ['deny', ['dev-strict'], undefined], 'no username, groups recorded: rules by group decide')
+  const clipped = auditPod(withGroups(POD, 1, 'system:authenticated,team-a,te…'), p, { now: NOW })[1]!
+  t.same([clipped.verdict, clipped.notes], ['unverified', [
+    'rule sre-group unverified: violated unless the requester\'s groups lift it, and EPHEMERAL_GUARD_REQUESTED_GROUPS is clipped',
+  ]], 'clipped groups: more groups than recorded')
+  const sysClipped = auditPod(withGroups(POD, 0, 'sre,te…'), p, { now: NOW })[0]!
+  t.same(sysClipped.notes, ['rule dev-strict unverified: it applies to some requesters by groups, and EPHEMERAL_GUARD_REQUESTED_GROUPS is clipped'], 'a privileged container: dev-strict could deny it')
+  const byUser = fromDocument(doc('  rules:\n  - {name: alice-only, subjects: {users: [alice]}}\n'))
+  const groupsOnly = auditPod(withGroups(POD, 0, 'sre'), byUser, { now: NOW })[0]!
+  t.same([groupsOnly.verdict, groupsOnly.notes], ['unverified', ['rule alice-only unverified: violated unless the requester\'s username lift it, and no EPHEMERAL_GUARD_REQUESTED_BY']], 'groups recorded, username not')
+  const clippedSre = auditPod(withGroups(POD, 1, 'sre,te…'), fromDocument(doc('  rules:\n  - {name: sre-group, subjects: {groups: [sre]}}\n')), { now: NOW })[1]!
+  t.equal(clippedSre.verdict, 'pass', 'a recorded group that admits decides, clipped or not')
+})
+
+t.test('exemptions by group or user lift violations only where the identity is known', async (t) => {
+  const p = fromDocument(doc('  exemptions: {groups: [sre], users: [carol]}\n  rules:\n  - {name: no-privileged, securityContext: {allowPrivileged: false}}\n'))
+  const [sys] = auditPod(POD, p, { now: NOW })
+  t.equal(sys!.verdict, 'unverified', 'privileged, no provenance: a user or group exemption could apply')
+  t.match(sys!.notes, ['rule no-privileged unverified: violated unless the requester\'s username and groups lift it'])
+  t.equal(auditPod(withGroups(POD, 0, 'sre'), p, { now: NOW })[0]!.verdict, 'exempt', 'exempt by a recorded group (username still unknown)')
+  const bob = auditPod(withGroups(POD, 2, 'dev'), p, { now: NOW })[2]!
+  t.same([bob.verdict, bob.unverified], ['pass', undefined], 'bob, groups recorded: decided (netadmin is not privileged)')
+})
+
+t.test('what the identity cannot change still decides: other namespaces, excludes, warn under unverified', async (t) => {
+  const elsewhere = fromDocument(doc('  rules:\n  - {name: web-devs, match: {namespaces: [web], groups: [dev]}, securityContext: {allowPrivileged: false}}\n  - {name: labelled, match: {podSelector: {matchLabels: {tier: gold}}, groups: [dev]}, securityContext: {allowPrivileged: false}}\n'))
+  t.same(pick(auditPod(POD, elsewhere, { now: NOW }), 'verdict'), ['pass', 'pass', 'pass'], 'a group rule of another namespace or pod selector: decided')
+  const excludedHere = fromDocument(doc('  rules:\n  - {name: not-shop, match: {excludeNamespaces: [shop], groups: [dev]}, securityContext: {allowPrivileged: false}}\n'))
+  t.same(pick(auditPod(POD, excludedHere, { now: NOW }), 'verdict'), ['pass', 'pass', 'pass'], 'a group rule that excludes this namespace: decided')
+  const debugPolicy: AuditPolicy = { ...parsePolicy(doc('  rules:\n  - {name: x, match: {groups: [dev]}, securityContext: {allowPrivileged: false}}\n'), 'test'), identity: identityRules({ rules: [{ name: 'x', match: { groups: ['dev'] } }] }, 'web/p', 'web') }
+  t.same(pick(auditPod(POD, debugPolicy, { now: NOW }), 'verdict'), ['pass', 'pass', 'pass'], 'a DebugPolicy rule of another namespace: decided')
+  const excluded = fromDocument(doc('  rules:\n  - {name: not-sre, match: {excludeGroups: [sre]}, securityContext: {allowPrivileged: false}}\n'))
+  t.same(pick(auditPod(POD, excluded, { now: NOW }), 'verdict'), ['unverified', 'pass', 'pass'], 'violated, but excludeGroups could lift it')
+  const withSchema = fromDocument(doc('  rules:\n  - {name: devs-schema, match: {groups: [dev]}, schema: {properties: {user: {properties: {username: {const: alice}}}}}}\n'))
+  t.same(pick(auditPod(POD, withSchema, { now: NOW }), 'verdict'), ['unverified', 'unverified', 'unverified'], 'a custom schema sees the user: not judged as if selected')
+  const mixed = fromDocument(doc('  rules:\n  - {name: pinned, mode: warn, images: {requireDigest: true}}\n  - {name: devs, match: {groups: [dev]}, securityContext: {allowPrivileged: false}}\n  - {name: auditors, mode: audit, match: {groups: [dev]}, images: {requireDigest: true}}\n'))
+  const [sys, gen] = auditPod(POD, mixed, { now: NOW })
+  t.equal(sys!.verdict, 'unverified', 'warn for sure, deny for some groups')
+  t.same([gen!.verdict, gen!.unverified], ['warn', ['auditors']], 'not privileged: devs would pass it; an audit-mode rule cannot change warn')
+  const warnOnly = fromDocument(doc('  rules:\n  - {name: pinned, mode: warn, images: {requireDigest: true}}\n  - {name: auditors, mode: audit, match: {groups: [dev]}, images: {requireDigest: true}}\n'))
+  const [w] = auditPod(POD, warnOnly, { now: NOW })
+  t.same([w!.verdict, w!.unverified], ['warn', ['auditors']], 'an audit-mode rule cannot change a warn verdict: decided, and still named')
 })
 
 t.test('exemptions apply as in the webhook, with the reason', async (t) => {

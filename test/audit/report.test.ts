@@ -3,10 +3,11 @@ import t from 'tap'
 import { parse } from 'yaml'
 import { auditPod, type AuditFinding } from '../../src/audit/evaluate.js'
 import {
-  auditDocument, compareFindings, exitCodeOf, formatJson, formatPolicyReports, formatTable, formatYaml, policyReports, summarize, type AuditResult,
+  auditDocument, compareFindings, exitCodeOf, formatJson, formatPolicyReports, formatTable, formatYaml, policyReports, policyText, reportKey, summarize, type AuditResult,
 } from '../../src/audit/report.js'
 import type { JsonObject } from '../../src/kube/types.js'
-import { DEFAULT_POLICY_FILE, loadPolicyFile } from '../../src/policy/load.js'
+import { DEFAULT_POLICY_FILE, loadPolicyFile, parsePolicy } from '../../src/policy/load.js'
+import { identityRules } from '../../src/audit/identity.js'
 
 const POD = JSON.parse(readFileSync(new URL('fixtures/pod-item.json', import.meta.url), 'utf8')) as JsonObject
 const DEFAULT = loadPolicyFile(DEFAULT_POLICY_FILE)
@@ -36,12 +37,12 @@ const findings = (olderThanMs?: number): AuditFinding[] => [
 
 t.test('summarizes verdicts, pods and recycling', async (t) => {
   const s = summarize(12, findings(24 * 3_600_000))
-  t.same(s, { pods: 12, podsWithEphemeralContainers: 2, ephemeralContainers: 6, verdicts: { deny: 4, warn: 0, audit: 0, pass: 2, exempt: 0, error: 0 }, recycle: 4 })
+  t.same(s, { pods: 12, podsWithEphemeralContainers: 2, ephemeralContainers: 6, verdicts: { deny: 4, warn: 0, audit: 0, unverified: 0, pass: 2, exempt: 0, error: 0 }, recycle: 4 })
 })
 
 t.test('exit code: 2 when a container cannot be evaluated, 1 when a rule is violated or a pod is due, else 0', async (t) => {
   const base = { pods: 1, podsWithEphemeralContainers: 1, ephemeralContainers: 1, recycle: 0 }
-  const v = (o: Partial<Record<string, number>>) => ({ deny: 0, warn: 0, audit: 0, pass: 0, exempt: 0, error: 0, ...o })
+  const v = (o: Partial<Record<string, number>>) => ({ deny: 0, warn: 0, audit: 0, unverified: 0, pass: 0, exempt: 0, error: 0, ...o })
   t.equal(exitCodeOf({ ...base, verdicts: v({ pass: 1 }) }), 0)
   t.equal(exitCodeOf({ ...base, verdicts: v({ exempt: 1 }) }), 0)
   t.equal(exitCodeOf({ ...base, verdicts: v({}) , ephemeralContainers: 0 }), 0, 'nothing found')
@@ -152,4 +153,38 @@ t.test('with -n, the namespace gets a report even when empty, so applying it cle
   t.same(reports.map((r) => [(r['metadata'] as JsonObject)['namespace'], r['summary'], r['results']]), [['quiet', { pass: 0, fail: 0, warn: 0, error: 0, skip: 0 }, []]])
   t.same(policyReports(result([])), [], '-A with nothing found: no reports')
   t.same(JSON.parse(formatPolicyReports(reports)), { apiVersion: 'v1', kind: 'List', items: reports })
+})
+
+t.test('unverified: its own verdict, exit 1, a PolicyReport skip with the reason and no severity', async (t) => {
+  const p = { ...parsePolicy('apiVersion: ephemeral-guard.dev/v1alpha1\nkind: EphemeralContainerPolicy\nmetadata: {name: groups}\nspec:\n  rules:\n  - {name: sre-group, subjects: {groups: [sre]}}\n  - {name: pinned, mode: warn, images: {requireDigest: true}}\n', 'test') }
+  const found = auditPod(inNamespace('shop', 'cart'), { ...p, identity: identityRules({ rules: [{ name: 'sre-group', subjects: { groups: ['sre'] } }, { name: 'pinned', mode: 'warn' }] }) }, { now: NOW })
+  t.same(found.map((f) => f.verdict), ['unverified', 'unverified', 'unverified'])
+  const r = result(found, { policy: { name: 'groups', hash: p.policy.hash, source: 'x.yaml' } })
+  t.equal(exitCodeOf(r.summary), 1, 'a person should look')
+  t.equal(r.summary.verdicts.unverified, 3)
+  t.match(formatTable(r), /cart +sysdbg +busybox:1\.36 +<unknown> +\S+ +running +unverified +sre-group,pinned\n/, 'RULES names the undecided rule too')
+  const [report] = policyReports(r)
+  const results = report!['results'] as JsonObject[]
+  t.same(results.filter((x) => (x['properties'] as JsonObject)['container'] === 'gen').map((x) => [x['policy'], x['rule'], x['result'], x['severity'], (x['properties'] as JsonObject)['ephemeral-guard.dev/skip-reason']]), [
+    ['groups', 'pinned', 'warn', 'medium', undefined],
+    ['groups', 'sre-group', 'skip', undefined, 'identity-unknown'],
+  ], 'decided rules keep their result; the undecided one is skipped, with the reason')
+  t.match(results.find((x) => x['result'] === 'skip')!['message'], /^sysdbg: rule sre-group unverified: violated unless the requester's groups lift it, and this container carries no provenance; spec\.ephemeralContainers: Forbidden: user "" may not/)
+  t.same(report!['summary'], { pass: 0, fail: 0, warn: 3, error: 0, skip: 3 })
+})
+
+t.test('the policies in force: named in the footer, JSON and reports; reports named in-force, results by policy', async (t) => {
+  const inForce = { name: 'a,b', hash: 'abcdefabcdef', source: 'cluster', inForce: ['a@111111111111', 'b@222222222222'] }
+  const r = result(findings(), { policy: inForce })
+  t.match(formatTable(r), /; policies in force: a@111111111111, b@222222222222 \(cluster\)\n$/)
+  t.same(auditDocument(r)['policy'], inForce)
+  const [report] = policyReports(r)
+  t.match(report!['metadata'], { name: 'ephemeral-guard-in-force', labels: { 'ephemeral-guard.dev/policy': 'in-force' }, annotations: { 'ephemeral-guard.dev/policies': 'a@111111111111,b@222222222222', 'ephemeral-guard.dev/policy-source': 'cluster' } })
+  t.equal(reportKey(inForce), 'in-force')
+  t.equal(reportKey({ name: 'candidate', hash: 'x', source: 'f.yaml' }), 'candidate')
+  const split = policyReports(result([{ ...findings()[0]!, violations: [{ rule: 'shop/tight/no-root', mode: 'enforce', message: 'm' }] }], { policy: inForce }))
+  t.match((split[0]!['results'] as JsonObject[])[0], { policy: 'in-force', rule: 'shop/tight/no-root', result: 'fail' }, 'the rule as violations name it, under the report\'s policy')
+  t.match(policyText({ name: 'default', hash: 'h', source: 'built-in default' }), 'policy default (h)')
+  const grouped = policyReports(result([{ ...findings()[0]!, requestedGroups: ['sre', 'system:authenticated'] }]))
+  t.equal(((grouped[0]!['results'] as JsonObject[])[0]!['properties'] as JsonObject)['requestedGroups'], 'sre,system:authenticated', 'recorded groups in the properties')
 })

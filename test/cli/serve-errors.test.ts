@@ -42,3 +42,13 @@ t.test('plain lines: time, level, message, then the fields', async (t) => {
   t.same(written, ['ERROR a\n', 'INFO  b\n'])
   t.equal(logDestination({ write: () => true }), undefined, 'not a terminal: the JSON destination')
 })
+
+t.test('--cluster-policies with --policy is a usage error; without a cluster, one line', async (t) => {
+  const both = await cli(['serve', '--dev-certs', 'certs', '--cluster-policies', '--policy', 'policies/default.yaml'])
+  t.equal(both.status, 2)
+  t.match(both.stderr, /^ephemeral-guard serve: --cluster-policies and --policy exclude each other: serve the cluster's policies or a file\n/)
+  const dir = mkdtempSync(join(tmpdir(), 'eg-nocluster-'))
+  const offline = await cli(['serve', '--dev-certs', dir, '--host', '127.0.0.1', '--port', '0', '--metrics-host', '127.0.0.1', '--metrics-port', '0', '--cluster-policies'])
+  t.equal(offline.status, 2)
+  t.match(offline.stderr, /^ephemeral-guard serve: --cluster-policies needs a cluster: --kubeconfig FILE, or run in a pod \(KUBERNETES_SERVICE_HOST set\)\n$/)
+})

@@ -13,6 +13,7 @@ import { installationFindings, policyConfigMapOf, verifiesAgainst, type InstallF
 import { readManifest } from '../../src/doctor/manifest.js'
 import type { JsonObject } from '../../src/kube/types.js'
 import { PACKAGE_ROOT } from '../../src/paths.js'
+import jsonPatch from 'fast-json-patch'
 
 const MANIFEST_FILE = join(PACKAGE_ROOT, 'manifests', 'base', 'webhooks.yaml')
 const MANIFEST = readManifest(MANIFEST_FILE)
@@ -73,6 +74,7 @@ t.test('a healthy installation: every check ok, nothing to fix', async (t) => {
     'service/ephemeral-guard -n ephemeral-guard: 2 ready endpoints',
     'secret/ephemeral-guard-tls -n ephemeral-guard: serving certificate valid until X',
     'validatingwebhookconfiguration/ephemeral-guard (webhook validate.ephemeral-guard.dev): caBundle verifies the serving certificate',
+    'validatingwebhookconfiguration/ephemeral-guard (webhook policies.ephemeral-guard.dev): caBundle verifies the serving certificate',
     'validatingwebhookconfiguration/ephemeral-guard (webhook grants.ephemeral-guard.dev): caBundle verifies the serving certificate',
     'mutatingwebhookconfiguration/ephemeral-guard (webhook mutate.ephemeral-guard.dev): caBundle verifies the serving certificate',
     'mutatingwebhookconfiguration/ephemeral-guard (webhook grants.ephemeral-guard.dev): caBundle verifies the serving certificate',
@@ -160,6 +162,7 @@ t.test('caBundle: must verify the serving certificate', async (t) => {
   ;((mutating[0]!['webhooks'] as JsonObject[])[0]!['clientConfig'] as JsonObject)['caBundle'] = ''
   t.same(problems(installationFindings(healthy({ validating, mutating }))).map((l) => l.split('. Fix')[0]), [
     'ERROR   validatingwebhookconfiguration/ephemeral-guard (webhook validate.ephemeral-guard.dev): caBundle does not verify the serving certificate in secret/ephemeral-guard-tls -n ephemeral-guard: every call fails TLS',
+    'ERROR   validatingwebhookconfiguration/ephemeral-guard (webhook policies.ephemeral-guard.dev): caBundle does not verify the serving certificate in secret/ephemeral-guard-tls -n ephemeral-guard: every call fails TLS',
     'ERROR   validatingwebhookconfiguration/ephemeral-guard (webhook grants.ephemeral-guard.dev): caBundle does not verify the serving certificate in secret/ephemeral-guard-tls -n ephemeral-guard: every call fails TLS',
     'ERROR   mutatingwebhookconfiguration/ephemeral-guard (webhook mutate.ephemeral-guard.dev): caBundle is empty or holds no certificate: the API server cannot verify the webhook',
     'ERROR   mutatingwebhookconfiguration/ephemeral-guard (webhook grants.ephemeral-guard.dev): caBundle does not verify the serving certificate in secret/ephemeral-guard-tls -n ephemeral-guard: every call fails TLS',
@@ -196,12 +199,13 @@ t.test('verifiesAgainst follows an intermediate in tls.crt up to the bundle', as
   const other = pemCertificates(otherCa.caCert).certs
   t.notOk(verifiesAgainst(leaf!, [inter!], other))
   t.same(pemCertificates(`${c.root}\n-----BEGIN CERTIFICATE-----\nAAA`).bad, 1, 'an unterminated block is counted as bad')
-  t.same(installationFindings(healthy({ ...live(c.root), secret: { data: { 'tls.crt': b64(`${c.leaf}${c.intermediate}`) } } })).filter((f) => f.message.startsWith('caBundle')).map((f) => f.level), ['ok', 'ok', 'ok', 'ok'], 'every webhook, the grant webhooks included')
+  t.same(installationFindings(healthy({ ...live(c.root), secret: { data: { 'tls.crt': b64(`${c.leaf}${c.intermediate}`) } } })).filter((f) => f.message.startsWith('caBundle')).map((f) => f.level), ['ok', 'ok', 'ok', 'ok', 'ok'], 'every webhook, the policy and grant webhooks included')
 })
 
 t.test('the policy ConfigMap must load', async (t) => {
   const first = (over: Partial<InstallFacts>): string[] => problems(installationFindings(healthy(over)))
   t.same(first({ configMap: undefined }), ['ERROR   configmap/ephemeral-guard-policy -n ephemeral-guard: not found: the webhook has no policy to load. Fix: create it from your policy file, or pass --configmap with its name'])
+  t.same(first({ configMap: undefined, policyCrds: true }), [], 'with the policy CRDs, no ConfigMap is needed')
   t.same(first({ configMap: { data: { 'other.yaml': POLICY_TEXT } } }), ['ERROR   configmap/ephemeral-guard-policy -n ephemeral-guard: has no key policy.yaml. Fix: put the policy under data.policy.yaml (or pass --policy-key)'])
   t.same(first({ configMap: { data: { 'policy.yaml': POLICY_TEXT.replace('mode: enforce', 'mode: strict') } } }), [
     'ERROR   configmap/ephemeral-guard-policy -n ephemeral-guard: policy does not load: spec.mode: must be one of "enforce", "warn", "audit". Fix: fix it (ephemeral-guard policy check FILE); the webhook keeps its last good policy meanwhile',
@@ -216,10 +220,14 @@ t.test('readManifest keeps only webhook configurations and names the file when i
 })
 
 t.test('the policy ConfigMap is the one the Deployment mounts at its --policy path', async (t) => {
-  const { parseAllDocuments } = await import('yaml')
-  const deployment = parseAllDocuments(readFileSync(join(PACKAGE_ROOT, 'manifests', 'base', 'deployment.yaml'), 'utf8'))
+  const { parse, parseAllDocuments } = await import('yaml')
+  const base = parseAllDocuments(readFileSync(join(PACKAGE_ROOT, 'manifests', 'base', 'deployment.yaml'), 'utf8'))
     .map((d) => d.toJSON() as JsonObject).find((d) => d['kind'] === 'Deployment')!
-  t.same(policyConfigMapOf(deployment), { name: 'ephemeral-guard-policy', key: 'policy.yaml' }, 'the base Deployment')
+  t.equal(policyConfigMapOf(base), undefined, 'the base Deployment serves the cluster\'s policy objects (--cluster-policies): no ConfigMap')
+  // The component manifests/components/configmap-policy, applied as kustomize applies its JSON patch.
+  const component = parse(readFileSync(join(PACKAGE_ROOT, 'manifests', 'components', 'configmap-policy', 'kustomization.yaml'), 'utf8')) as { patches: Array<{ patch: string }> }
+  const deployment = jsonPatch.applyPatch(structuredClone(base), parse(component.patches[0]!.patch) as jsonPatch.Operation[], true, false).newDocument
+  t.same(policyConfigMapOf(deployment), { name: 'ephemeral-guard-policy', key: 'policy.yaml' }, 'with the configmap-policy component')
   const hashed = JSON.parse(JSON.stringify(deployment).replace('"name":"ephemeral-guard-policy"', '"name":"ephemeral-guard-policy-7h2k9f8m4c"')) as JsonObject
   t.same(policyConfigMapOf(hashed), { name: 'ephemeral-guard-policy-7h2k9f8m4c', key: 'policy.yaml' }, 'kustomize adds a content hash to the name')
   const pod = (args: string[], mounts: JsonObject[], volumes: JsonObject[]): JsonObject =>

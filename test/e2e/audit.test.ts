@@ -102,13 +102,14 @@ t.test('setup: debug containers added before any webhook is installed', async (t
   t.equal(items(list).length, 4, 'four pods in the cluster')
 })
 
-t.test('default policy, -A, JSON: who added what, when, its state, and the verdict', async (t) => {
+t.test('the policy in force (the built-in default), -A, JSON: who added what, when, its state, and the verdict', async (t) => {
   const r = await audit(['-A', '-o', 'json'])
   t.equal(r.code, 1, 'exit 1: something violates', { stderr: r.stderr })
   t.equal(r.stderr, '', 'no progress on stderr when it is not a terminal')
   const doc = json(r)
-  t.match(doc, { kind: 'EphemeralContainerAudit', policy: { name: 'default', source: 'built-in default' }, scope: { allNamespaces: true } })
-  t.same(doc['summary'], { pods: 4, podsWithEphemeralContainers: 3, ephemeralContainers: 5, verdicts: { deny: 2, warn: 0, audit: 0, pass: 3, exempt: 0, error: 0 }, recycle: 0 })
+  // No policy CRDs and no ephemeral-guard ConfigMap in this cluster: the built-in default is in force.
+  t.match(doc, { kind: 'EphemeralContainerAudit', policy: { name: 'default', source: 'built-in default', inForce: [/^default@[0-9a-f]{12}$/] }, scope: { allNamespaces: true } })
+  t.same(doc['summary'], { pods: 4, podsWithEphemeralContainers: 3, ephemeralContainers: 5, verdicts: { deny: 2, warn: 0, audit: 0, unverified: 0, pass: 3, exempt: 0, error: 0 }, recycle: 0 })
   t.same(items(doc).map((i) => [i['namespace'], i['pod'], i['container'], i['verdict']]), [
     ['audit-clean', 'api', 'ok', 'pass'],
     ['audit-shop', 'cart', 'sysdbg', 'deny'],

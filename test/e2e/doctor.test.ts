@@ -74,7 +74,7 @@ async function installWithoutWebhooks(): Promise<void> {
 async function registerWebhooks(): Promise<void> {
   await apply([endpointSlice(false)])
   const withCa = readFileSync(MANIFEST, 'utf8').replace(/(\n {6}service:\n(?: {8}.*\n)+)/g, `$1      caBundle: ${b64(caPem)}\n`)
-  t.ok(withCa.split('caBundle:').length === 5, 'caBundle added to every webhook (both configurations hold the grant webhook too)')
+  t.ok(withCa.split('caBundle:').length === 6, 'caBundle added to every webhook (the policy webhook, and the grant webhook in both configurations)')
   await kubectlOk(c(), ['apply', '-f', '-'], { input: withCa })
 }
 
@@ -103,6 +103,7 @@ t.test('installed as recommended, the endpoint not ready: every check ok but the
     'ok      service/ephemeral-guard -n ephemeral-guard: exists with port 443',
     'ok      secret/ephemeral-guard-tls -n ephemeral-guard: serving certificate valid until X',
     'ok      validatingwebhookconfiguration/ephemeral-guard (webhook validate.ephemeral-guard.dev): caBundle verifies the serving certificate',
+    'ok      validatingwebhookconfiguration/ephemeral-guard (webhook policies.ephemeral-guard.dev): caBundle verifies the serving certificate',
     'ok      validatingwebhookconfiguration/ephemeral-guard (webhook grants.ephemeral-guard.dev): caBundle verifies the serving certificate',
     'ok      mutatingwebhookconfiguration/ephemeral-guard (webhook mutate.ephemeral-guard.dev): caBundle verifies the serving certificate',
     'ok      mutatingwebhookconfiguration/ephemeral-guard (webhook grants.ephemeral-guard.dev): caBundle verifies the serving certificate',
@@ -111,7 +112,7 @@ t.test('installed as recommended, the endpoint not ready: every check ok but the
   t.match(r.stdout, /\n1 problem found; checked 1 validating and 1 mutating webhook configurations, 0 validating admission policies and 0 bindings\.\n$/)
   const j = await doctor(['-o', 'json'])
   t.equal(j.code, 1)
-  t.match(JSON.parse(j.stdout), { problems: 1, findings: [...Array(3).fill({ level: 'ok' }), { level: 'error' }, ...Array(4).fill({ level: 'ok' })] })
+  t.match(JSON.parse(j.stdout), { problems: 1, findings: [...Array(3).fill({ level: 'ok' }), { level: 'error' }, ...Array(5).fill({ level: 'ok' })] })
 })
 
 // Webhooks that nobody serves and that match no namespace: they are only read, never called.
@@ -192,6 +193,7 @@ t.test('a broken installation: each fault found, one line with its fix', async (
     'ERROR   service/ephemeral-guard -n ephemeral-guard: no ready endpoints (EndpointSlices): no replica can answer; validating requests fail',
     'ERROR   secret/ephemeral-guard-tls -n ephemeral-guard: serving certificate expired X: the API server refuses it',
     'ERROR   validatingwebhookconfiguration/ephemeral-guard (webhook validate.ephemeral-guard.dev): caBundle does not verify the serving certificate in secret/ephemeral-guard-tls -n ephemeral-guard: every call fails TLS',
+    'ERROR   validatingwebhookconfiguration/ephemeral-guard (webhook policies.ephemeral-guard.dev): caBundle does not verify the serving certificate in secret/ephemeral-guard-tls -n ephemeral-guard: every call fails TLS',
     'ERROR   validatingwebhookconfiguration/ephemeral-guard (webhook grants.ephemeral-guard.dev): caBundle does not verify the serving certificate in secret/ephemeral-guard-tls -n ephemeral-guard: every call fails TLS',
     'ERROR   mutatingwebhookconfiguration/ephemeral-guard (webhook mutate.ephemeral-guard.dev): caBundle does not verify the serving certificate in secret/ephemeral-guard-tls -n ephemeral-guard: every call fails TLS',
     'ERROR   mutatingwebhookconfiguration/ephemeral-guard (webhook grants.ephemeral-guard.dev): caBundle does not verify the serving certificate in secret/ephemeral-guard-tls -n ephemeral-guard: every call fails TLS',

@@ -15,7 +15,7 @@ import { copyFileSync, cpSync, mkdirSync, readFileSync, symlinkSync, writeFileSy
 import { join } from 'node:path'
 import { parseAllDocuments } from 'yaml'
 import { installProblems, NAMESPACE, type K8sObject } from '../manifests/properties.js'
-import { createTargetPod, E2E_DIR, ephemeralContainersPath, freshNamespace, kubectlOk, REPO_ROOT, suffix, withEphemeralContainers, installCertManagerStandIns } from './support/cluster.js'
+import { createTargetPod, E2E_DIR, ephemeralContainersPath, freshNamespace, kubectlOk, REPO_ROOT, suffix, withEphemeralContainers, installCertManagerStandIns, installPolicyCrds } from './support/cluster.js'
 import { fileCluster } from './support/setup.js'
 import { poll, run, type RunResult } from './support/process.js'
 import { COMPLIANT, CONFIGURATION_NAME, VALIDATING_WEBHOOK } from './support/webhook.js'
@@ -164,16 +164,19 @@ t.test('helm lint: the chart is valid with its defaults and in self-managed mode
   const noFiles = await helm(['template', RELEASE, CHART, '--set', 'certificates.mode=self-managed'])
   t.not(noFiles.code, 0)
   t.match(noFiles.stderr, /certificates\.mode self-managed needs certificates\.selfManaged\.(caCrt|tlsCrt|tlsKey) \(--set-file/)
-  const noPolicy = await helm(['template', RELEASE, CHART, '--set', 'policy.text='])
+  const noPolicy = await helm(['template', RELEASE, CHART, '--set', 'policy.source=configMap', '--set', 'policy.text='])
   t.not(noPolicy.code, 0)
   t.match(noPolicy.stderr, /policy\.text \(the policy YAML\) or policy\.existingConfigMap must be set/)
+  const badSource = await helm(['template', RELEASE, CHART, '--set', 'policy.source=file'])
+  t.not(badSource.code, 0)
+  t.match(badSource.stderr, /policy\.source must be cluster or configMap, got "file"/)
 })
 
 t.test('default values = kubectl kustomize manifests/overlays/cert-manager, object by object; the API server accepts it', async (t) => {
   const { yaml, objects } = await template()
   sameObjects(t, objects, await kustomize(join(REPO_ROOT, 'manifests/overlays/cert-manager')))
   t.same(installProblems(objects, 'cert-manager', DEFAULT_POLICY), [], 'the install contract holds')
-  t.match(objects.find((o) => o.kind === 'ConfigMap')!.metadata.name, /^ephemeral-guard-policy-[a-z0-9]{10}$/, 'kustomize\'s hashed name')
+  t.equal(objects.filter((o) => o.kind === 'ConfigMap').length, 0, 'the cluster\'s policy objects are served: no ConfigMap')
 
   await installCertManagerStandIns(cluster())
   // A dry run in a namespace needs the namespace: a bare one, applied (so a dry-run apply over it
@@ -197,16 +200,11 @@ t.test('values = the README\'s kustomize customisations: image, replicas, policy
   const mine = join(manifests, 'my-install')
   mkdirSync(mine)
   writeFileSync(join(mine, 'my-policy.yaml'), PRODUCTION_POLICY)
-  writeFileSync(join(mine, 'kustomization.yaml'), [
-    'resources: [../overlays/self-managed]',
-    'components: [../components/apiserver-cidr]',
-    'images:',
-    '  - name: registry.example.com/ephemeral-guard',
-    '    newName: registry.mycorp.example/platform/ephemeral-guard',
-    '    digest: sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef',
-    'replicas:',
-    '  - name: ephemeral-guard',
-    '    count: 5',
+  mkdirSync(join(mine, 'my-policy'))
+  writeFileSync(join(mine, 'my-policy', 'my-policy.yaml'), PRODUCTION_POLICY)
+  writeFileSync(join(mine, 'my-policy', 'kustomization.yaml'), [
+    'apiVersion: kustomize.config.k8s.io/v1alpha1',
+    'kind: Component',
     'configMapGenerator:',
     '  - name: ephemeral-guard-policy',
     '    namespace: ephemeral-guard',
@@ -215,11 +213,23 @@ t.test('values = the README\'s kustomize customisations: image, replicas, policy
     '      - policy.yaml=my-policy.yaml',
     '',
   ].join('\n'))
+  writeFileSync(join(mine, 'kustomization.yaml'), [
+    'resources: [../overlays/self-managed]',
+    'components: [../components/apiserver-cidr, ../components/configmap-policy, my-policy]',
+    'images:',
+    '  - name: registry.example.com/ephemeral-guard',
+    '    newName: registry.mycorp.example/platform/ephemeral-guard',
+    '    digest: sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef',
+    'replicas:',
+    '  - name: ephemeral-guard',
+    '    count: 5',
+    '',
+  ].join('\n'))
   const kustomized = await kustomize(mine)
   const { yaml, objects } = await template(...setFiles(dir), '--set', 'replicas=5',
     '--set', 'image.repository=registry.mycorp.example/platform/ephemeral-guard',
     '--set', 'image.digest=sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef',
-    '--set-file', `policy.text=${join(mine, 'my-policy.yaml')}`, '--set', 'networkPolicy.apiServerCIDRs={192.0.2.0/24}')
+    '--set', 'policy.source=configMap', '--set-file', `policy.text=${join(mine, 'my-policy.yaml')}`, '--set', 'networkPolicy.apiServerCIDRs={192.0.2.0/24}')
   sameObjects(t, objects, kustomized)
   const configMap = objects.find((o) => o.kind === 'ConfigMap')!
   t.equal((configMap['data'] as Record<string, string>)['policy.yaml'], PRODUCTION_POLICY, 'the policy, byte for byte')
@@ -228,12 +238,15 @@ t.test('values = the README\'s kustomize customisations: image, replicas, policy
 
   // What kustomize needs a patch for: resources, the break-glass condition (webhooks.yaml's comment), an existing ConfigMap, no Namespace.
   const other = (await template('--set', 'resources.requests.cpu=250m', '--set', 'resources.limits.memory=512Mi',
-    '--set', 'webhooks.breakGlassGroup=ephemeral-guard:break-glass', '--set', 'policy.existingConfigMap=my-policy', '--set', 'namespace.create=false')).objects
+    '--set', 'webhooks.breakGlassGroup=ephemeral-guard:break-glass', '--set', 'policy.source=configMap', '--set', 'policy.existingConfigMap=my-policy', '--set', 'namespace.create=false')).objects
   t.equal(other.filter((o) => o.kind === 'Namespace').length, 0, 'no Namespace with namespace.create=false')
-  const pod = (other.find((o) => o.kind === 'Deployment')!['spec'] as { template: { spec: { containers: Array<{ resources: unknown }>; volumes: Array<{ name: string; configMap?: { name: string } }> } } }).template.spec
+  const pod = (other.find((o) => o.kind === 'Deployment' && o.metadata.name === 'ephemeral-guard')!['spec'] as { template: { spec: { containers: Array<{ resources: unknown }>; volumes: Array<{ name: string; configMap?: { name: string } }> } } }).template.spec
   t.strictSame(pod.containers[0]!.resources, { requests: { cpu: '250m', memory: '128Mi' }, limits: { memory: '512Mi' } })
   t.strictSame(pod.volumes.find((v) => v.name === 'policy'), { name: 'policy', configMap: { name: 'my-policy' } })
   t.equal(other.filter((o) => o.kind === 'ConfigMap').length, 0, 'no ConfigMap of its own with policy.existingConfigMap')
+  t.equal(other.filter((o) => o.metadata.labels?.['app.kubernetes.io/component'] === 'controller').length, 6, 'the controller: ServiceAccount, RBAC, Deployment')
+  const noController = (await template('--set', 'controller.enabled=false')).objects
+  t.equal(noController.filter((o) => o.metadata.labels?.['app.kubernetes.io/component'] === 'controller').length, 0, 'none with controller.enabled=false')
   const hooks = (kind: string): Array<Record<string, unknown>> => other.find((o) => o.kind === kind)!['webhooks'] as Array<Record<string, unknown>>
   t.strictSame(hooks('ValidatingWebhookConfiguration')[0]!['matchConditions'], [{ name: 'break-glass', expression: '!(\'ephemeral-guard:break-glass\' in request.userInfo.groups)' }],
     'the condition manifests/base/webhooks.yaml shows commented out')
@@ -296,21 +309,26 @@ t.test('README Install with Helm, as written: install self-managed, verify, fail
   t.equal(refused.status, 500)
   t.match(refused.message, /no endpoints available for service "ephemeral-guard"/, 'refused for want of an endpoint (fail closed)')
 
-  // Upgrade: a new image, then a new policy (a new ConfigMap name, the Deployment follows, the old one goes).
-  const policyName = (objects: readonly K8sObject[]): string => objects.find((o) => o.kind === 'ConfigMap')!.metadata.name
-  const before = policyName(manifest)
+  // Upgrade: a new image; then a policy object (no rollout); then the ConfigMap way instead.
+  t.equal(manifest.filter((o) => o.kind === 'ConfigMap').length, 0, 'installed: the cluster\'s policy objects are served, no ConfigMap')
   await readme(/^helm upgrade .*--set image\./, 1)
-  const deployment = async (): Promise<{ image: string; policy: string }> => {
-    const spec = ((await get('deployment', 'ephemeral-guard', NAMESPACE))['spec'] as { template: { spec: { containers: Array<{ image: string }>; volumes: Array<{ name: string; configMap?: { name: string } }> } } }).template.spec
-    return { image: spec.containers[0]!.image, policy: spec.volumes.find((v) => v.name === 'policy')!.configMap!.name }
+  const deployment = async (): Promise<{ image: string; policy: string | undefined; args: string[] }> => {
+    const spec = ((await get('deployment', 'ephemeral-guard', NAMESPACE))['spec'] as { template: { spec: { containers: Array<{ image: string; args: string[] }>; volumes: Array<{ name: string; configMap?: { name: string } }> } } }).template.spec
+    return { image: spec.containers[0]!.image, policy: spec.volumes.find((v) => v.name === 'policy')?.configMap?.name, args: spec.containers[0]!.args }
   }
-  t.strictSame(await deployment(), { image: 'registry.mycorp.example/platform/ephemeral-guard:0.1.0', policy: before }, 'the new image, the same policy')
-  await readme(/^helm upgrade .*--set-file policy\.text=my-policy\.yaml$/, 1)
-  const after = policyName(await installed())
-  t.not(after, before, 'a new ConfigMap name for the new policy')
-  t.strictSame(await deployment(), { image: 'registry.mycorp.example/platform/ephemeral-guard:0.1.0', policy: after }, '--reuse-values kept the image; the Deployment mounts the new policy')
+  const image = 'registry.mycorp.example/platform/ephemeral-guard:0.1.0'
+  t.match(await deployment(), { image, policy: undefined, args: ['--port=8443', '--tls-cert=/etc/ephemeral-guard/tls/tls.crt', '--tls-key=/etc/ephemeral-guard/tls/tls.key', '--cluster-policies'] }, 'the new image, the cluster\'s policies')
+  // The chart does not carry the policy CRDs here; the harness gets them as the base's CRDs.
+  await installPolicyCrds(cluster())
+  await readme(/^kubectl apply -f my-policy\.yaml$/, 1)
+  t.equal((await get('ephemeralcontainerpolicy', 'production'))['kind'], 'EphemeralContainerPolicy', 'the policy is an object of the cluster')
+  t.match(await deployment(), { image, policy: undefined }, 'no rollout for a policy change')
+  await readme(/^helm upgrade .*--set policy\.source=configMap --set-file policy\.text=my-policy\.yaml$/, 1)
+  const after = (await installed()).find((o) => o.kind === 'ConfigMap')!.metadata.name
+  t.match(after, /^ephemeral-guard-policy-[a-z0-9]{10}$/, 'the ConfigMap way: a ConfigMap named with its hash')
+  t.match(await deployment(), { image, policy: after }, '--reuse-values kept the image; the Deployment mounts the policy')
+  t.ok((await deployment()).args.includes('--policy=/etc/ephemeral-guard/policy/policy.yaml'))
   t.equal(((await get('configmap', after, NAMESPACE))['data'] as Record<string, string>)['policy.yaml'], PRODUCTION_POLICY)
-  t.match((await cluster().kubectl(['-n', NAMESPACE, 'get', 'configmap', before])).stderr, /NotFound/, 'the old policy ConfigMap is gone')
 
   // Renew: certs again, upgrade with the files; the CA and so both caBundles stay, the Secret changes.
   const oldCrt = await tlsCrt()

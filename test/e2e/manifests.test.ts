@@ -72,8 +72,20 @@ function templatePod(objects: readonly K8sObject[], name: string): JsonObject {
   return structuredClone({ apiVersion: 'v1', kind: 'Pod', metadata: { ...template.metadata, name, namespace: NAMESPACE }, spec: template.spec })
 }
 
-t.test('base: renders with the contract, the policy ConfigMap is policies/default.yaml, the API server accepts it', async (t) => {
+t.test('base: renders with the contract, serves the cluster\'s policy objects, the API server accepts it', async (t) => {
   const { yaml, objects } = await render(join(REPO_ROOT, 'manifests/base'))
+  t.same(installProblems(objects, 'none', DEFAULT_POLICY), [])
+  t.equal(objects.filter((o) => o.kind === 'ConfigMap').length, 0, 'no policy ConfigMap: serve --cluster-policies')
+  await ensureNamespace(objects)
+  await dryRun(t, yaml, objects)
+})
+
+t.test('the component configmap-policy: the policy ConfigMap is policies/default.yaml, named with its hash, mounted for --policy', async (t) => {
+  const manifests = manifestsCopy()
+  const overlay = join(manifests, 'overlays/configmap')
+  mkdirSync(overlay)
+  writeFileSync(join(overlay, 'kustomization.yaml'), 'resources: [../../base]\ncomponents: [../../components/configmap-policy]\n')
+  const { yaml, objects } = await render(overlay)
   t.same(installProblems(objects, 'none', DEFAULT_POLICY), [])
   const configMap = objects.find((o) => o.kind === 'ConfigMap')!
   t.match(configMap.metadata.name, /^ephemeral-guard-policy-[a-z0-9]{10}$/, 'named with a content hash, which the Deployment references')
@@ -126,13 +138,11 @@ t.test('README self-managed install: certs, apply -k, verify, exclusion of its o
   const secret = stored.find((o) => o.kind === 'Secret')!
   t.equal(Buffer.from((secret['data'] as Record<string, string>)['tls.crt']!, 'base64').toString('utf8'), readFileSync(join(out, 'tls.crt'), 'utf8'), 'the Secret holds tls.crt')
 
-  // `doctor` on the real install: the Secret verifies against the caBundles, and the policy
-  // ConfigMap is found through the Deployment's mount despite kustomize's hashed name. Nothing
-  // serves (no nodes), so the missing ready endpoints are the finding that keeps exit 1.
+  // `doctor` on the real install: the Secret verifies against the caBundles. Nothing serves (no
+  // nodes), so the missing ready endpoints keep exit 1. (The policy in force is the cluster's
+  // objects here; doctor's ConfigMap check is for the configmap-policy component.)
   const doctor = await run('env', ['-i', `PATH=${process.env['PATH'] ?? ''}`, process.execPath, join(REPO_ROOT, 'dist/main.js'), 'doctor', '--kubeconfig', cluster().info.kubeconfig], { timeoutMs: 60_000 })
   t.equal(doctor.code, 1, 'doctor: a problem (no ready endpoints)', { stderr: doctor.stderr })
-  const policyLine = doctor.stdout.split('\n').find((l) => l.includes(' configmap/ephemeral-guard-policy-'))
-  t.match(policyLine, /^ok +configmap\/ephemeral-guard-policy-[a-z0-9]+ -n ephemeral-guard: policy default \(\w+\) loads/, 'doctor finds the hashed policy ConfigMap', { stdout: doctor.stdout })
   t.notMatch(doctor.stdout, /^ERROR +secret\//m, 'doctor: the serving certificate verifies against the caBundle')
 
   // The pod the Deployment would create passes admission: Pod Security restricted (enforced on the
@@ -203,12 +213,11 @@ t.test('README self-managed install: certs, apply -k, verify, exclusion of its o
   mkdirSync(mine)
   const myPolicy = readFileSync(join(REPO_ROOT, 'policies/examples/production.yaml'), 'utf8')
   writeFileSync(join(mine, 'my-policy.yaml'), myPolicy)
-  writeFileSync(join(mine, 'kustomization.yaml'), [
-    'resources: [../overlays/self-managed]',
-    'images:',
-    '  - name: registry.example.com/ephemeral-guard',
-    '    newName: registry.mycorp.example/platform/ephemeral-guard',
-    '    digest: sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef',
+  mkdirSync(join(mine, 'my-policy'))
+  writeFileSync(join(mine, 'my-policy', 'my-policy.yaml'), myPolicy)
+  writeFileSync(join(mine, 'my-policy', 'kustomization.yaml'), [
+    'apiVersion: kustomize.config.k8s.io/v1alpha1',
+    'kind: Component',
     'configMapGenerator:',
     '  - name: ephemeral-guard-policy',
     '    namespace: ephemeral-guard',
@@ -217,11 +226,22 @@ t.test('README self-managed install: certs, apply -k, verify, exclusion of its o
     '      - policy.yaml=my-policy.yaml',
     '',
   ].join('\n'))
+  writeFileSync(join(mine, 'kustomization.yaml'), [
+    'resources: [../overlays/self-managed]',
+    'components: [../components/configmap-policy, my-policy]',
+    'images:',
+    '  - name: registry.example.com/ephemeral-guard',
+    '    newName: registry.mycorp.example/platform/ephemeral-guard',
+    '    digest: sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef',
+    '',
+  ].join('\n'))
   const custom = (await render(mine)).objects
   const image = (custom.find((o) => o.kind === 'Deployment')!['spec'] as { template: { spec: { containers: Array<{ image: string }> } } }).template.spec.containers[0]!.image
   t.equal(image, 'registry.mycorp.example/platform/ephemeral-guard@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef')
   t.same(installProblems(custom, 'self-managed', myPolicy), [], 'your policy replaces the default, and the Deployment mounts it')
-  t.not(custom.find((o) => o.kind === 'ConfigMap')!.metadata.name, objects.find((o) => o.kind === 'ConfigMap')!.metadata.name, 'under a new name: the change rolls the Deployment')
+  const configMap = custom.find((o) => o.kind === 'ConfigMap')!
+  t.equal((configMap['data'] as Record<string, string>)['policy.yaml'], myPolicy)
+  t.match(configMap.metadata.name, /^ephemeral-guard-policy-[a-z0-9]{10}$/, 'under a name with its hash: a change rolls the Deployment')
 
   // Uninstall, as the README says.
   await kubectlOk(cluster(), ['delete', 'validatingwebhookconfiguration,mutatingwebhookconfiguration', CONFIGURATION_NAME])

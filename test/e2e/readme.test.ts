@@ -17,7 +17,7 @@ import t, { type Test } from 'tap'
 import { rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { readmeCommandLines, readmeWorkspace } from '../support/readme.js'
-import { createNamespace, createTargetPod, E2E_DIR, ephemeralContainersPath, kubectlOk, withEphemeralContainers, installCertManagerStandIns } from './support/cluster.js'
+import { createNamespace, createTargetPod, E2E_DIR, ephemeralContainersPath, kubectlOk, withEphemeralContainers, installCertManagerStandIns, installPolicyCrds } from './support/cluster.js'
 import { fileCluster } from './support/setup.js'
 import { run, sleep, type RunResult } from './support/process.js'
 import { COMPLIANT } from './support/webhook.js'
@@ -73,6 +73,16 @@ const BEFORE: Record<string, () => Promise<void>> = {
   'Install with cert-manager': async () => {
     await installCertManagerStandIns(cluster())
   },
+  // Policy objects need the policy kinds (an install leaves their CRDs), and the DebugPolicy its namespace.
+  Policy: async () => {
+    await installPolicyCrds(cluster())
+    await createNamespace(cluster(), 'shop')
+  },
+  // `kubectl apply -f my-policy.yaml` needs the policy kinds: their CRDs (manifests/base/crds), as
+  // an install that includes them leaves them.
+  Upgrade: async () => {
+    await installPolicyCrds(cluster())
+  },
   // "it is recreated by the next apply": installed again, as the section assumes.
   'Break-glass': async () => {
     const r = await sh('kubectl apply -k manifests/overlays/self-managed')
@@ -83,8 +93,7 @@ const BEFORE: Record<string, () => Promise<void>> = {
     const crds = await run('bash', [join(E2E_DIR, 'policyreport-crds.sh')], { timeoutMs: 10 * 60_000 })
     if (crds.code !== 0) throw new Error(`policyreport-crds.sh failed:\n${crds.stderr}`)
     await kubectlOk(cluster(), ['apply', '--server-side', '-f', crds.stdout.trim().split('\n').pop()!])
-    await createNamespace(cluster(), 'shop')
-    await createTargetPod(cluster(), 'shop', 'cart')
+    await createTargetPod(cluster(), 'shop', 'cart') // shop: made before Policy
     const added = await cluster().api('PUT', ephemeralContainersPath('shop', 'cart'), await withEphemeralContainers(cluster(), 'shop', 'cart', [COMPLIANT]))
     if (added.status !== 200) throw new Error(`adding the debug container to shop/cart: ${added.status} ${added.text}`)
   },

@@ -93,6 +93,8 @@ function ldPreloadViolation(index: number, text: string): string {
   const env = [
     { name: 'LD_PRELOAD', value: '/x.so' }, { name: 'EPHEMERAL_GUARD_REQUESTED_BY', value: 'admin' },
     { name: 'EPHEMERAL_GUARD_REQUESTED_AT', value: at }, { name: 'EPHEMERAL_GUARD_POLICY', value: POLICY_ID },
+    // The harness's admin client certificate: O=system:masters; the API server adds system:authenticated.
+    { name: 'EPHEMERAL_GUARD_REQUESTED_GROUPS', value: 'system:masters,system:authenticated' },
   ]
   return `spec.ephemeralContainers[${index}].env: Invalid value: ${JSON.stringify(env)}: must NOT be valid (rule no-ld-preload)`
 }

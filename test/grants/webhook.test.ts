@@ -130,7 +130,7 @@ t.test('grantAccessFrom: the grant by namespace and name, the SubjectAccessRevie
   const calls: string[] = []
   const access = grantAccessFrom({
     getOptional: async (path) => { calls.push(`GET ${path}`); return undefined },
-    create: async (path, obj) => { calls.push(`POST ${path} ${JSON.stringify(obj)}`); return { status: { allowed: true } } },
+    send: async (method, path, obj) => { calls.push(`${method} ${path} ${JSON.stringify(obj)}`); return { status: 201, object: { status: { allowed: true } } } },
   })
   t.equal(await access.getGrant('shop', 'inc/42'), undefined)
   t.same(await access.accessReview({ apiVersion: 'authorization.k8s.io/v1', kind: 'SubjectAccessReview', spec: { user: 'bob' } }), { allowed: true })

@@ -18,6 +18,7 @@ export const FLOORS: readonly (readonly string[])[] = [
   ['grants'], // debug grants: state, coverage and the grant webhook's decisions; below policy, whose grants rule will use them
   ['policy'], // policy documents compiled into the core
   ['server', 'audit', 'doctor', 'verify'], // HTTP, the two cluster commands, and policy tests from YAML
+  ['controller'], // the Lease holder's writer: policy status and PolicyReports (composes audit)
   ['cli'],
   ['main'],
 ]

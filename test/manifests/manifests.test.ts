@@ -8,33 +8,70 @@ import { join } from 'node:path'
 import { parse } from 'yaml'
 import { applyPatch, baseObjects, generatedData, kustomization, MANIFESTS, REPO_ROOT, yamlDocuments } from './load.js'
 import jsonPatch from 'fast-json-patch'
-import { installProblems, SCRAPE_LABEL, subPaths, type K8sObject } from './properties.js'
+import { GRANT_WEBHOOK, installProblems, isController, isPolicyRole, POLICY_OBJECTS_RULE, POLICY_WEBHOOK, RBAC_RULES, SCRAPE_LABEL, subPaths, type K8sObject } from './properties.js'
 import { cli } from '../support/cli.js'
 
 const DEFAULT_POLICY = readFileSync(join(REPO_ROOT, 'policies/default.yaml'), 'utf8')
 
 type Pod = { containers: Array<Record<string, unknown> & { securityContext: Record<string, unknown>; resources: Record<string, Record<string, string>>; args: string[]; volumeMounts: Array<Record<string, unknown>> }>; terminationGracePeriodSeconds: number }
 type Hook = Record<string, unknown> & { rules: Array<Record<string, unknown>>; namespaceSelector: { matchExpressions: unknown[] } }
-const podOf = (objects: K8sObject[]): Pod => (objects.find((o) => o.kind === 'Deployment')!['spec'] as { template: { spec: Pod } }).template.spec
+const podOf = (objects: K8sObject[]): Pod => (objects.find((o) => o.kind === 'Deployment' && !isController(o))!['spec'] as { template: { spec: Pod } }).template.spec
 type NetworkPolicySpec = { podSelector: unknown; policyTypes: string[]; ingress: Array<Record<string, unknown>> }
 const netpolOf = (objects: K8sObject[]): NetworkPolicySpec => objects.find((o) => o.kind === 'NetworkPolicy')!['spec'] as NetworkPolicySpec
 const hookOf = (objects: K8sObject[], kind: string): Hook => (objects.find((o) => o.kind === kind)!['webhooks'] as Hook[])[0]!
+const hooksOf = (objects: K8sObject[], kind: string): Array<Record<string, unknown>> => objects.find((o) => o.kind === kind)!['webhooks'] as Array<Record<string, unknown>>
 
 t.test('the base holds every property of the install contract', async (t) => {
   t.same(installProblems(baseObjects(), 'none', DEFAULT_POLICY), [])
 })
 
-t.test('the policy ConfigMap is generated from a byte-for-byte copy of policies/default.yaml', async (t) => {
-  const dir = join(MANIFESTS, 'base')
-  t.equal(readFileSync(join(dir, 'policy.yaml'), 'utf8'), DEFAULT_POLICY, 'manifests/base/policy.yaml = policies/default.yaml: copy the file again after changing the default policy')
-  t.same(kustomization(dir).configMapGenerator, [{ name: 'ephemeral-guard-policy', namespace: 'ephemeral-guard', files: ['policy.yaml'] }])
+t.test('the base serves the cluster\'s policy objects: --cluster-policies, read-only RBAC on both kinds, no ConfigMap', async (t) => {
+  const objects = baseObjects()
+  t.ok(podOf(objects).containers[0]!.args.includes('--cluster-policies'))
+  t.equal(objects.filter((o) => o.kind === 'ConfigMap').length, 0)
+  t.same(objects.find((o) => o.kind === 'ClusterRole')!['rules'], RBAC_RULES, 'get/list/watch only: status is the controller\'s to write')
+  t.match(readFileSync(join(MANIFESTS, 'base/kustomization.yaml'), 'utf8'), /The\n# base ships no policy object/, 'why no default policy object is applied is explained')
+})
+
+/** The base with the configmap-policy component, as kustomize builds it (its JSON patch applied, its ConfigMap generated). */
+function withConfigMapComponent(objects: K8sObject[], dir = join(MANIFESTS, 'components/configmap-policy')): K8sObject[] {
+  const component = parse(readFileSync(join(dir, 'kustomization.yaml'), 'utf8')) as { kind: string; configMapGenerator: Array<{ name: string; namespace: string; files: string[] }>; patches: Array<{ target: Record<string, string>; patch: string }> }
+  return [
+    ...objects.map((o) => (o.kind === component.patches[0]!.target['kind'] && o.metadata.name === component.patches[0]!.target['name'] ? jsonPatch.applyPatch(structuredClone(o), parse(component.patches[0]!.patch) as jsonPatch.Operation[], true, false).newDocument : o)),
+    ...component.configMapGenerator.map((g): K8sObject => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: g.name, namespace: g.namespace }, data: generatedData(dir, g.files, 'utf8') })),
+  ]
+}
+
+t.test('the component configmap-policy restores the ConfigMap path, from a byte-for-byte copy of policies/default.yaml', async (t) => {
+  const dir = join(MANIFESTS, 'components/configmap-policy')
+  t.equal(readFileSync(join(dir, 'policy.yaml'), 'utf8'), DEFAULT_POLICY, 'manifests/components/configmap-policy/policy.yaml = policies/default.yaml: copy the file again after changing the default policy')
+  const component = parse(readFileSync(join(dir, 'kustomization.yaml'), 'utf8')) as { kind: string; configMapGenerator: unknown; patches: Array<{ target: unknown }> }
+  t.equal(component.kind, 'Component')
+  t.same(component.configMapGenerator, [{ name: 'ephemeral-guard-policy', namespace: 'ephemeral-guard', files: ['policy.yaml'] }])
+  t.same(component.patches.map((p) => p.target), [{ group: 'apps', version: 'v1', kind: 'Deployment', name: 'ephemeral-guard' }])
+  const objects = withConfigMapComponent(baseObjects())
+  t.same(installProblems(objects, 'none', DEFAULT_POLICY), [], 'with the component, the install keeps the contract')
+  const args = podOf(objects).containers[0]!.args
+  t.ok(args.includes('--policy=/etc/ephemeral-guard/policy/policy.yaml') && !args.includes('--cluster-policies'))
+  t.same(readdirSync(dir).sort(), ['kustomization.yaml', 'policy.yaml'])
+  // The patch tests that it replaces --cluster-policies: moved args fail the render instead of replacing another flag.
+  const moved = structuredClone(baseObjects())
+  podOf(moved).containers[0]!.args.reverse()
+  t.throws(() => withConfigMapComponent(moved), { name: 'TEST_OPERATION_FAILED' })
 })
 
 t.test('every YAML file of the base is used, and nothing else', async (t) => {
   const dir = join(MANIFESTS, 'base')
   const k = kustomization(dir)
   const used = [...(k.resources ?? []), ...(k.configMapGenerator ?? []).flatMap((g) => g.files ?? []), 'kustomization.yaml'].sort()
-  t.same(readdirSync(dir).sort(), used)
+  t.same(readdirSync(dir).filter((n) => n !== 'crds').sort(), used.filter((n) => n !== 'crds'))
+})
+
+t.test('the policy webhook: both kinds, CREATE and UPDATE, failurePolicy Ignore, at /validate-policy', async (t) => {
+  const hooks = baseObjects().find((o) => o.kind === 'ValidatingWebhookConfiguration')!['webhooks'] as Array<Record<string, unknown>>
+  t.same(hooks.map((h) => h['name']), ['validate.ephemeral-guard.dev', POLICY_WEBHOOK, GRANT_WEBHOOK])
+  t.match(hooks[1], { rules: [POLICY_OBJECTS_RULE], failurePolicy: 'Ignore', sideEffects: 'None', timeoutSeconds: 5, clientConfig: { service: { name: 'ephemeral-guard', namespace: 'ephemeral-guard', path: '/validate-policy', port: 443 } } })
+  t.match(readFileSync(join(MANIFESTS, 'base/webhooks.yaml'), 'utf8'), /It fails open: admins must be able to repair policies while the webhook is down/)
 })
 
 t.test('webhooks.yaml explains its scope and carries the break-glass matchConditions, commented out', async (t) => {
@@ -70,8 +107,16 @@ t.test('the checks catch what they are for', async (t) => {
     { name: 'a grace period shorter than the shutdown', change: (o) => { podOf(o).terminationGracePeriodSeconds = 12 }, problem: /must cover --shutdown-delay/ },
     { name: 'a probe on the HTTPS port', change: (o) => { (podOf(o).containers[0]!['readinessProbe'] as { httpGet: { port: string; scheme: string } }).httpGet = { ...(podOf(o).containers[0]!['readinessProbe'] as { httpGet: { port: string; scheme: string } }).httpGet, port: 'https', scheme: 'HTTPS' } }, problem: /readinessProbe must GET \/readyz over HTTP on the metrics port/ },
     { name: 'a key outside the Secret', change: (o) => { const a = podOf(o).containers[0]!.args; a[a.findIndex((x) => x.startsWith('--tls-key'))] = '--tls-key=/tmp/tls.key' }, problem: /--tls-cert and --tls-key/ },
-    { name: 'a verb more', change: (o) => { (o.find((x) => x.kind === 'ClusterRole')!['rules'] as Array<{ verbs: string[] }>)[0]!.verbs.push('update') }, problem: /exactly namespaces get\/list\/watch/ },
-    { name: 'pods readable', change: (o) => { (o.find((x) => x.kind === 'ClusterRole')!['rules'] as unknown[]).push({ apiGroups: [''], resources: ['pods'], verbs: ['get'] }) }, problem: /exactly namespaces get\/list\/watch/ },
+    { name: 'a verb more', change: (o) => { (o.find((x) => x.kind === 'ClusterRole')!['rules'] as Array<{ verbs: string[] }>)[0]!.verbs.push('update') }, problem: /exactly namespaces and ephemeralcontainerpolicies\/debugpolicies get\/list\/watch/ },
+    { name: 'policy status writable', change: (o) => { (o.find((x) => x.kind === 'ClusterRole')!['rules'] as Array<{ verbs: string[] }>)[1]!.verbs.push('patch') }, problem: /exactly namespaces and ephemeralcontainerpolicies\/debugpolicies get\/list\/watch/ },
+    { name: 'pods readable', change: (o) => { (o.find((x) => x.kind === 'ClusterRole')!['rules'] as unknown[]).push({ apiGroups: [''], resources: ['pods'], verbs: ['get'] }) }, problem: /exactly namespaces and/ },
+    { name: 'a policy file and the cluster\'s policies', change: (o) => { podOf(o).containers[0]!.args.push('--policy=/p/policy.yaml') }, problem: /--cluster-policies and --policy exclude each other/ },
+    { name: 'a stray policy ConfigMap', change: (o) => { o.push({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'ephemeral-guard-policy', namespace: 'ephemeral-guard' }, data: {} }) }, problem: /no policy ConfigMap with --cluster-policies/ },
+    { name: 'neither policy source', change: (o) => { const a = podOf(o).containers[0]!.args; a.splice(a.indexOf('--cluster-policies'), 1) }, problem: /--policy must be policy\.yaml in the ConfigMap's directory \(or --cluster-policies\)/ },
+    { name: 'a policy webhook that fails closed', change: (o) => { hooksOf(o, 'ValidatingWebhookConfiguration')[1]!['failurePolicy'] = 'Fail' }, problem: /policies\.ephemeral-guard\.dev: failurePolicy must be Ignore/ },
+    { name: 'a policy webhook on status', change: (o) => { (hooksOf(o, 'ValidatingWebhookConfiguration')[1]!['rules'] as Array<{ resources: string[] }>)[0]!.resources.push('ephemeralcontainerpolicies/status') }, problem: /policies\.ephemeral-guard\.dev: rules must be exactly CREATE and UPDATE/ },
+    { name: 'a policy webhook at the wrong path', change: (o) => { ((hooksOf(o, 'ValidatingWebhookConfiguration')[1]!['clientConfig'] as { service: { path: string } }).service.path = '/validate') }, problem: /at \/validate-policy/ },
+    { name: 'no policy webhook', change: (o) => { hooksOf(o, 'ValidatingWebhookConfiguration').pop() }, problem: /must hold the webhooks validate\.ephemeral-guard\.dev, policies\.ephemeral-guard\.dev/ },
     { name: 'a PodDisruptionBudget that allows none', change: (o) => { o.find((x) => x.kind === 'PodDisruptionBudget')!['spec'] = { minAvailable: 3, selector: { matchLabels: { 'app.kubernetes.io/name': 'ephemeral-guard' } } } }, problem: /maxUnavailable 1/ },
     { name: 'a NetworkPolicy rule without ports', change: (o) => { netpolOf(o).ingress.push({ from: [{ podSelector: {} }] }) }, problem: /a rule without ports opens every port/ },
     { name: 'metrics from anywhere', change: (o) => { delete netpolOf(o).ingress[1]!['from'] }, problem: /the metrics port admits only namespaces labelled ephemeral-guard\.dev\/scrape-metrics=true/ },
@@ -84,13 +129,21 @@ t.test('the checks catch what they are for', async (t) => {
     { name: 'a NetworkPolicy for other pods', change: (o) => { netpolOf(o).podSelector = { matchLabels: { app: 'other' } } }, problem: /must select the pods/ },
     { name: 'no NetworkPolicy', change: (o) => { o.splice(o.findIndex((x) => x.kind === 'NetworkPolicy'), 1) }, problem: /expected exactly one NetworkPolicy, found 0/ },
     { name: 'two replicas', change: (o) => { (o.find((x) => x.kind === 'Deployment')!['spec'] as { replicas: number }).replicas = 2 }, problem: /replicas must be 3/ },
+    { name: 'a controller that may write pods', change: (o) => { (o.find((x) => x.kind === 'ClusterRole' && isController(x))!['rules'] as unknown[]).push({ apiGroups: [''], resources: ['pods'], verbs: ['update'] }) }, problem: /controller: ClusterRole rules must be exactly/ },
+    { name: 'any Lease', change: (o) => { delete (o.find((x) => x.kind === 'Role' && isController(x))!['rules'] as Array<Record<string, unknown>>)[1]!['resourceNames'] }, problem: /controller: the Role may only create leases/ },
+    { name: 'one controller replica', change: (o) => { (o.find((x) => x.kind === 'Deployment' && isController(x))!['spec'] as { replicas: number }).replicas = 1 }, problem: /controller: replicas must be 2/ },
+    { name: 'namespace admins may write cluster policies', change: (o) => { ((o.find((x) => x.kind === 'ClusterRole' && isPolicyRole(x) && x.metadata.labels?.['rbac.authorization.k8s.io/aggregate-to-admin'] === 'true')!['rules'] as Array<{ resources: string[] }>)[0]!.resources.push('ephemeralcontainerpolicies')) }, problem: /policy roles: exactly one role aggregated to admin, writing debugpolicies only/ },
+    { name: 'viewers may write DebugPolicy objects', change: (o) => { ((o.find((x) => x.kind === 'ClusterRole' && isPolicyRole(x) && x.metadata.labels?.['rbac.authorization.k8s.io/aggregate-to-view'] === 'true')!['rules'] as Array<{ verbs: string[] }>)[0]!.verbs.push('create')) }, problem: /may only read debugpolicies/ },
+    { name: 'a policy role with status verbs', change: (o) => { (o.find((x) => isPolicyRole(x))!['rules'] as unknown[]).push({ apiGroups: ['ephemeral-guard.dev'], resources: ['debugpolicies/status'], verbs: ['update'] }) }, problem: /no status verbs/ },
+    { name: 'a binding among the policy roles', change: (o) => { o.push({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRoleBinding', metadata: { name: 'x', labels: { 'app.kubernetes.io/component': 'policy-roles' } } }) }, problem: /only ClusterRoles, no bindings/ },
+    { name: 'no controller', change: (o) => { o.splice(o.findIndex((x) => x.kind === 'Deployment' && isController(x)), 1) }, problem: /expected exactly one Deployment, found 0/ },
   ]
   for (const c of cases) {
     const objects = structuredClone(baseObjects())
     c.change(objects)
     t.match(installProblems(objects, 'none', DEFAULT_POLICY).join('\n'), c.problem, c.name)
   }
-  const edited = baseObjects().map((o) => o.kind === 'ConfigMap' ? { ...o, data: { 'policy.yaml': `${DEFAULT_POLICY}# edited\n` } } : o)
+  const edited = withConfigMapComponent(baseObjects()).map((o) => o.kind === 'ConfigMap' ? { ...o, data: { 'policy.yaml': `${DEFAULT_POLICY}# edited\n` } } : o)
   t.match(installProblems(edited, 'none', DEFAULT_POLICY).join('\n'), /differs from policies\/default\.yaml/)
   t.same(subPaths({ a: [{ subPathExpr: 'x' }] }), ['.a[0].subPathExpr'])
 })

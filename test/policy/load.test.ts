@@ -2,7 +2,7 @@ import t from 'tap'
 import { readdirSync, readFileSync } from 'node:fs'
 import { admit } from '../../src/admission/admit.js'
 import { decodeReview } from '../../src/admission/decode.js'
-import { DEFAULT_POLICY_FILE, loadPolicyFile, parsePolicy } from '../../src/policy/load.js'
+import { ALL_POLICY_KINDS, DEFAULT_POLICY_FILE, loadPolicyFile, parsePolicy } from '../../src/policy/load.js'
 import { PolicyError } from '../../src/errors.js'
 import { debugContainer, profileContainer, admissionReview, type ReviewOptions } from '../support/reviews.js'
 
@@ -85,7 +85,7 @@ const decideWith = (file: URL | string, o: ReviewOptions) => admit(decodeReview(
 t.test('the shipped policies load', async (t) => {
   const files = readdirSync(examples).filter((f) => f.endsWith('.yaml'))
   t.ok(files.length >= 3)
-  for (const f of files) t.doesNotThrow(() => loadPolicyFile(new URL(f, examples).pathname), f)
+  for (const f of files) t.doesNotThrow(() => loadPolicyFile(new URL(f, examples).pathname, ALL_POLICY_KINDS), f)
   t.equal(loadPolicyFile(DEFAULT_POLICY_FILE).policy.name, 'default')
   t.match(readFileSync(DEFAULT_POLICY_FILE, 'utf8'), /kind: EphemeralContainerPolicy/)
 })

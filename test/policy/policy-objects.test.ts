@@ -59,3 +59,31 @@ t.test('combine: compiled specs are kept while their object stays, and the set i
   t.same(none.set.inForce.map((r) => r.name), ['default'], 'no servable cluster policy: the built-in default')
   t.equal(none.states[0]!.servedFrom, 'none')
 })
+
+t.test('an object seen before is not judged again; a changed (replaced) object is', async (t) => {
+  const objects = new PolicyObjects(ajv)
+  const obj = stored('EphemeralContainerPolicy', 'p', goodSpec)
+  const first = objects.state(obj)
+  t.equal(objects.state(obj), first, 'the same object: the same state, not validated or compiled again')
+  const used = new Map()
+  objects.state(obj, used)
+  t.same([...used.keys()], [`uid-p@${specHash(goodSpec)}`], 'and its compiled spec is still counted as in use')
+  const replaced = stored('EphemeralContainerPolicy', 'p', badSpec)
+  t.not(objects.state(replaced), first)
+  t.equal(objects.state(replaced).servedFrom, 'none')
+  const unused = new Map()
+  objects.state(replaced, unused)
+  t.equal(unused.size, 0, 'nothing served, nothing in use')
+  const { set } = await objects.combineAsync([obj], defaultServedPolicy(ajv), async () => {})
+  t.same(set.inForce.map((r) => r.name), ['p'], 'combineAsync: the same set as combine')
+})
+
+t.test('combineAsync pauses inside one big object, not only between objects', async (t) => {
+  const rules = Array.from({ length: 30 }, (_, i) => ({ name: `r${i}`, schema: { properties: { container: { properties: { image: { pattern: `^img${i}` } } } } } }))
+  let pauses = 0
+  const { states } = await new PolicyObjects(ajv).combineAsync([stored('EphemeralContainerPolicy', 'big', { rules })], defaultServedPolicy(ajv), async () => { pauses++ }, 0)
+  t.equal(states[0]!.servedFrom, 'spec')
+  t.ok(pauses > 30, `paused ${pauses} times for one object of 30 rules with custom schemas`)
+  const sync = new PolicyObjects(ajv).state(stored('EphemeralContainerPolicy', 'big', { rules }))
+  t.same(sync.problems, states[0]!.problems)
+})

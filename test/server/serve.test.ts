@@ -68,3 +68,75 @@ t.test('a server that cannot start: the error, and the policy watcher stopped', 
   await t.rejects(startWebhook({ ...base(createLogger({ destination: logSink().stream })), tls, policyFile: policy.file, ops: { host: '127.0.0.1', port: first.server.ops!.address.port } }), { code: 'EADDRINUSE' })
   await t.rejects(startWebhook({ ...base(createLogger({ destination: logSink().stream })), tls: { certFile: volume.path('missing.crt'), keyFile: volume.path('tls.key') }, policyFile: policy.file }), { name: 'TlsMaterialError' })
 })
+
+t.test('--cluster-policies: not ready until both lists are read, then the policies in force in /readyz, metrics and logs', async (t) => {
+  const { fakeInformer } = await import('../support/fake-informer.js')
+  const { specHash } = await import('../../src/policy/policy-set.js')
+  const sink = logSink()
+  const certs = await testCertificates()
+  const volume = secretVolume({ 'tls.crt': certs.cert, 'tls.key': certs.key })
+  const informers = { ephemeralcontainerpolicies: fakeInformer(), debugpolicies: fakeInformer() }
+  const spec = { rules: [{ name: 'no-privileged', securityContext: { allowPrivileged: false } }] }
+  informers.ephemeralcontainerpolicies.state.next.push([{ apiVersion: 'ephemeral-guard.dev/v1alpha1', kind: 'EphemeralContainerPolicy', metadata: { name: 'p', uid: 'u1', creationTimestamp: '2026-01-01T00:00:00Z' }, spec }])
+  // The DebugPolicy list fails first: start-up waits its time, then listens, not ready.
+  informers.debugpolicies.state.next.push(new Error('the server could not find the requested resource'), [])
+  const config: ServeConfig = {
+    ...base(createLogger({ destination: sink.stream })),
+    tls: { certFile: volume.path('tls.crt'), keyFile: volume.path('tls.key') },
+    clusterPolicies: true,
+    clusterPolicyWaitMs: 10,
+    policyInformers: async (r) => informers[r].informer,
+  }
+  const webhook = await startWebhook(config)
+  t.teardown(() => webhook.stop({ delayMs: 0, drainTimeoutMs: 1000 }))
+  const ops = `http://127.0.0.1:${webhook.server.ops!.address.port}`
+  const first = await httpCall(`${ops}/readyz`)
+  if (first.status === 503) t.match(JSON.parse(first.body), { status: 'not ready', message: "not ready: the cluster's policies are not read yet", policy: { source: 'cluster', informers: { debugpolicies: { lastError: 'the server could not find the requested resource' } } } })
+  await eventually('/readyz to pass once the retry lists', async () => (await httpCall(`${ops}/readyz`)).status === 200, 60_000)
+  const hash = specHash(spec)
+  t.match(JSON.parse((await httpCall(`${ops}/readyz`)).body), { status: 'ok', policy: { source: 'cluster', ready: true, inForce: [{ policy: `EphemeralContainerPolicy/p@${hash}`, servedFrom: 'spec' }], notServed: [] } })
+  const samples = parsePrometheus((await httpCall(`${ops}/metrics`)).body)
+  t.equal(valueOf(samples, 'ephemeral_guard_policy_info', { name: 'p', hash }), 1)
+  t.equal(valueOf(samples, 'ephemeral_guard_policies_not_served'), 0)
+  t.ok((valueOf(samples, 'ephemeral_guard_policy_reloads_total', { result: 'success' }) ?? 0) >= 1)
+  t.match(sink.records.find((r) => r.msg === 'cluster policies in force'), { policies: `p@${hash}` })
+  // A change reaches metrics (and decisions: test/policy/cluster-source.test.ts, e2e cluster-policies).
+  informers.debugpolicies.emit('add', { apiVersion: 'ephemeral-guard.dev/v1alpha1', kind: 'DebugPolicy', metadata: { name: 'd', namespace: 'shop', uid: 'u2' }, spec: { rules: [{ name: 'r', images: { requireDigest: 'yes' } }] } })
+  await eventually('the invalid DebugPolicy counted as not served', async () => valueOf(parsePrometheus((await httpCall(`${ops}/metrics`)).body), 'ephemeral_guard_policies_not_served') === 1, 60_000)
+  t.same(informers.debugpolicies.state.stops, 0)
+  await webhook.stop({ delayMs: 0, drainTimeoutMs: 1000 })
+  t.equal(informers.debugpolicies.state.stops, 1, 'stop() stops the informers')
+  t.equal(informers.ephemeralcontainerpolicies.state.stops, 1)
+})
+
+t.test('--cluster-policies needs a cluster, and excludes a policy file', async (t) => {
+  const certs = await testCertificates()
+  const volume = secretVolume({ 'tls.crt': certs.cert, 'tls.key': certs.key })
+  const tls = { certFile: volume.path('tls.crt'), keyFile: volume.path('tls.key') }
+  await t.rejects(startWebhook({ ...base(createLogger({ destination: logSink().stream })), tls, clusterPolicies: true }), { name: 'ClusterError', message: /--cluster-policies needs a cluster: --kubeconfig FILE, or run in a pod/ })
+  await t.rejects(startWebhook({ ...base(createLogger({ destination: logSink().stream })), tls, clusterPolicies: true, policyFile: 'x.yaml' }), { name: 'ClusterError', message: /exclude each other/ })
+})
+
+t.test('--cluster-policies through a kubeconfig: the informers list both kinds from the API server it names', async (t) => {
+  const { startFakeApiServer } = await import('../support/fake-apiserver.js')
+  const spec = { rules: [{ name: 'digests', images: { requireDigest: true } }] }
+  const api = await startFakeApiServer({
+    '/apis/ephemeral-guard.dev/v1alpha1/ephemeralcontainerpolicies': [{ apiVersion: 'ephemeral-guard.dev/v1alpha1', kind: 'EphemeralContainerPolicy', metadata: { name: 'from-api', uid: 'u1', creationTimestamp: '2026-01-01T00:00:00Z' }, spec }],
+  })
+  t.teardown(() => api.stop())
+  const sink = logSink()
+  const certs = await testCertificates()
+  const volume = secretVolume({ 'tls.crt': certs.cert, 'tls.key': certs.key })
+  const webhook = await startWebhook({
+    ...base(createLogger({ destination: sink.stream })),
+    tls: { certFile: volume.path('tls.crt'), keyFile: volume.path('tls.key') },
+    clusterPolicies: true,
+    kubeconfig: api.kubeconfig,
+  })
+  t.teardown(() => webhook.stop({ delayMs: 0, drainTimeoutMs: 1000 }))
+  const ops = `http://127.0.0.1:${webhook.server.ops!.address.port}`
+  await eventually('/readyz to pass', async () => (await httpCall(`${ops}/readyz`)).status === 200, 60_000)
+  const { specHash } = await import('../../src/policy/policy-set.js')
+  t.match(JSON.parse((await httpCall(`${ops}/readyz`)).body), { policy: { inForce: [{ policy: `EphemeralContainerPolicy/from-api@${specHash(spec)}` }] } })
+  t.ok(api.requests.some((r) => r.startsWith('/apis/ephemeral-guard.dev/v1alpha1/debugpolicies?') && r.includes('watch=true')), 'DebugPolicy objects watched across namespaces')
+})

@@ -7,7 +7,7 @@ import { generateCertificates, type CertificateBundle } from '../../src/certs/ge
 import { createLogger } from '../../src/log.js'
 import { defaultPolicy } from '../../src/policy/default.js'
 import { type Policy } from '../../src/decision/types.js'
-import { buildApp } from '../../src/server/app.js'
+import { buildApp, type AppOptions } from '../../src/server/app.js'
 import { TLS12_CIPHERS, TLS_MIN_VERSION } from '../../src/server/tls-reload.js'
 
 let bundle: Promise<CertificateBundle> | undefined
@@ -38,7 +38,7 @@ export interface TestServer {
   readonly logText: () => string
 }
 
-export async function startTestServer(o: { policy?: Policy | (() => Policy); ready?: () => boolean; status?: () => Record<string, unknown> } = {}): Promise<TestServer> {
+export async function startTestServer(o: { policy?: Policy | (() => Policy); ready?: () => boolean; status?: () => Record<string, unknown>; app?: Pick<AppOptions, 'notReady' | 'policyLabel' | 'mutationsHolders'> } = {}): Promise<TestServer> {
   const certs = await testCertificates()
   const sink = logSink()
   const logger = createLogger({ destination: sink.stream, level: 'info' })
@@ -47,6 +47,7 @@ export async function startTestServer(o: { policy?: Policy | (() => Policy); rea
     policy: typeof o.policy === 'function' ? o.policy : () => (o.policy as Policy | undefined) ?? defaultPolicy,
     ...(o.ready ? { ready: o.ready } : {}),
     ...(o.status ? { status: o.status } : {}),
+    ...o.app,
     https: { cert: certs.cert, key: certs.key, minVersion: TLS_MIN_VERSION, ciphers: TLS12_CIPHERS },
   })
   await app.listen({ host: '127.0.0.1', port: 0 })

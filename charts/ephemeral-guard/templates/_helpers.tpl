@@ -35,6 +35,17 @@ app.kubernetes.io/component: webhook
 {{ include "ephemeral-guard.fullname" . }}-tls
 {{- end -}}
 
+{{/*
+Where serve gets its policy: "cluster" (the policy objects, --cluster-policies) or "configMap".
+*/}}
+{{- define "ephemeral-guard.policySource" -}}
+{{- $source := .Values.policy.source -}}
+{{- if not (has $source (list "cluster" "configMap")) -}}
+{{- fail (printf "policy.source must be cluster or configMap, got %q" (toString $source)) -}}
+{{- end -}}
+{{- $source -}}
+{{- end -}}
+
 {{- define "ephemeral-guard.mode" -}}
 {{- $mode := .Values.certificates.mode -}}
 {{- if not (has $mode (list "cert-manager" "self-managed")) -}}

@@ -33,8 +33,10 @@ export const parsePsaVersion = (v: string | undefined): PsaVersion => (v === und
 
 const objectOr = (v: JsonValue | undefined): JsonObject => (isJsonObject(v) ? v : {})
 
+const NO_CAPABILITIES: ReadonlySet<string> = new Set()
+
 /** The container and what it inherits from its pod (nothing for the legacy object). */
-export function psaSubject(container: JsonValue, input: CheckInput, extraCapabilities: ReadonlySet<string> = new Set()): PsaSubject {
+export function psaSubject(container: JsonValue, input: CheckInput, extraCapabilities: ReadonlySet<string> = NO_CAPABILITIES): PsaSubject {
   const spec = input.pod.spec
   return {
     sc: objectOr(isJsonObject(container) ? container['securityContext'] : undefined),
@@ -61,10 +63,22 @@ export function podSecurityCheck(spec: PodSecuritySpec, rule: string): Container
     extra.size > 0 ? `capabilities ${[...extra].join(', ')}` : '',
     skipped.size > 0 ? `checks ${[...skipped].join(', ')}` : '',
   ].filter(Boolean)
+  // A rule asks for a container's missing fields, then, for the same container, for the rest: the
+  // findings of the first call serve the second (once; every other call judges afresh).
+  let kept: { container: JsonValue; at: ContainerAt; input: CheckInput; found: Violation[] } | undefined
   return {
     name: 'podSecurity',
     description: `passes Pod Security ${label} (${checks.map((c) => c.id).join(', ') || 'no check'})${exceptions.length > 0 ? `; exceptions: ${exceptions.join('; ')}` : ''}`,
-    missing: (container, at, input) => findings(container, at, input).filter((v) => v.type === 'Required'),
-    run: (container, at, input) => findings(container, at, input).filter((v) => v.type !== 'Required'),
+    missing: (container, at, input) => {
+      const found = findings(container, at, input)
+      kept = { container, at, input, found }
+      return found.filter((v) => v.type === 'Required')
+    },
+    run: (container, at, input) => {
+      const same = kept !== undefined && kept.container === container && kept.at === at && kept.input === input
+      const found = same ? kept!.found : findings(container, at, input)
+      kept = undefined
+      return found.filter((v) => v.type !== 'Required')
+    },
   }
 }

@@ -1,19 +1,28 @@
 // provenance: the EPHEMERAL_GUARD_ variables of a new container are ephemeral-guard's own, as the
 // mutating webhook writes them (decision/mutation/provenance.ts). A policy check, enforced whenever
-// the policy turns provenance on.
+// the policy turns provenance on. EPHEMERAL_GUARD_REQUESTED_GROUPS, when present, must be the
+// request's groups (whole, or clipped as the mutating webhook clips them), whether or not the policy
+// records groups: a true value forges nothing.
 import type { JsonObject } from '../../kube/types.js'
-import type { Check, Violation } from '../../decision/types.js'
-import { POLICY, PREFIX, PROVENANCE_RULE, REQUESTED_AT, REQUESTED_AT_MAX_AGE_MS, REQUESTED_AT_MAX_AHEAD_MS, REQUESTED_BY, requestedAtValid } from '../../decision/mutation/provenance.js'
+import type { Check, Requester, Violation } from '../../decision/types.js'
+import {
+  groupsValid, groupsValue, POLICY, PREFIX, PROVENANCE_RULE, REQUESTED_AT, REQUESTED_AT_MAX_AGE_MS, REQUESTED_AT_MAX_AHEAD_MS, REQUESTED_BY, REQUESTED_GROUPS, requestedAtValid,
+} from '../../decision/mutation/provenance.js'
 import { isJsonObject } from '../../kube/types.js'
 import { formatRfc3339 } from '../../time.js'
 
 /** Why an EPHEMERAL_GUARD_ entry of a new container is forged, or undefined. */
-function forgery(e: JsonObject, name: string, username: string, now: Date | undefined): string | undefined {
-  if (name !== REQUESTED_BY && name !== REQUESTED_AT && name !== POLICY) return `${name} is not a variable of ephemeral-guard, which reserves the ${PREFIX} prefix`
+function forgery(e: JsonObject, name: string, requester: Requester, now: Date | undefined): string | undefined {
+  const username = requester.username
+  if (name !== REQUESTED_BY && name !== REQUESTED_AT && name !== POLICY && name !== REQUESTED_GROUPS) return `${name} is not a variable of ephemeral-guard, which reserves the ${PREFIX} prefix`
   if (e['valueFrom'] !== undefined) return `${name} must be a value set by ephemeral-guard, not valueFrom`
   if (name === REQUESTED_BY && e['value'] !== username) return `${REQUESTED_BY} must be the requester's username ${JSON.stringify(username)}`
   if (name === REQUESTED_AT && now !== undefined && !requestedAtValid(e['value'], now)) {
     return `${REQUESTED_AT} must be the time of the request: RFC 3339, at most ${REQUESTED_AT_MAX_AGE_MS / 1000} s before and ${REQUESTED_AT_MAX_AHEAD_MS / 1000} s after ${formatRfc3339(now)}`
+  }
+  // Audit (no `now`) builds the requester from these very variables: there is nothing to compare.
+  if (name === REQUESTED_GROUPS && now !== undefined && !groupsValid(e['value'], requester.groups)) {
+    return `${REQUESTED_GROUPS} must be the requester's groups, comma-separated in request order: ${JSON.stringify(groupsValue(requester.groups))}`
   }
   return undefined
 }
@@ -42,7 +51,7 @@ export const provenanceCheck: Check = {
       env.forEach((e, j) => {
         const name = isJsonObject(e) ? e['name'] : undefined
         if (typeof name !== 'string' || !name.startsWith(PREFIX)) return
-        const detail = forgery(e as JsonObject, name, requester.username, now)
+        const detail = forgery(e as JsonObject, name, requester, now)
         if (detail === undefined) return
         out.push({ origin: 'policy', rule: PROVENANCE_RULE, type: 'Forbidden', containerIndex: index, field: `${pod.listField}[${index}].env[${j}]`, detail })
       })

@@ -10,17 +10,23 @@
 // name with the prefix it does not know. Absent variables are allowed (the mutating webhook was down).
 //
 // EPHEMERAL_GUARD_REQUESTED_BY is the requester's username from the AdmissionReview.
+// EPHEMERAL_GUARD_REQUESTED_GROUPS is userInfo.groups, comma-separated in request order, clipped at
+// 2 KiB with `…` (docs/design/policies-and-grants.md §3), so audit can replay group-based rules; a
+// policy turns it off with provenance.groups: false (it is then removed like any unknown name). The
+// validating webhook accepts it only equal to the request's groups, whole or clipped.
 // EPHEMERAL_GUARD_REQUESTED_AT is the time of the request. A reinvocation keeps a value already within
 // the window, so the patched object is a fixed point; a value outside it is rewritten. The audit log's
 // own timestamps stay the authority on time. EPHEMERAL_GUARD_POLICY is `<name>@<hash>`, informational:
 // replicas may briefly hold different policies, so its value is not judged, only that it is a value.
 import { isJsonObject, type JsonObject, type JsonValue } from '../../kube/types.js'
 import { parseRfc3339 } from '../../time.js'
+import { clip } from '../limits.js'
 
 export const PREFIX = 'EPHEMERAL_GUARD_'
 export const REQUESTED_BY = 'EPHEMERAL_GUARD_REQUESTED_BY'
 export const REQUESTED_AT = 'EPHEMERAL_GUARD_REQUESTED_AT'
 export const POLICY = 'EPHEMERAL_GUARD_POLICY'
+export const REQUESTED_GROUPS = 'EPHEMERAL_GUARD_REQUESTED_GROUPS'
 export const PROVENANCE_RULE = 'provenance'
 
 /**
@@ -31,12 +37,28 @@ export const PROVENANCE_RULE = 'provenance'
 export const REQUESTED_AT_MAX_AGE_MS = 60_000
 export const REQUESTED_AT_MAX_AHEAD_MS = 5_000
 
+/**
+ * Largest EPHEMERAL_GUARD_REQUESTED_GROUPS value (JSON bytes, as decision/limits.ts clip() counts):
+ * design note §3. An env value has no size limit of its own, but the pod must fit etcd's object size,
+ * and a debug container needs no more than the first groups to explain itself.
+ */
+export const REQUESTED_GROUPS_MAX_BYTES = 2048
+
+/** The EPHEMERAL_GUARD_REQUESTED_GROUPS value for these groups: comma-separated, clipped at 2 KiB with `…`. */
+export const groupsValue = (groups: readonly string[]): string => clip(groups.join(','), REQUESTED_GROUPS_MAX_BYTES)
+
+/** True when `value` records `groups`: the whole list, or its clipped form. */
+export const groupsValid = (value: JsonValue | undefined, groups: readonly string[]): boolean =>
+  typeof value === 'string' && (value === groups.join(',') || value === groupsValue(groups))
+
 export interface Provenance {
   readonly requestedBy: string
   /** RFC 3339 in UTC, whole seconds: the time of the request. */
   readonly requestedAt: string
   /** `<policy name>@<first 12 hex of the policy file's SHA-256>`. */
   readonly policy: string
+  /** groupsValue(userInfo.groups); undefined when the policy does not record groups. */
+  readonly groups?: string
 }
 
 
@@ -64,7 +86,7 @@ export function withProvenance(container: JsonObject, p: Provenance): JsonObject
   const env = container['env']
   if (env !== undefined && env !== null && !Array.isArray(env)) return container
   const now = new Date(Date.parse(p.requestedAt))
-  const values = new Map([[REQUESTED_BY, p.requestedBy], [REQUESTED_AT, p.requestedAt], [POLICY, p.policy]])
+  const values = new Map([[REQUESTED_BY, p.requestedBy], [REQUESTED_AT, p.requestedAt], [POLICY, p.policy], ...(p.groups === undefined ? [] : [[REQUESTED_GROUPS, p.groups] as const])])
   const seen = new Set<string>()
   const list: JsonValue[] = []
   for (const e of env ?? []) {

@@ -270,6 +270,7 @@ t.test('provenance: env vars and audit annotations; a second call changes nothin
       { name: 'EPHEMERAL_GUARD_REQUESTED_BY', value: 'alice@example.com' },
       { name: 'EPHEMERAL_GUARD_REQUESTED_AT', value: '2026-11-27T03:04:05Z' },
       { name: 'EPHEMERAL_GUARD_POLICY', value: `m@${PROV.hash}` },
+      { name: 'EPHEMERAL_GUARD_REQUESTED_GROUPS', value: 'sre,system:authenticated' },
     ],
   }])
   t.same(res.auditAnnotations, { 'requested-by': 'alice@example.com', 'requested-at': '2026-11-27T03:04:05Z', policy: `m@${PROV.hash}` })
@@ -280,7 +281,7 @@ t.test('provenance: env vars and audit annotations; a second call changes nothin
   t.equal(decide(once, 'validate', PROV, later).allowed, true, 'the validating webhook allows it 30 s later')
   const existing = admissionReview({ added: [debugContainer({ env: [{ name: 'DEBUG_TICKET', value: 'INC-1' }] })] })
   t.same(patchOf(existing, PROV, { now: () => NOW }).map((o) => o.path), [
-    '/spec/ephemeralContainers/0/env/1', '/spec/ephemeralContainers/0/env/2', '/spec/ephemeralContainers/0/env/3',
+    '/spec/ephemeralContainers/0/env/1', '/spec/ephemeralContainers/0/env/2', '/spec/ephemeralContainers/0/env/3', '/spec/ephemeralContainers/0/env/4',
   ], 'appended after the user\'s variables')
   t.same(patchOf(admissionReview({ added: [debugContainer({ env: 'x' })] }), PROV), [], 'env that is no list is left to validation')
   t.same(decide(admissionReview({ added: [] }), 'mutate', PROV).auditAnnotations, undefined, 'nothing added: no annotations')

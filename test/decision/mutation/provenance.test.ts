@@ -6,6 +6,7 @@ import { type DecisionContext } from '../../../src/decision/types.js'
 import { auditPod } from '../../../src/audit/evaluate.js'
 import type { AdmissionReview, JsonObject, JsonValue } from '../../../src/kube/types.js'
 import { parsePolicy } from '../../../src/policy/load.js'
+import { groupsValid, groupsValue, REQUESTED_GROUPS_MAX_BYTES } from '../../../src/decision/mutation/provenance.js'
 import { debugContainer, admissionReview } from '../../support/reviews.js'
 import { answer } from '../../support/decide.js'
 
@@ -19,6 +20,8 @@ const clock = (offsetS = 0): DecisionContext => ({ now: () => new Date(NOW.getTi
 const loaded = parsePolicy('apiVersion: ephemeral-guard.dev/v1alpha1\nkind: EphemeralContainerPolicy\nmetadata: {name: m}\nspec:\n  mutations: {imagePullPolicy: preserve, provenance: {enabled: true}}\n', 'm.yaml')
 const PROV = loaded.policy
 const USER = 'alice@example.com'
+/** The groups of test/support/reviews.ts's userInfo, as recorded. */
+const GROUPS = 'sre,system:authenticated'
 
 const decide = (r: AdmissionReview, webhook: 'validate' | 'mutate', context: DecisionContext) =>
   answer(r, webhook, PROV, context).review.response!
@@ -39,6 +42,7 @@ const owned = (b: string = USER, a: string = at(0)): JsonObject[] => [
   { name: 'EPHEMERAL_GUARD_REQUESTED_BY', value: b },
   { name: 'EPHEMERAL_GUARD_REQUESTED_AT', value: a },
   { name: 'EPHEMERAL_GUARD_POLICY', value: `m@${PROV.hash}` },
+  { name: 'EPHEMERAL_GUARD_REQUESTED_GROUPS', value: GROUPS },
 ]
 
 t.test('mutation: a forged future EPHEMERAL_GUARD_REQUESTED_AT is overwritten with the time of the request', async (t) => {
@@ -49,6 +53,7 @@ t.test('mutation: a forged future EPHEMERAL_GUARD_REQUESTED_AT is overwritten wi
     { name: 'EPHEMERAL_GUARD_REQUESTED_AT', value: at(0) },
     { name: 'EPHEMERAL_GUARD_REQUESTED_BY', value: USER },
     { name: 'EPHEMERAL_GUARD_POLICY', value: `m@${PROV.hash}` },
+    { name: 'EPHEMERAL_GUARD_REQUESTED_GROUPS', value: GROUPS },
   ])
   t.equal(decide(r, 'mutate', clock()).auditAnnotations?.['requested-at'], at(0), 'the audit annotation tells the true time')
 })
@@ -57,10 +62,11 @@ t.test('mutation: owns every EPHEMERAL_GUARD_ variable', async (t) => {
   const cases: Array<[string, JsonObject[], JsonObject[]]> = [
     ['an unknown name with the prefix is removed', [{ name: 'EPHEMERAL_GUARD_APPROVED', value: 'yes' }, { name: 'A', value: '1' }], [{ name: 'A', value: '1' }, ...owned()]],
     ['valueFrom on the timestamp is replaced by a value', [{ name: 'EPHEMERAL_GUARD_REQUESTED_AT', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } }],
-      [{ name: 'EPHEMERAL_GUARD_REQUESTED_AT', value: at(0) }, owned()[0]!, owned()[2]!]],
-    ['a forged policy is overwritten', [{ name: 'EPHEMERAL_GUARD_POLICY', value: 'lenient@000000000000' }], [{ name: 'EPHEMERAL_GUARD_POLICY', value: `m@${PROV.hash}` }, ...owned().slice(0, 2)]],
+      [{ name: 'EPHEMERAL_GUARD_REQUESTED_AT', value: at(0) }, owned()[0]!, owned()[2]!, owned()[3]!]],
+    ['a forged policy is overwritten', [{ name: 'EPHEMERAL_GUARD_POLICY', value: 'lenient@000000000000' }], [{ name: 'EPHEMERAL_GUARD_POLICY', value: `m@${PROV.hash}` }, ...owned().slice(0, 2), owned()[3]!]],
+    ['forged groups are overwritten', [{ name: 'EPHEMERAL_GUARD_REQUESTED_GROUPS', value: 'system:masters' }], [{ name: 'EPHEMERAL_GUARD_REQUESTED_GROUPS', value: GROUPS }, ...owned().slice(0, 3)]],
     ['every entry of an owned name is overwritten', [{ name: 'EPHEMERAL_GUARD_REQUESTED_AT', value: '2099-01-01T00:00:00Z' }, { name: 'EPHEMERAL_GUARD_REQUESTED_AT', value: 'x' }],
-      [{ name: 'EPHEMERAL_GUARD_REQUESTED_AT', value: at(0) }, { name: 'EPHEMERAL_GUARD_REQUESTED_AT', value: at(0) }, owned()[0]!, owned()[2]!]],
+      [{ name: 'EPHEMERAL_GUARD_REQUESTED_AT', value: at(0) }, { name: 'EPHEMERAL_GUARD_REQUESTED_AT', value: at(0) }, owned()[0]!, owned()[2]!, owned()[3]!]],
     ['a timestamp 61 s old is replaced', owned(USER, at(-61)), owned()],
     ['a timestamp 6 s ahead is replaced', owned(USER, at(6)), owned()],
     ['a timestamp that is no RFC 3339 is replaced', owned(USER, '1764212645'), owned()],
@@ -92,6 +98,12 @@ t.test('validation: forged provenance is denied (the mutating webhook fails open
     ['another requester', owned('mallory'), 'env[0]: Forbidden: EPHEMERAL_GUARD_REQUESTED_BY must be the requester\'s username "alice@example.com"'],
     ['valueFrom on the timestamp', [{ name: 'EPHEMERAL_GUARD_REQUESTED_AT', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } }], 'env[0]: Forbidden: EPHEMERAL_GUARD_REQUESTED_AT must be a value set by ephemeral-guard, not valueFrom'],
     ['valueFrom on the policy', [{ name: 'EPHEMERAL_GUARD_POLICY', value: 'm@x', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } }], 'env[0]: Forbidden: EPHEMERAL_GUARD_POLICY must be a value set by ephemeral-guard, not valueFrom'],
+    ['other groups', owned().map((e) => (e['name'] === 'EPHEMERAL_GUARD_REQUESTED_GROUPS' ? { ...e, value: 'sre,system:masters' } : e)),
+      'env[3]: Forbidden: EPHEMERAL_GUARD_REQUESTED_GROUPS must be the requester\'s groups, comma-separated in request order: "sre,system:authenticated"'],
+    ['groups in another order', owned().map((e) => (e['name'] === 'EPHEMERAL_GUARD_REQUESTED_GROUPS' ? { ...e, value: 'system:authenticated,sre' } : e)),
+      'env[3]: Forbidden: EPHEMERAL_GUARD_REQUESTED_GROUPS must be the requester\'s groups'],
+    ['a prefix of the groups that is not the clipped form', [{ name: 'EPHEMERAL_GUARD_REQUESTED_GROUPS', value: 'sre' }], 'env[0]: Forbidden: EPHEMERAL_GUARD_REQUESTED_GROUPS must be the requester\'s groups'],
+    ['valueFrom on the groups', [{ name: 'EPHEMERAL_GUARD_REQUESTED_GROUPS', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } }], 'env[0]: Forbidden: EPHEMERAL_GUARD_REQUESTED_GROUPS must be a value set by ephemeral-guard, not valueFrom'],
     ['an unknown name with the prefix', [{ name: 'EPHEMERAL_GUARD_APPROVED', value: 'yes' }], 'env[0]: Forbidden: EPHEMERAL_GUARD_APPROVED is not a variable of ephemeral-guard, which reserves the EPHEMERAL_GUARD_ prefix'],
   ]
   for (const [name, env, want] of denied) t.match(message(env), `spec.ephemeralContainers[0].${want}`, name)
@@ -128,4 +140,37 @@ t.test('audit judges admitted containers without the time window: their timestam
   const [found] = auditPod(pod, loaded, { now: NOW })
   t.equal(found?.requestedAt, '2026-01-01T00:00:00Z')
   t.same(found?.violations, [], 'no provenance violation for a container admitted long ago')
+})
+
+t.test('groups: recorded in request order, clipped at 2 KiB, and checked against the request', async (t) => {
+  const many = Array.from({ length: 300 }, (_, i) => `team-${String(i).padStart(3, '0')}`)
+  const review = (groups: string[], env: JsonObject[] = []): Review => admissionReview({ added: [debugContainer({ env })], username: USER, groups })
+  const out = mutated(review(many), clock())
+  const value = envAfter(out).find((e) => e['name'] === 'EPHEMERAL_GUARD_REQUESTED_GROUPS')?.['value'] as string
+  t.equal(groupsValue(many), value, 'the value groupsValue gives')
+  t.ok(value.endsWith('…'), 'clipped with an ellipsis')
+  t.ok(Buffer.byteLength(JSON.stringify(value)) <= REQUESTED_GROUPS_MAX_BYTES, `at most ${REQUESTED_GROUPS_MAX_BYTES} bytes as JSON`)
+  t.ok(many.join(',').startsWith(value.slice(0, -1)), 'a prefix of the whole list')
+  t.equal(decide(out, 'validate', clock()).allowed, true, 'the clipped form passes validation')
+  t.equal(decide(out, 'mutate', clock()).patch, undefined, 'a fixed point')
+  const whole = owned().map((e) => (e['name'] === 'EPHEMERAL_GUARD_REQUESTED_GROUPS' ? { ...e, value: many.join(',') } : e))
+  t.equal(decide(review(many, whole), 'validate', clock()).allowed, true, 'the whole list passes too (written while the mutating webhook was down)')
+  const clippedElsewhere = owned().map((e) => (e['name'] === 'EPHEMERAL_GUARD_REQUESTED_GROUPS' ? { ...e, value: `${value.slice(0, -10)}…` } : e))
+  t.equal(decide(review(many, clippedElsewhere), 'validate', clock()).allowed, false, 'any other prefix is refused')
+  t.same(envAfter(mutated(review([]), clock())).at(-1), { name: 'EPHEMERAL_GUARD_REQUESTED_GROUPS', value: '' }, 'no groups: recorded as empty (known to be none)')
+  t.equal(groupsValid('', []), true)
+  t.equal(groupsValid(undefined, []), false, 'no value is no record')
+})
+
+t.test('groups: provenance.groups: false leaves them out, and removes a planted value', async (t) => {
+  const off = parsePolicy('apiVersion: ephemeral-guard.dev/v1alpha1\nkind: EphemeralContainerPolicy\nmetadata: {name: m}\nspec:\n  mutations: {imagePullPolicy: preserve, provenance: {enabled: true, groups: false}}\n', 'm.yaml')
+  t.equal(off.policy.mutations?.provenanceGroups, false, 'compiled')
+  t.equal(PROV.mutations?.provenanceGroups, undefined, 'absent by default: recorded')
+  const r = withEnv([{ name: 'EPHEMERAL_GUARD_REQUESTED_GROUPS', value: 'system:masters' }])
+  const res = answer(r, 'mutate', off.policy, clock()).review.response!
+  const ops = JSON.parse(Buffer.from(res.patch!, 'base64').toString('utf8')) as Operation[]
+  const next = applyPatch(deepClone(r) as Review, ops.map((o) => ({ ...o, path: `/request/object${o.path}` })), true, false).newDocument as Review
+  t.same(envAfter(next).map((e) => e['name']), ['EPHEMERAL_GUARD_REQUESTED_BY', 'EPHEMERAL_GUARD_REQUESTED_AT', 'EPHEMERAL_GUARD_POLICY'])
+  t.equal(answer(next, 'validate', off.policy, clock()).review.response!.allowed, true)
+  t.equal(answer(r, 'validate', off.policy, clock()).review.response!.allowed, false, 'a forged value is still refused')
 })

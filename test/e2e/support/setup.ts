@@ -24,6 +24,8 @@ export interface SetupOptions {
    * the cluster's kubeconfig). When given, the server starts after the cluster instead of beside it.
    */
   readonly serveArgs?: (cluster: Cluster, dataDir: string) => string[]
+  /** Run on the cluster before the server starts (with serveArgs only), e.g. to install the policy CRDs. */
+  readonly prepare?: (cluster: Cluster) => Promise<void>
 }
 
 export async function setup(options: SetupOptions = {}): Promise<Env> {
@@ -46,6 +48,7 @@ export async function setup(options: SetupOptions = {}): Promise<Env> {
       ;[cluster, webhook] = await Promise.all([startCluster(join(dataDir, 'cluster')), startWebhookServer(join(dataDir, 'webhook'))])
     } else {
       cluster = await startCluster(join(dataDir, 'cluster'))
+      await options.prepare?.(cluster)
       webhook = await startWebhookServer(join(dataDir, 'webhook'), serveArgs(cluster, dataDir))
     }
     const applied = await registerWebhooks(cluster, webhook)

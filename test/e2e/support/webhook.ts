@@ -85,23 +85,32 @@ export async function startWebhookServer(dir: string, extraArgs: readonly string
 /** The grant webhooks' name, in both configurations (paths /validate-grants and /mutate-grants). */
 export const GRANT_WEBHOOK = 'grants.ephemeral-guard.dev'
 
+/** The path each webhook of manifests/base/webhooks.yaml calls (the grant webhooks: by configuration). */
+const PATH_OF_WEBHOOK: Readonly<Record<string, string>> = {
+  [VALIDATING_WEBHOOK]: '/validate',
+  [MUTATING_WEBHOOK]: '/mutate',
+  'policies.ephemeral-guard.dev': '/validate-policy',
+}
+
 /**
  * manifests/base/webhooks.yaml with each webhook's clientConfig replaced by
- * `{url: <server>/validate|/mutate, caBundle: base64(CA PEM)}` (the grant webhooks: /validate-grants
- * and /mutate-grants); every other field stays as written (the YAML document is edited in place, so
- * nothing else is re-serialised differently).
+ * `{url: <server>/validate|/mutate|/validate-policy, caBundle: base64(CA PEM)}` (the grant webhooks:
+ * /validate-grants and /mutate-grants); every other field stays as written (the YAML document is
+ * edited in place, so nothing else is re-serialised differently).
  */
 export function webhookManifest(server: Pick<WebhookServer, 'url' | 'caPem'>): { yaml: string; documents: JsonObject[] } {
   const docs = parseAllDocuments(readFileSync(MANIFEST, 'utf8'))
   const caBundle = Buffer.from(server.caPem).toString('base64')
-  const paths: Record<string, string> = { ValidatingWebhookConfiguration: '/validate', MutatingWebhookConfiguration: '/mutate' }
   for (const doc of docs) {
     if (doc.errors.length > 0) throw new Error(`${MANIFEST}: ${doc.errors.map((e) => e.message).join('; ')}`)
     const kind = doc.get('kind')
-    const path = typeof kind === 'string' ? paths[kind] : undefined
-    if (path === undefined) throw new Error(`${MANIFEST}: unexpected kind ${String(kind)}`)
+    if (kind !== 'ValidatingWebhookConfiguration' && kind !== 'MutatingWebhookConfiguration') throw new Error(`${MANIFEST}: unexpected kind ${String(kind)}`)
     const webhooks = (doc.toJS() as { webhooks: Array<{ name: string }> }).webhooks
-    webhooks.forEach((w, i) => doc.setIn(['webhooks', i, 'clientConfig'], doc.createNode({ url: `${server.url}${path}${w.name === GRANT_WEBHOOK ? '-grants' : ''}`, caBundle })))
+    webhooks.forEach((w, i) => {
+      const path = w.name === GRANT_WEBHOOK ? (kind === 'ValidatingWebhookConfiguration' ? '/validate-grants' : '/mutate-grants') : PATH_OF_WEBHOOK[w.name]
+      if (path === undefined) throw new Error(`${MANIFEST}: unexpected webhook ${w.name}`)
+      doc.setIn(['webhooks', i, 'clientConfig'], doc.createNode({ url: `${server.url}${path}`, caBundle }))
+    })
   }
   return { yaml: docs.map((d) => d.toString()).join('---\n'), documents: docs.map((d) => d.toJS() as JsonObject) }
 }
