@@ -177,6 +177,44 @@ ephemeral-guard's own installation. One line per finding with the fix. Exit 0 no
   run: async (p, io) => (await import('./doctor.js')).doctor(p, io),
 }
 
+const grant: CommandSpec = {
+  name: 'grant',
+  summary: 'just-in-time debug grants (preview): request, approve, revoke, list',
+  synopsis: '(request [NAME] (--pod POD... | --selector K=V,...) --duration D --reason TEXT | approve NAME | revoke NAME | list [-A]) [-n NAMESPACE] [options]',
+  options: {
+    namespace: { type: 'string', short: 'n', value: 'NAMESPACE', help: "the grant's namespace (default: default)" },
+    'all-namespaces': { type: 'boolean', short: 'A', help: 'list: every namespace' },
+    pod: { type: 'string', value: 'POD', multiple: true, help: 'request: a pod the grant covers, repeatable' },
+    selector: { type: 'string', value: 'K=V,...', help: 'request: the pods the grant covers, by labels (instead of --pod)' },
+    container: { type: 'string', value: 'NAME', multiple: true, help: 'request: a container a debug container may target, repeatable (default: any)' },
+    user: { type: 'string', value: 'USER', multiple: true, help: 'request: who may use the grant, repeatable (default: you, with no --group)' },
+    group: { type: 'string', value: 'GROUP', multiple: true, help: 'request: a group whose members may use it, repeatable' },
+    duration: { type: 'string', value: 'DURATION', help: 'request: how long it is active once approved (Go duration: 30m, 4h)' },
+    reason: { type: 'string', value: 'TEXT', help: 'request: why (the incident or ticket)' },
+    image: { type: 'string', value: 'PATTERN', multiple: true, help: 'request: only these images (policy image patterns), repeatable' },
+    capability: { type: 'string', value: 'CAP', multiple: true, help: 'request: only these added capabilities, repeatable' },
+    'no-capabilities': { type: 'boolean', help: 'request: no added capability at all' },
+    privileged: { type: 'string', value: 'true|false', help: 'request: false refuses a privileged debug container' },
+    approvals: { type: 'string', value: 'N', default: '1', help: 'list: approvals that activate a grant (until policy sets it)' },
+    output: { type: 'string', short: 'o', value: 'FORMAT', default: 'table', help: 'list: table or json' },
+    ...cluster,
+  },
+  allowPositionals: true,
+  description: `A DebugGrant asks for debug access to some pods of one namespace for a while, with a reason; it
+becomes Active once approved by someone else (a DebugGrantApproval of its current generation) and
+Expired after its duration. The requester and the approver are recorded from the authenticated
+request by the grant webhook, never from flags; an approver needs RBAC verb approve on debuggrants.
+Changing a grant's spec voids its approvals. revoke ends a grant for good. Preview: debug containers
+are not yet refused without a grant. Exit 0 done, 2 refused or error.`,
+  examples: [
+    'ephemeral-guard grant request inc-4711 -n shop --pod web-0 --duration 1h --reason INC-4711',
+    'ephemeral-guard grant approve inc-4711 -n shop',
+    'ephemeral-guard grant list -A',
+    'ephemeral-guard grant revoke inc-4711 -n shop',
+  ],
+  run: async (p, io) => (await import('./grant.js')).grantCommand(p, io),
+}
+
 const controller: CommandSpec = {
   name: 'controller',
   summary: 'write policy status and keep PolicyReports current (one writer, elected through a Lease)',
@@ -235,7 +273,7 @@ and for kubectl-ephemeral_guard. Load it in the current shell, or add the line t
   run: async (p, io) => (await import('./completion.js')).completion(p, io, COMMANDS),
 }
 
-export const COMMANDS: readonly CommandSpec[] = [serve, review, policy, test, certs, audit, doctor, controller, completion]
+export const COMMANDS: readonly CommandSpec[] = [serve, review, policy, test, certs, audit, doctor, controller, grant, completion]
 
 export const PROGRAM = 'ephemeral-guard'
 

@@ -12,6 +12,8 @@ const CHOICES: Readonly<Record<string, readonly string[]>> = {
   'doctor --output': ['text', 'json', 'yaml'],
   'test --output': ['table', 'json', 'junit'],
   'review --output': ['json', 'yaml'],
+  'grant --output': ['table', 'json'],
+  'grant --privileged': ['true', 'false'],
 }
 const choicesOf = (command: string, flag: string): readonly string[] | undefined => CHOICES[`${command} --${flag}`] ?? CHOICES[flag]
 

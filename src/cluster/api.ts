@@ -73,7 +73,11 @@ function statusMessage(status: number, text: string): string {
 }
 
 export function createKubeApi(options: KubeApiOptions): KubeApi {
-  const kc = loadKubeConfig(options)
+  return kubeApiFrom(loadKubeConfig(options), options)
+}
+
+/** The API of a kubeconfig already loaded (serve: --kubeconfig, or in-cluster). */
+export function kubeApiFrom(kc: KubeConfig, options: Omit<KubeApiOptions, 'kubeconfig' | 'context'> = {}): KubeApi {
   const server = kc.getCurrentCluster()!.server.replace(/\/+$/, '')
   const timeoutMs = options.timeoutMs ?? REQUEST_TIMEOUT_MS
 

@@ -8,6 +8,7 @@ import type { KubeConfig, V1Namespace } from '@kubernetes/client-node'
 import type { Logger } from 'pino'
 import type { DecisionContext } from '../decision/types.js'
 import { NamespaceCache, type NamespaceCacheStatus, type NamespaceInformer } from './namespace-cache.js'
+import type { KubeApi } from './api.js'
 
 export interface AdmitContextOptions {
   /** Kubeconfig file; without it, the in-cluster service account when running in a pod. */
@@ -24,6 +25,8 @@ export interface ClusterContext extends DecisionContext {
   /** The namespace cache's state; undefined when no cluster was given (offline). */
   readonly namespaceCache?: () => NamespaceCacheStatus
   readonly stop: () => Promise<void>
+  /** The API server, as serve reaches it (the grant webhook's lookups and SubjectAccessReviews); undefined offline. */
+  readonly api?: KubeApi
 }
 
 /** Start-up waits this long for the first namespace list; decisions before it see unknown labels. */
@@ -57,7 +60,11 @@ export async function createAdmitContext(options: AdmitContextOptions): Promise<
   void cache.start() // in the background: an unreachable API server must not hold up serving
   await cache.waitForSync(options.syncWaitMs ?? SYNC_WAIT_MS)
   options.logger.info({ server: kc.getCurrentCluster()?.server, ...cache.status() }, 'namespace cache started')
+  const { kubeApiFrom } = await import('./api.js') // loads client-node, already loaded here
+  // 4 s per call: the grant webhook answers within its timeoutSeconds of 5.
+  const api = kubeApiFrom(kc, { timeoutMs: 4000 })
   return {
+    api,
     namespaceLabels: (ns) => cache.labels(ns),
     namespaceCache: () => cache.status(),
     stop: () => cache.stop(),

@@ -356,11 +356,26 @@ const STATUS: Structural = {
 
 /** The CustomResourceDefinition of one policy kind, its schema translated from the root schema's definition. */
 export function policyCrd(root: Record<string, unknown>, names: CrdNames): Record<string, unknown> {
+  return customResourceDefinition(root, names, POLICY_COLUMNS, STATUS)
+}
+
+const POLICY_COLUMNS: readonly PrinterColumn[] = [
+  { name: 'Mode', type: 'string', jsonPath: '.spec.mode' },
+  { name: 'Rules', type: 'integer', jsonPath: '.status.rules' },
+  { name: 'Ready', type: 'string', jsonPath: '.status.conditions[?(@.type=="Ready")].status' },
+  { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
+]
+
+export interface PrinterColumn { readonly name: string; readonly type: 'string' | 'integer' | 'date'; readonly jsonPath: string }
+
+/** The kind's CRD: the translated definition's spec, `status` (with its subresource) when given, columns. */
+function customResourceDefinition(root: Record<string, unknown>, names: Omit<CrdNames, 'kind' | 'file'> & { readonly kind: string }, columns: readonly PrinterColumn[], status: Structural | undefined, specRules: readonly CelRule[] = []): Record<string, unknown> {
   const translator = new CrdSchemaTranslator(root)
   const definition = translator.translate({ $ref: `#/$defs/${names.definition}` })
   const { properties = {}, description } = definition
   const metadata = properties['metadata']?.properties?.['name']
   if (properties['spec'] === undefined || metadata === undefined) throw untranslatable(names.definition, 'a kind without spec or metadata.name')
+  const spec: Structural = specRules.length === 0 ? properties['spec'] : { ...properties['spec'], 'x-kubernetes-validations': [...(properties['spec']['x-kubernetes-validations'] ?? []), ...specRules] }
   const openAPIV3Schema: Structural = {
     type: 'object',
     ...(description === undefined ? {} : { description }),
@@ -370,8 +385,8 @@ export function policyCrd(root: Record<string, unknown>, names: CrdNames): Recor
       kind: { type: 'string' },
       // A CRD may restrict metadata.name and nothing else of metadata.
       metadata: { type: 'object', properties: { name: { type: 'string', ...pick(metadata, 'maxLength', 'pattern') } } },
-      spec: properties['spec'],
-      status: STATUS,
+      spec,
+      ...(status === undefined ? {} : { status }),
     },
   }
   return {
@@ -386,13 +401,8 @@ export function policyCrd(root: Record<string, unknown>, names: CrdNames): Recor
         name: 'v1alpha1',
         served: true,
         storage: true,
-        subresources: { status: {} },
-        additionalPrinterColumns: [
-          { name: 'Mode', type: 'string', jsonPath: '.spec.mode' },
-          { name: 'Rules', type: 'integer', jsonPath: '.status.rules' },
-          { name: 'Ready', type: 'string', jsonPath: '.status.conditions[?(@.type=="Ready")].status' },
-          { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
-        ],
+        ...(status === undefined ? {} : { subresources: { status: {} } }),
+        additionalPrinterColumns: columns.map((c) => ({ ...c })),
         schema: { openAPIV3Schema },
       }],
     },
@@ -413,5 +423,77 @@ export function policyCrdFiles(root: Record<string, unknown>): Array<{ readonly 
   return POLICY_CRDS.map((names) => ({
     file: names.file,
     text: `# Generated from schemas/policy.schema.json by \`${GENERATE_COMMAND}\` (scripts/generate-crds.mjs); do not edit.\n${stringify(policyCrd(root, names), { lineWidth: 0 })}`,
+  }))
+}
+
+/** The two grant kinds (schemas/grant.schema.json), both namespaced. */
+export interface GrantCrdNames {
+  readonly kind: 'DebugGrant' | 'DebugGrantApproval'
+  readonly plural: string
+  readonly singular: string
+  readonly shortNames: readonly string[]
+  readonly scope: 'Namespaced'
+  readonly definition: string
+  readonly file: string
+}
+
+export const GRANT_CRDS: readonly GrantCrdNames[] = [
+  { kind: 'DebugGrant', plural: 'debuggrants', singular: 'debuggrant', shortNames: ['dbggrant'], scope: 'Namespaced', definition: 'debugGrant', file: 'debuggrants.yaml' },
+  { kind: 'DebugGrantApproval', plural: 'debuggrantapprovals', singular: 'debuggrantapproval', shortNames: ['dbgapproval'], scope: 'Namespaced', definition: 'debugGrantApproval', file: 'debuggrantapprovals.yaml' },
+]
+
+/** A grant's status: a display of the state computed from the grant and its approvals (src/grants/state.ts). */
+const GRANT_STATUS: Structural = {
+  type: 'object',
+  description: 'Displays the state computed from the grant and its approvals; written by the controller, never trusted by the webhooks.',
+  properties: {
+    observedGeneration: { type: 'integer', description: 'The metadata.generation this status describes.' },
+    state: { type: 'string', enum: ['Pending', 'Active', 'Expired', 'Revoked'] },
+    approvals: { type: 'integer', description: 'Approvals of the current generation that count.' },
+    approvedBy: { type: 'array', items: { type: 'string' }, description: 'Who approved the current generation.' },
+    activeFrom: { type: 'string', format: 'date-time' },
+    expiresAt: { type: 'string', format: 'date-time' },
+    message: { type: 'string', maxLength: 32768 },
+  },
+}
+
+/**
+ * Second lines of defence behind the grant webhook (failurePolicy Fail): the API server itself keeps
+ * the requester, keeps a revocation, and keeps an approval as it was created.
+ */
+const GRANT_SPEC_RULES: readonly CelRule[] = [
+  { rule: '!has(oldSelf.requestedBy) || (has(self.requestedBy) && self.requestedBy == oldSelf.requestedBy)', message: 'requestedBy is immutable', fieldPath: '.requestedBy', reason: 'FieldValueForbidden' },
+  { rule: '!has(oldSelf.revoked) || !oldSelf.revoked || (has(self.revoked) && self.revoked)', message: 'a revoked grant cannot be un-revoked', fieldPath: '.revoked', reason: 'FieldValueForbidden' },
+]
+const APPROVAL_SPEC_RULES: readonly CelRule[] = [
+  { rule: 'self == oldSelf', message: 'an approval is immutable: create a new one', reason: 'FieldValueForbidden' },
+]
+
+const GRANT_COLUMNS: readonly PrinterColumn[] = [
+  { name: 'Requester', type: 'string', jsonPath: '.spec.requestedBy' },
+  { name: 'State', type: 'string', jsonPath: '.status.state' },
+  { name: 'Expires', type: 'string', jsonPath: '.status.expiresAt' },
+  { name: 'Approvals', type: 'integer', jsonPath: '.status.approvals' },
+  { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
+]
+const APPROVAL_COLUMNS: readonly PrinterColumn[] = [
+  { name: 'Grant', type: 'string', jsonPath: '.spec.grant' },
+  { name: 'Generation', type: 'integer', jsonPath: '.spec.generation' },
+  { name: 'Approver', type: 'string', jsonPath: '.spec.approver' },
+  { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
+]
+
+/** The CustomResourceDefinition of one grant kind, translated from schemas/grant.schema.json. */
+export function grantCrd(root: Record<string, unknown>, names: GrantCrdNames): Record<string, unknown> {
+  return names.kind === 'DebugGrant'
+    ? customResourceDefinition(root, names, GRANT_COLUMNS, GRANT_STATUS, GRANT_SPEC_RULES)
+    : customResourceDefinition(root, names, APPROVAL_COLUMNS, undefined, APPROVAL_SPEC_RULES)
+}
+
+/** The YAML text of each grant CRD, as committed under manifests/base/crds/ and charts/ephemeral-guard/crds/. */
+export function grantCrdFiles(root: Record<string, unknown>): Array<{ readonly file: string; readonly text: string }> {
+  return GRANT_CRDS.map((names) => ({
+    file: names.file,
+    text: `# Generated from schemas/grant.schema.json by \`${GENERATE_COMMAND}\` (scripts/generate-crds.mjs); do not edit.\n${stringify(grantCrd(root, names), { lineWidth: 0 })}`,
   }))
 }

@@ -14,6 +14,7 @@ import { answerWithinMs, DeadlineWatch, timeoutParamMs } from './deadline.js'
 import type { AdmissionMetrics, RequestErrorReason } from './metrics.js'
 import type { MutationsHolder } from '../policy/cluster-source.js'
 import { answerPolicyReview } from './policy-webhook.js'
+import { registerGrantRoutes, type GrantAccess } from './grant-webhook.js'
 
 /**
  * 7 MiB: a review carries the object twice (object and oldObject), the API server accepts objects up
@@ -56,6 +57,8 @@ export interface AppOptions extends Readiness {
   readonly https?: TlsOptions
   /** Where decisions and refused requests are counted; none by default. */
   readonly metrics?: AdmissionMetrics
+  /** The API server for the grant webhook's approval checks; without it approvals are refused. */
+  readonly grants?: GrantAccess
 }
 
 interface StatusBody { kind: 'Status'; apiVersion: 'v1'; status: 'Failure'; code: number; reason: string; message: string }
@@ -285,6 +288,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
   }
   app.post('/validate', { onRequest: deadline }, answerReview('validate'))
   app.post('/mutate', { onRequest: deadline }, answerReview('mutate'))
+  registerGrantRoutes(app, { logger, ...(options.grants ? { access: options.grants } : {}) })
   // Policy objects (policy-webhook.ts): judged in microseconds to milliseconds once the body is here,
   // so no deadline watch; a 413 or a timeout leaves the object to failurePolicy Ignore.
   app.post('/validate-policy', async (req, reply) => {

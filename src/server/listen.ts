@@ -8,6 +8,7 @@ import type { Logger } from 'pino'
 import type { DecisionContext } from '../decision/types.js'
 import type { Policy } from '../decision/types.js'
 import { buildApp, type AppOptions } from './app.js'
+import type { GrantAccess } from './grant-webhook.js'
 import type { Metrics } from './metrics.js'
 import { startOpsServer, type OpsServer } from './ops-server.js'
 import { CertificateReloader, DEFAULT_TLS_RELOAD_INTERVAL_MS, loadTlsMaterial, serverTlsOptions, type SecureContextTarget, type TlsFiles, type TlsMaterial } from './tls-reload.js'
@@ -38,6 +39,8 @@ export interface ServeOptions {
   readonly maxConnections?: number
   /** Milliseconds a connection has to complete the TLS handshake, counted from accept. Default 10 s. */
   readonly handshakeTimeoutMs?: number
+  /** The grant webhook's access to the API server (approval checks); none offline. */
+  readonly grants?: GrantAccess
 }
 
 /** The API servers hold a few keep-alive connections each; 512 leaves ample room and bounds memory. */
@@ -117,6 +120,7 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
     ...(o.context ? { context: o.context } : {}),
     status,
     ...(o.metrics ? { metrics: o.metrics } : {}),
+    ...(o.grants ? { grants: o.grants } : {}),
     ready,
     // handshakeTimeout counts from accept and is not reset by incoming bytes, so a client that
     // trickles a ClientHello is cut as surely as a silent one.

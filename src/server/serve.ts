@@ -7,6 +7,7 @@ import type { Ajv2020 } from 'ajv/dist/2020.js'
 import { packageVersion } from '../paths.js'
 import { clusterConfig, createAdmitContext } from '../cluster/context.js'
 import { policyInformer, POLICY_RESOURCES, WatchedObjects, type ObjectInformer, type PolicyResource } from '../cluster/policy-informer.js'
+import { grantAccessFrom } from './grant-webhook.js'
 import type { Policy } from '../decision/types.js'
 import { ClusterError } from '../errors.js'
 import type { ClusterPolicySource } from '../policy/cluster-source.js'
@@ -170,6 +171,7 @@ async function listen(c: ServeConfig, policy: PolicySource, metrics: Metrics): P
     ...(policy.notReady ? { notReady: policy.notReady } : {}),
     ...(policy.cluster ? { mutationsHolders: () => policy.cluster!.mutationsHolders() } : {}),
     context,
+    ...(context.api ? { grants: grantAccessFrom(context.api) } : {}),
     // /readyz shows the namespace cache too; it stays ready while the cache syncs or retries, since
     // only the Pod Security fit of the (failurePolicy Ignore) mutating webhook depends on it.
     status: () => ({ policy: policy.status(), ...(namespaceCache ? { namespaceCache: namespaceCache() } : {}) }),

@@ -73,8 +73,8 @@ t.test('writes a CA, a serving certificate for the Service names and the kustomi
   t.equal(component.kind, 'Component')
   t.same(component.secretGenerator, [{ name: 'ephemeral-guard-tls', namespace: 'guard-ns', type: 'kubernetes.io/tls', files: ['tls.crt', 'tls.key', 'ca.crt'], options: { disableNameSuffixHash: true } }])
   t.same(component.patches.map((p) => parse(p.patch) as WebhookPatch).map((p) => [p.kind, p.metadata.name, p.webhooks.map((w) => w.name)]), [
-    ['ValidatingWebhookConfiguration', 'ephemeral-guard', ['validate.ephemeral-guard.dev', 'policies.ephemeral-guard.dev']],
-    ['MutatingWebhookConfiguration', 'ephemeral-guard', ['mutate.ephemeral-guard.dev']],
+    ['ValidatingWebhookConfiguration', 'ephemeral-guard', ['validate.ephemeral-guard.dev', 'policies.ephemeral-guard.dev', 'grants.ephemeral-guard.dev']],
+    ['MutatingWebhookConfiguration', 'ephemeral-guard', ['mutate.ephemeral-guard.dev', 'grants.ephemeral-guard.dev']],
   ])
   t.same(caBundles(out), { ValidatingWebhookConfiguration: read(out, 'ca.crt'), MutatingWebhookConfiguration: read(out, 'ca.crt') }, 'both caBundles are ca.crt')
 })

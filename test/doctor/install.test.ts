@@ -75,7 +75,9 @@ t.test('a healthy installation: every check ok, nothing to fix', async (t) => {
     'secret/ephemeral-guard-tls -n ephemeral-guard: serving certificate valid until X',
     'validatingwebhookconfiguration/ephemeral-guard (webhook validate.ephemeral-guard.dev): caBundle verifies the serving certificate',
     'validatingwebhookconfiguration/ephemeral-guard (webhook policies.ephemeral-guard.dev): caBundle verifies the serving certificate',
+    'validatingwebhookconfiguration/ephemeral-guard (webhook grants.ephemeral-guard.dev): caBundle verifies the serving certificate',
     'mutatingwebhookconfiguration/ephemeral-guard (webhook mutate.ephemeral-guard.dev): caBundle verifies the serving certificate',
+    'mutatingwebhookconfiguration/ephemeral-guard (webhook grants.ephemeral-guard.dev): caBundle verifies the serving certificate',
     'configmap/ephemeral-guard-policy -n ephemeral-guard: policy default (HASH) loads: 6 rules; compare the hash with the webhook\'s /readyz',
   ])
 })
@@ -161,7 +163,9 @@ t.test('caBundle: must verify the serving certificate', async (t) => {
   t.same(problems(installationFindings(healthy({ validating, mutating }))).map((l) => l.split('. Fix')[0]), [
     'ERROR   validatingwebhookconfiguration/ephemeral-guard (webhook validate.ephemeral-guard.dev): caBundle does not verify the serving certificate in secret/ephemeral-guard-tls -n ephemeral-guard: every call fails TLS',
     'ERROR   validatingwebhookconfiguration/ephemeral-guard (webhook policies.ephemeral-guard.dev): caBundle does not verify the serving certificate in secret/ephemeral-guard-tls -n ephemeral-guard: every call fails TLS',
+    'ERROR   validatingwebhookconfiguration/ephemeral-guard (webhook grants.ephemeral-guard.dev): caBundle does not verify the serving certificate in secret/ephemeral-guard-tls -n ephemeral-guard: every call fails TLS',
     'ERROR   mutatingwebhookconfiguration/ephemeral-guard (webhook mutate.ephemeral-guard.dev): caBundle is empty or holds no certificate: the API server cannot verify the webhook',
+    'ERROR   mutatingwebhookconfiguration/ephemeral-guard (webhook grants.ephemeral-guard.dev): caBundle does not verify the serving certificate in secret/ephemeral-guard-tls -n ephemeral-guard: every call fails TLS',
   ])
   const both = live(`${otherCa.caCert}${certs.caCert}`)
   t.same(problems(installationFindings(healthy(both))), [], 'a bundle of two CAs (during rotation) verifies')
@@ -195,7 +199,7 @@ t.test('verifiesAgainst follows an intermediate in tls.crt up to the bundle', as
   const other = pemCertificates(otherCa.caCert).certs
   t.notOk(verifiesAgainst(leaf!, [inter!], other))
   t.same(pemCertificates(`${c.root}\n-----BEGIN CERTIFICATE-----\nAAA`).bad, 1, 'an unterminated block is counted as bad')
-  t.same(installationFindings(healthy({ ...live(c.root), secret: { data: { 'tls.crt': b64(`${c.leaf}${c.intermediate}`) } } })).filter((f) => f.message.startsWith('caBundle')).map((f) => f.level), ['ok', 'ok', 'ok'])
+  t.same(installationFindings(healthy({ ...live(c.root), secret: { data: { 'tls.crt': b64(`${c.leaf}${c.intermediate}`) } } })).filter((f) => f.message.startsWith('caBundle')).map((f) => f.level), ['ok', 'ok', 'ok', 'ok', 'ok'], 'every webhook, the policy and grant webhooks included')
 })
 
 t.test('the policy ConfigMap must load', async (t) => {

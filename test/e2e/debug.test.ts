@@ -8,7 +8,7 @@ import {
 } from './support/cluster.js'
 import { poll } from './support/process.js'
 import { fileEnvironment } from './support/setup.js'
-import { COMPLIANT, CONFIGURATION_NAME, decisions, MUTATING_WEBHOOK, SYSADMIN, VALIDATING_WEBHOOK, type LogRecord } from './support/webhook.js'
+import { COMPLIANT, CONFIGURATION_NAME, decisions, GRANT_WEBHOOK, MUTATING_WEBHOOK, SYSADMIN, VALIDATING_WEBHOOK, type LogRecord } from './support/webhook.js'
 import { guardNetwork } from './support/network-guard.js'
 
 // Loopback only: fails this file on any socket or Service that could reach off this machine.
@@ -40,7 +40,8 @@ t.test('the registered configurations are the manifest, with only clientConfig p
     const got = live['webhooks'] as JsonObject[]
     t.equal(got.length, want.length, `${kind}: number of webhooks`)
     want.forEach((w, i) => {
-      const path = w['name'] === 'policies.ephemeral-guard.dev' ? '/validate-policy' : kind === 'ValidatingWebhookConfiguration' ? '/validate' : '/mutate'
+      const base = kind === 'ValidatingWebhookConfiguration' ? '/validate' : '/mutate'
+      const path = w['name'] === 'policies.ephemeral-guard.dev' ? '/validate-policy' : w['name'] === GRANT_WEBHOOK ? `${base}-grants` : base
       t.same(got[i]?.['clientConfig'], { url: `${webhook.url}${path}`, caBundle }, `${kind} ${String(w['name'])}: clientConfig`)
       const { clientConfig: _ignored, ...rest } = w
       // t.has: every field written in the manifest is there unchanged; the API server adds defaults

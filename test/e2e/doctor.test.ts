@@ -71,7 +71,7 @@ async function installWithoutWebhooks(): Promise<void> {
 async function registerWebhooks(): Promise<void> {
   await apply([endpointSlice(false)])
   const withCa = readFileSync(MANIFEST, 'utf8').replace(/(\n {6}service:\n(?: {8}.*\n)+)/g, `$1      caBundle: ${b64(caPem)}\n`)
-  t.ok(withCa.split('caBundle:').length === 4, 'caBundle added to the three webhooks')
+  t.ok(withCa.split('caBundle:').length === 6, 'caBundle added to every webhook (the policy webhook, and the grant webhook in both configurations)')
   await kubectlOk(c(), ['apply', '-f', '-'], { input: withCa })
 }
 
@@ -101,7 +101,9 @@ t.test('installed as recommended, the endpoint not ready: every check ok but the
     'ok      secret/ephemeral-guard-tls -n ephemeral-guard: serving certificate valid until X',
     'ok      validatingwebhookconfiguration/ephemeral-guard (webhook validate.ephemeral-guard.dev): caBundle verifies the serving certificate',
     'ok      validatingwebhookconfiguration/ephemeral-guard (webhook policies.ephemeral-guard.dev): caBundle verifies the serving certificate',
+    'ok      validatingwebhookconfiguration/ephemeral-guard (webhook grants.ephemeral-guard.dev): caBundle verifies the serving certificate',
     'ok      mutatingwebhookconfiguration/ephemeral-guard (webhook mutate.ephemeral-guard.dev): caBundle verifies the serving certificate',
+    'ok      mutatingwebhookconfiguration/ephemeral-guard (webhook grants.ephemeral-guard.dev): caBundle verifies the serving certificate',
     'ok      configmap/ephemeral-guard-policy -n ephemeral-guard: policy default (HASH) loads: 6 rules; compare the hash with the webhook\'s /readyz',
   ])
   t.match(r.stdout, /\n1 problem found; checked 1 validating and 1 mutating webhook configurations, 0 validating admission policies and 0 bindings\.\n$/)
@@ -189,7 +191,9 @@ t.test('a broken installation: each fault found, one line with its fix', async (
     'ERROR   secret/ephemeral-guard-tls -n ephemeral-guard: serving certificate expired X: the API server refuses it',
     'ERROR   validatingwebhookconfiguration/ephemeral-guard (webhook validate.ephemeral-guard.dev): caBundle does not verify the serving certificate in secret/ephemeral-guard-tls -n ephemeral-guard: every call fails TLS',
     'ERROR   validatingwebhookconfiguration/ephemeral-guard (webhook policies.ephemeral-guard.dev): caBundle does not verify the serving certificate in secret/ephemeral-guard-tls -n ephemeral-guard: every call fails TLS',
+    'ERROR   validatingwebhookconfiguration/ephemeral-guard (webhook grants.ephemeral-guard.dev): caBundle does not verify the serving certificate in secret/ephemeral-guard-tls -n ephemeral-guard: every call fails TLS',
     'ERROR   mutatingwebhookconfiguration/ephemeral-guard (webhook mutate.ephemeral-guard.dev): caBundle does not verify the serving certificate in secret/ephemeral-guard-tls -n ephemeral-guard: every call fails TLS',
+    'ERROR   mutatingwebhookconfiguration/ephemeral-guard (webhook grants.ephemeral-guard.dev): caBundle does not verify the serving certificate in secret/ephemeral-guard-tls -n ephemeral-guard: every call fails TLS',
     'ERROR   configmap/ephemeral-guard-policy -n ephemeral-guard: policy does not load: spec.rules[0].securityContext.allowPrivileged: must be boolean',
   ])
   t.match(lines[0], new RegExp(`Fix: set failurePolicy as in ${MANIFEST.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}$`), 'compared with the manifest file itself')

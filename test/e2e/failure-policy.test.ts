@@ -6,7 +6,7 @@ import type { JsonObject } from '../../src/kube/types.js'
 import { createTargetPod, ephemeralContainers, ephemeralContainersPath, freshNamespace, kubectlOk, withEphemeralContainers } from './support/cluster.js'
 import { poll } from './support/process.js'
 import { fileEnvironment } from './support/setup.js'
-import { COMPLIANT, CONFIGURATION_NAME, MUTATING_WEBHOOK, VALIDATING_WEBHOOK } from './support/webhook.js'
+import { COMPLIANT, CONFIGURATION_NAME, GRANT_WEBHOOK, MUTATING_WEBHOOK, VALIDATING_WEBHOOK } from './support/webhook.js'
 import { guardNetwork } from './support/network-guard.js'
 
 // Loopback only: fails this file on any socket or Service that could reach off this machine.
@@ -34,7 +34,7 @@ t.test('with the server down, kubectl debug fails closed until the validating co
   // Break-glass as documented: delete the validating configuration; the mutating one stays.
   await kubectlOk(cluster, ['delete', 'validatingwebhookconfiguration', CONFIGURATION_NAME])
   const mutating = JSON.parse(await kubectlOk(cluster, ['get', 'mutatingwebhookconfiguration', CONFIGURATION_NAME, '-o', 'json'])) as JsonObject
-  t.same((mutating['webhooks'] as JsonObject[]).map((w) => [w['name'], w['failurePolicy']]), [[MUTATING_WEBHOOK, 'Ignore']], 'the mutating webhook is still registered, failing open')
+  t.same((mutating['webhooks'] as JsonObject[]).map((w) => [w['name'], w['failurePolicy']]), [[MUTATING_WEBHOOK, 'Ignore'], [GRANT_WEBHOOK, 'Fail']], 'the mutating webhook is still registered, failing open (the grant webhook, for grant kinds only, fails closed)')
 
   // The deletion reaches the admission plugin through an informer: wait until a dry run passes.
   const path = `${ephemeralContainersPath(ns, 'target')}?dryRun=All`

@@ -15,6 +15,7 @@ export const FLOORS: readonly (readonly string[])[] = [
   ['schemas'], // Ajv with ephemeral-guard's keywords
   ['decision'], // the pure core: vocabulary, views, violations, verdicts, validate and mutate
   ['checks', 'admission', 'cluster'], // rules of the core; the AdmissionReview envelope; cluster access
+  ['grants'], // debug grants: state, coverage and the grant webhook's decisions; below policy, whose grants rule will use them
   ['policy'], // policy documents compiled into the core
   ['server', 'audit', 'doctor', 'verify'], // HTTP, the two cluster commands, and policy tests from YAML
   ['controller'], // the Lease holder's writer: policy status and PolicyReports (composes audit)
@@ -79,7 +80,7 @@ t.test('every unit of src/ is on a floor', async (t) => {
 t.test('the rule can fail: upward, sideways and unplaced imports are reported', async (t) => {
   const e = (from: string, to: string): Edge => ({ from, to, file: `${from}/x.ts`, spec: `../${to}/y.js` })
   t.same(problems([e('decision', 'policy'), e('checks', 'cluster'), e('newthing', 'kube'), e('kube', 'elsewhere'), e('cli', 'kube')], FLOORS), [
-    'decision/x.ts: imports ../policy/y.js (policy, floor 5) from floor 3: upward',
+    'decision/x.ts: imports ../policy/y.js (policy, floor 6) from floor 3: upward',
     'checks/x.ts: imports ../cluster/y.js (cluster, floor 4) from floor 4: sideways',
     'newthing/x.ts: unit newthing is on no floor',
     'kube/x.ts: imports ../elsewhere/y.js, whose unit elsewhere is on no floor',

@@ -8,7 +8,7 @@ import { join } from 'node:path'
 import { parse } from 'yaml'
 import { applyPatch, baseObjects, generatedData, kustomization, MANIFESTS, REPO_ROOT, yamlDocuments } from './load.js'
 import jsonPatch from 'fast-json-patch'
-import { installProblems, isController, isPolicyRole, POLICY_OBJECTS_RULE, POLICY_WEBHOOK, RBAC_RULES, SCRAPE_LABEL, subPaths, type K8sObject } from './properties.js'
+import { GRANT_WEBHOOK, installProblems, isController, isPolicyRole, POLICY_OBJECTS_RULE, POLICY_WEBHOOK, RBAC_RULES, SCRAPE_LABEL, subPaths, type K8sObject } from './properties.js'
 import { cli } from '../support/cli.js'
 
 const DEFAULT_POLICY = readFileSync(join(REPO_ROOT, 'policies/default.yaml'), 'utf8')
@@ -69,7 +69,7 @@ t.test('every YAML file of the base is used, and nothing else', async (t) => {
 
 t.test('the policy webhook: both kinds, CREATE and UPDATE, failurePolicy Ignore, at /validate-policy', async (t) => {
   const hooks = baseObjects().find((o) => o.kind === 'ValidatingWebhookConfiguration')!['webhooks'] as Array<Record<string, unknown>>
-  t.same(hooks.map((h) => h['name']), ['validate.ephemeral-guard.dev', POLICY_WEBHOOK])
+  t.same(hooks.map((h) => h['name']), ['validate.ephemeral-guard.dev', POLICY_WEBHOOK, GRANT_WEBHOOK])
   t.match(hooks[1], { rules: [POLICY_OBJECTS_RULE], failurePolicy: 'Ignore', sideEffects: 'None', timeoutSeconds: 5, clientConfig: { service: { name: 'ephemeral-guard', namespace: 'ephemeral-guard', path: '/validate-policy', port: 443 } } })
   t.match(readFileSync(join(MANIFESTS, 'base/webhooks.yaml'), 'utf8'), /It fails open: admins must be able to repair policies while the webhook is down/)
 })

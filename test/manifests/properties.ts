@@ -64,15 +64,23 @@ export type Certificates = 'none' | 'cert-manager' | 'self-managed'
 export const NAMESPACE = 'ephemeral-guard'
 /** The exact rule both webhooks carry (issue 6; reference B4). */
 export const EPHEMERAL_CONTAINERS_RULE = { apiGroups: [''], apiVersions: ['v1'], operations: ['UPDATE'], resources: ['pods/ephemeralcontainers'], scope: 'Namespaced' }
+/** The grant webhooks' rules: both grant kinds; CREATE and UPDATE validated, CREATE mutated (identities stamped). */
+export const GRANT_WEBHOOK = 'grants.ephemeral-guard.dev'
+const grantRule = (validating: boolean) => ({ apiGroups: ['ephemeral-guard.dev'], apiVersions: ['v1alpha1'], operations: validating ? ['CREATE', 'UPDATE'] : ['CREATE'], resources: ['debuggrants', 'debuggrantapprovals'], scope: 'Namespaced' })
 /** The policy webhook's rule: both policy kinds, CREATE and UPDATE (docs/design/policies-and-grants.md §5). */
 export const POLICY_OBJECTS_RULE = { apiGroups: ['ephemeral-guard.dev'], apiVersions: ['v1alpha1'], operations: ['CREATE', 'UPDATE'], resources: ['ephemeralcontainerpolicies', 'debugpolicies'], scope: '*' }
 export const POLICY_WEBHOOK = 'policies.ephemeral-guard.dev'
 /** The API server's per-call timeouts (timeoutSeconds) of the two webhooks. */
 const TIMEOUTS: Record<string, number> = { ValidatingWebhookConfiguration: 5, MutatingWebhookConfiguration: 3 }
-/** What the service account may do: read namespaces and the policy objects, nothing else. */
+/**
+ * What the service account may do: read namespaces and the policy objects; for the grant webhook, read
+ * grants and approvals and create SubjectAccessReviews; nothing else.
+ */
 export const RBAC_RULES = [
   { apiGroups: [''], resources: ['namespaces'], verbs: ['get', 'list', 'watch'] },
   { apiGroups: ['ephemeral-guard.dev'], resources: ['ephemeralcontainerpolicies', 'debugpolicies'], verbs: ['get', 'list', 'watch'] },
+  { apiGroups: ['ephemeral-guard.dev'], resources: ['debuggrants', 'debuggrantapprovals'], verbs: ['get', 'list', 'watch'] },
+  { apiGroups: ['authorization.k8s.io'], resources: ['subjectaccessreviews'], verbs: ['create'] },
 ]
 
 const one = (objects: readonly K8sObject[], kind: string, problems: string[]): K8sObject | undefined => {
@@ -197,13 +205,13 @@ export function installProblems(all: readonly K8sObject[], certificates: Certifi
     if (!clusterScoped && o.metadata.namespace !== ns) problem(`${o.kind}/${o.metadata.name} is in namespace ${String(o.metadata.namespace)}, not ${ns}`)
   }
 
-  // RBAC: namespaces and the policy objects get/list/watch, nothing else.
+  // RBAC: namespaces and the policy objects get/list/watch; for the grant webhook, grants and approvals read and SubjectAccessReviews created; nothing else.
   const sa = one(objects, 'ServiceAccount', problems)
   const role = one(objects, 'ClusterRole', problems)
   const binding = one(objects, 'ClusterRoleBinding', problems)
   if (objects.some((o) => o.kind === 'Role' || o.kind === 'RoleBinding')) problem('no namespaced Role or RoleBinding is needed')
   if (role && !isDeepStrictEqual(role['rules'], RBAC_RULES)) {
-    problem(`ClusterRole rules must be exactly namespaces and ephemeralcontainerpolicies/debugpolicies get/list/watch, got ${JSON.stringify(role['rules'])}`)
+    problem(`ClusterRole rules must be exactly namespaces and ephemeralcontainerpolicies/debugpolicies get/list/watch, debuggrants and debuggrantapprovals get/list/watch, subjectaccessreviews create, got ${JSON.stringify(role['rules'])}`)
   }
   if (binding && role && sa) {
     if (!isDeepStrictEqual(binding['roleRef'], { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: role.metadata.name })) problem('ClusterRoleBinding must reference the ClusterRole')
@@ -306,7 +314,7 @@ export function installProblems(all: readonly K8sObject[], certificates: Certifi
     const validating = kind === 'ValidatingWebhookConfiguration'
     const all = (config['webhooks'] ?? []) as Webhook[]
     const names = all.map((w) => w.name)
-    const expected = validating ? ['validate.ephemeral-guard.dev', POLICY_WEBHOOK] : ['mutate.ephemeral-guard.dev']
+    const expected = validating ? ['validate.ephemeral-guard.dev', POLICY_WEBHOOK, GRANT_WEBHOOK] : ['mutate.ephemeral-guard.dev', GRANT_WEBHOOK]
     if (!isDeepStrictEqual(names, expected)) problem(`${kind} must hold the webhooks ${expected.join(', ')}, got ${names.join(', ')}`)
     const policyHook = all.find((w) => w.name === POLICY_WEBHOOK)
     if (validating && policyHook) {
@@ -324,7 +332,23 @@ export function installProblems(all: readonly K8sObject[], certificates: Certifi
       if (policyHook.clientConfig?.caBundle !== undefined) caBundles.push(policyHook.clientConfig.caBundle)
       else if (certificates === 'self-managed') problem(`${where}: caBundle must be set`)
     }
-    for (const w of all.filter((x) => x.name !== POLICY_WEBHOOK)) {
+    const grants = all.filter((w) => w.name === GRANT_WEBHOOK)
+    for (const w of grants) {
+      const where = `${kind} ${w.name}`
+      if (!isDeepStrictEqual(w.rules, [grantRule(validating)])) problem(`${where}: rules must be exactly ${validating ? 'CREATE and UPDATE' : 'CREATE'} of debuggrants and debuggrantapprovals, got ${JSON.stringify(w.rules)}`)
+      if (w.sideEffects !== 'None') problem(`${where}: sideEffects must be None`)
+      if (!isDeepStrictEqual(w.admissionReviewVersions, ['v1', 'v1beta1'])) problem(`${where}: admissionReviewVersions must be [v1, v1beta1]`)
+      if (w.timeoutSeconds !== 5) problem(`${where}: timeoutSeconds must be 5`)
+      if (w.failurePolicy !== 'Fail') problem(`${where}: failurePolicy must be Fail (identities are stamped and checked there)`)
+      if (w.reinvocationPolicy !== (validating ? undefined : 'Never')) problem(`${where}: reinvocationPolicy must be ${validating ? 'unset' : 'Never'}`)
+      if (w.namespaceSelector !== undefined && !isDeepStrictEqual(w.namespaceSelector, {})) problem(`${where}: no namespaceSelector (grants in every namespace)`)
+      const svc = w.clientConfig?.service
+      const path = validating ? '/validate-grants' : '/mutate-grants'
+      if (w.clientConfig?.url !== undefined || svc?.name !== service?.metadata.name || svc?.namespace !== ns || svc?.port !== 443 || svc?.path !== path) problem(`${where}: clientConfig must call the Service on 443 at ${path}`)
+      if (w.clientConfig?.caBundle !== undefined) caBundles.push(w.clientConfig.caBundle)
+      else if (certificates === 'self-managed') problem(`${where}: caBundle must be set`)
+    }
+    for (const w of all.filter((x) => x.name !== POLICY_WEBHOOK && x.name !== GRANT_WEBHOOK)) {
       const where = `${kind} ${w.name}`
       if (!isDeepStrictEqual(w.rules, [EPHEMERAL_CONTAINERS_RULE])) problem(`${where}: rules must be exactly UPDATE pods/ephemeralcontainers in group "" version v1, got ${JSON.stringify(w.rules)}`)
       if (w.sideEffects !== 'None') problem(`${where}: sideEffects must be None`)

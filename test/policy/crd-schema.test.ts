@@ -5,24 +5,26 @@ import t from 'tap'
 import { readFileSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { parse } from 'yaml'
-import { CrdSchemaTranslator, GENERATE_COMMAND, POLICY_CRDS, policyCrd, policyCrdFiles, type Structural } from '../../src/policy/crd-schema.js'
+import { CrdSchemaTranslator, GENERATE_COMMAND, GRANT_CRDS, grantCrd, grantCrdFiles, POLICY_CRDS, policyCrd, policyCrdFiles, type Structural } from '../../src/policy/crd-schema.js'
 import { UntranslatableSchemaError } from '../../src/errors.js'
 import { PACKAGE_ROOT, SCHEMAS_DIR } from '../../src/paths.js'
 import { MAX_POLICY_RULES } from '../../src/policy/load.js'
 
 const root = JSON.parse(readFileSync(join(SCHEMAS_DIR, 'policy.schema.json'), 'utf8')) as Record<string, unknown>
+const grantRoot = JSON.parse(readFileSync(join(SCHEMAS_DIR, 'grant.schema.json'), 'utf8')) as Record<string, unknown>
+const ALL_CRDS = [...POLICY_CRDS, ...GRANT_CRDS]
 const BASE = join(PACKAGE_ROOT, 'manifests/base/crds')
 const CHART = join(PACKAGE_ROOT, 'charts/ephemeral-guard/crds')
 
 t.test('the committed CRDs are the ones schemas/policy.schema.json gives now', async (t) => {
-  for (const { file, text } of policyCrdFiles(root)) {
+  for (const { file, text } of [...policyCrdFiles(root), ...grantCrdFiles(grantRoot)]) {
     t.equal(readFileSync(join(BASE, file), 'utf8'), text, `manifests/base/crds/${file} is stale: run ${GENERATE_COMMAND}`)
     t.equal(readFileSync(join(CHART, file), 'utf8'), text, `charts/ephemeral-guard/crds/${file} is stale: run ${GENERATE_COMMAND}`)
   }
-  t.same(readdirSync(CHART).sort(), POLICY_CRDS.map((c) => c.file).sort(), 'the chart holds the two CRDs and nothing else')
+  t.same(readdirSync(CHART).sort(), ALL_CRDS.map((c) => c.file).sort(), 'the chart holds the four CRDs and nothing else')
   const kustomization = parse(readFileSync(join(BASE, 'kustomization.yaml'), 'utf8')) as { resources: string[] }
-  t.same(kustomization.resources, POLICY_CRDS.map((c) => c.file), 'the base lists both')
-  t.same(readdirSync(BASE).sort(), [...POLICY_CRDS.map((c) => c.file), 'kustomization.yaml'].sort())
+  t.same(kustomization.resources, ALL_CRDS.map((c) => c.file), 'the base lists all four')
+  t.same(readdirSync(BASE).sort(), [...ALL_CRDS.map((c) => c.file), 'kustomization.yaml'].sort())
   t.match(policyCrdFiles(root)[0]!.text, /^# Generated from schemas\/policy\.schema\.json by `npm run generate:crds`/)
 })
 
@@ -145,4 +147,32 @@ t.test('a construct without a translation throws, naming where it is', async (t)
   }
   t.match(new UntranslatableSchemaError('x'), { code: 'WH_ERR_UNTRANSLATABLE_SCHEMA' })
   t.throws(() => policyCrd({ $defs: { k: { type: 'object', properties: {} } } }, { ...POLICY_CRDS[0]!, definition: 'k' }), /k: a kind without spec or metadata\.name/)
+})
+
+t.test('the grant CRDs: namespaced, columns, status on DebugGrant only, structural, the API server keeps identities', async (t) => {
+  for (const names of GRANT_CRDS) {
+    const crd = grantCrd(grantRoot, names) as { metadata: { name: string }; spec: Record<string, unknown> & { versions: Array<Record<string, unknown> & { schema: { openAPIV3Schema: Structural } }> } }
+    t.equal(crd.metadata.name, `${names.plural}.ephemeral-guard.dev`)
+    t.equal(crd.spec['scope'], 'Namespaced')
+    const [version] = crd.spec.versions
+    const schema = version!.schema.openAPIV3Schema
+    for (const [at, node] of nodes(schema)) {
+      t.same(Object.keys(node).filter((k) => !ALLOWED.has(k)), [], `${names.kind}${at}: structural keywords only`)
+      t.ok(node.type !== undefined || node['x-kubernetes-preserve-unknown-fields'] === true, `${names.kind}${at}: typed`)
+    }
+    const columns = (version!['additionalPrinterColumns'] as Array<{ name: string; jsonPath: string }>).map((c) => [c.name, c.jsonPath])
+    if (names.kind === 'DebugGrant') {
+      t.same(columns, [['Requester', '.spec.requestedBy'], ['State', '.status.state'], ['Expires', '.status.expiresAt'], ['Approvals', '.status.approvals'], ['Age', '.metadata.creationTimestamp']])
+      t.same(version!['subresources'], { status: {} })
+      t.same(schema.properties!['status']!.properties!['state']!.enum, ['Pending', 'Active', 'Expired', 'Revoked'])
+      const spec = schema.properties!['spec']!
+      t.same(Object.keys(spec.properties!), ['subjects', 'pods', 'profile', 'reason', 'duration', 'revoked', 'requestedBy'])
+      t.same(spec['x-kubernetes-validations']!.map((r) => r.message), ['requestedBy is immutable', 'a revoked grant cannot be un-revoked'])
+    } else {
+      t.same(columns, [['Grant', '.spec.grant'], ['Generation', '.spec.generation'], ['Approver', '.spec.approver'], ['Age', '.metadata.creationTimestamp']])
+      t.equal(version!['subresources'], undefined, 'an approval has no status')
+      t.equal(schema.properties!['status'], undefined)
+      t.same(schema.properties!['spec']!['x-kubernetes-validations']!.map((r) => r.rule), ['self == oldSelf'])
+    }
+  }
 })

@@ -82,7 +82,10 @@ export async function startWebhookServer(dir: string, extraArgs: readonly string
   }
 }
 
-/** The path each webhook of manifests/base/webhooks.yaml calls. */
+/** The grant webhooks' name, in both configurations (paths /validate-grants and /mutate-grants). */
+export const GRANT_WEBHOOK = 'grants.ephemeral-guard.dev'
+
+/** The path each webhook of manifests/base/webhooks.yaml calls (the grant webhooks: by configuration). */
 const PATH_OF_WEBHOOK: Readonly<Record<string, string>> = {
   [VALIDATING_WEBHOOK]: '/validate',
   [MUTATING_WEBHOOK]: '/mutate',
@@ -91,8 +94,9 @@ const PATH_OF_WEBHOOK: Readonly<Record<string, string>> = {
 
 /**
  * manifests/base/webhooks.yaml with each webhook's clientConfig replaced by
- * `{url: <server>/validate|/mutate|/validate-policy, caBundle: base64(CA PEM)}`; every other field stays as written
- * (the YAML document is edited in place, so nothing else is re-serialised differently).
+ * `{url: <server>/validate|/mutate|/validate-policy, caBundle: base64(CA PEM)}` (the grant webhooks:
+ * /validate-grants and /mutate-grants); every other field stays as written (the YAML document is
+ * edited in place, so nothing else is re-serialised differently).
  */
 export function webhookManifest(server: Pick<WebhookServer, 'url' | 'caPem'>): { yaml: string; documents: JsonObject[] } {
   const docs = parseAllDocuments(readFileSync(MANIFEST, 'utf8'))
@@ -103,7 +107,7 @@ export function webhookManifest(server: Pick<WebhookServer, 'url' | 'caPem'>): {
     if (kind !== 'ValidatingWebhookConfiguration' && kind !== 'MutatingWebhookConfiguration') throw new Error(`${MANIFEST}: unexpected kind ${String(kind)}`)
     const webhooks = (doc.toJS() as { webhooks: Array<{ name: string }> }).webhooks
     webhooks.forEach((w, i) => {
-      const path = PATH_OF_WEBHOOK[w.name]
+      const path = w.name === GRANT_WEBHOOK ? (kind === 'ValidatingWebhookConfiguration' ? '/validate-grants' : '/mutate-grants') : PATH_OF_WEBHOOK[w.name]
       if (path === undefined) throw new Error(`${MANIFEST}: unexpected webhook ${w.name}`)
       doc.setIn(['webhooks', i, 'clientConfig'], doc.createNode({ url: `${server.url}${path}`, caBundle }))
     })
