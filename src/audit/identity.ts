@@ -15,7 +15,7 @@ import type { RuleDocument } from '../policy/types.js'
 import type { CompiledRuleView } from '../policy/types.js'
 import { compileGlobs } from '../glob.js'
 import { compileRule } from '../policy/compile.js'
-import { compileSelector } from '../policy/selector.js'
+import { compileSelector } from '../kube/label-selector.js'
 import { lazyPolicyAjv } from '../schemas.js'
 
 /** Parts of the requester's identity: its username, its groups. */

@@ -5,6 +5,7 @@ import { parseDuration } from '../duration.js'
 import { parseImagePattern } from '../image/pattern.js'
 import type { ParseResult } from '../errors.js'
 import type { JsonValue } from '../kube/types.js'
+import { compileSelector, selectorErrors, type LabelSelector } from '../kube/label-selector.js'
 import { loadSchema } from '../schemas.js'
 
 export const GRANT_GROUP = 'ephemeral-guard.dev'
@@ -15,15 +16,7 @@ export const APPROVAL_RESOURCE = 'debuggrantapprovals'
 /** The custom verb an approver must hold on the grant (as `approve` on signers for CertificateSigningRequests). */
 export const APPROVE_VERB = 'approve'
 
-export interface LabelSelectorRequirement {
-  readonly key: string
-  readonly operator: 'In' | 'NotIn' | 'Exists' | 'DoesNotExist'
-  readonly values?: readonly string[]
-}
-export interface LabelSelector {
-  readonly matchLabels?: Readonly<Record<string, string>>
-  readonly matchExpressions?: readonly LabelSelectorRequirement[]
-}
+export type { LabelSelector }
 
 export interface GrantMetadata {
   readonly name: string
@@ -81,12 +74,7 @@ export function grantSpecProblems(spec: GrantSpec): string[] {
     const pattern = parseImagePattern(p)
     if (!pattern.ok) problems.push(`spec.profile.images[${i}]: ${pattern.error}`)
   }
-  for (const [i, r] of (spec.pods.selector?.matchExpressions ?? []).entries()) {
-    const needsValues = r.operator === 'In' || r.operator === 'NotIn'
-    const count = r.values?.length ?? 0
-    if (needsValues && count === 0) problems.push(`spec.pods.selector.matchExpressions[${i}].values: must be non-empty when operator is ${r.operator}`)
-    if (!needsValues && count > 0) problems.push(`spec.pods.selector.matchExpressions[${i}].values: may not be specified when operator is ${r.operator}`)
-  }
+  if (spec.pods.selector !== undefined) problems.push(...selectorErrors(spec.pods.selector, 'spec.pods.selector'))
   return problems
 }
 
@@ -113,16 +101,4 @@ export function readGrant(obj: JsonValue | undefined): ParseResult<DebugGrant> {
 }
 
 /** Label selector semantics of Kubernetes (LabelSelectorAsSelector): every pair and requirement holds; empty matches all. */
-export function selectorMatches(selector: LabelSelector, labels: Readonly<Record<string, string>>): boolean {
-  const has = (k: string): boolean => Object.hasOwn(labels, k)
-  for (const [k, v] of Object.entries(selector.matchLabels ?? {})) if (!has(k) || labels[k] !== v) return false
-  for (const r of selector.matchExpressions ?? []) {
-    const values = r.values ?? []
-    const ok = r.operator === 'In' ? has(r.key) && values.includes(labels[r.key]!)
-      : r.operator === 'NotIn' ? !has(r.key) || !values.includes(labels[r.key]!)
-        : r.operator === 'Exists' ? has(r.key) : !has(r.key)
-    if (!ok) return false
-  }
-  return true
-}
-
+export const selectorMatches = (selector: LabelSelector, labels: Readonly<Record<string, string>>): boolean => compileSelector(selector)(labels)

@@ -17,7 +17,7 @@ import { parseYamlOffThread, YAML_PARSE_OPTIONS, YAML_TO_JS_OPTIONS, type YamlPr
 import { mirrorPrefixProblem, normalizeRegistry } from '../decision/mutation/registry-mirror.js'
 import { parseImagePattern } from '../image/pattern.js'
 import { unsafePatternReason } from '../re2.js'
-import { selectorErrors } from './selector.js'
+import { selectorErrors } from '../kube/label-selector.js'
 import { capabilityProblems } from './capabilities.js'
 import type { CompiledRuleView, PolicyDocument, PolicyKind } from './types.js'
 import type { Policy } from '../decision/types.js'

@@ -1,5 +1,5 @@
 import type { Mode, PodSecurityLevel, PullPolicy, SecurityContextDefaults } from '../decision/types.js'
-import type { LabelSelector } from './selector.js'
+import type { LabelSelector } from '../kube/label-selector.js'
 
 /** The policy file, as schemas/policy.schema.json describes it. */
 export interface PolicyDocument {

@@ -2,7 +2,7 @@ import t from 'tap'
 import { parseImageReference, type ImageReference } from '../../src/image/reference.js'
 import { imageMatches, parseImagePattern, type ImagePattern } from '../../src/image/pattern.js'
 import { compileGlob, compileGlobs } from '../../src/glob.js'
-import { compileSelector, selectorErrors } from '../../src/policy/selector.js'
+import { compileSelector, selectorErrors } from '../../src/kube/label-selector.js'
 
 const DIGEST = `sha256:${'c'.repeat(64)}`
 const OTHER = `sha256:${'d'.repeat(64)}`

@@ -1,6 +1,6 @@
 // Kubernetes LabelSelector semantics (k8s.io/apimachinery/pkg/apis/meta/v1, LabelSelectorAsSelector):
 // every matchLabels pair and every matchExpressions requirement must hold; an empty selector
-// matches every pod.
+// matches every pod. Policy rules (match.podSelector) and debug grants (spec.pods.selector) use it.
 
 export interface LabelSelectorRequirement {
   readonly key: string
