@@ -302,13 +302,14 @@ export class CrdSchemaTranslator {
 /** The group of both policy kinds. */
 export const POLICY_GROUP = 'ephemeral-guard.dev'
 
-export interface CrdNames {
-  readonly kind: 'EphemeralContainerPolicy' | 'DebugPolicy'
+/** A kind's names and where its schema and its CRD file are; `K`: the kinds of one schema file. */
+export interface CrdNames<K extends string = 'EphemeralContainerPolicy' | 'DebugPolicy'> {
+  readonly kind: K
   readonly plural: string
   readonly singular: string
   readonly shortNames: readonly string[]
   readonly scope: 'Cluster' | 'Namespaced'
-  /** The kind's definition in schemas/policy.schema.json. */
+  /** The kind's definition in its schema file (schemas/policy.schema.json, schemas/grant.schema.json). */
   readonly definition: string
   /** File name under manifests/base/crds/ and the chart's crds/. */
   readonly file: string
@@ -427,15 +428,7 @@ export function policyCrdFiles(root: Record<string, unknown>): Array<{ readonly 
 }
 
 /** The two grant kinds (schemas/grant.schema.json), both namespaced. */
-export interface GrantCrdNames {
-  readonly kind: 'DebugGrant' | 'DebugGrantApproval'
-  readonly plural: string
-  readonly singular: string
-  readonly shortNames: readonly string[]
-  readonly scope: 'Namespaced'
-  readonly definition: string
-  readonly file: string
-}
+export type GrantCrdNames = CrdNames<'DebugGrant' | 'DebugGrantApproval'>
 
 export const GRANT_CRDS: readonly GrantCrdNames[] = [
   { kind: 'DebugGrant', plural: 'debuggrants', singular: 'debuggrant', shortNames: ['dbggrant'], scope: 'Namespaced', definition: 'debugGrant', file: 'debuggrants.yaml' },
