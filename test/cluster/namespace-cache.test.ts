@@ -1,9 +1,7 @@
 // The namespace cache through its interface: a plain object stands in for the informer here; the e2e
 // suite (test/e2e/mutations.test.ts) runs it against a real API server.
 import t from 'tap'
-import { mkdtempSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { unreachableKubeconfig, UNREACHABLE_SERVER } from '../support/kubeconfig.js'
 import pino from 'pino'
 import { NamespaceCache, RETRY_MIN_MS, type NamespaceInformer, type NamespaceObject } from '../../src/cluster/namespace-cache.js'
 import { clusterConfig, createAdmitContext } from '../../src/cluster/context.js'
@@ -99,16 +97,8 @@ t.test('the cluster is used only when named: --kubeconfig or in a pod', async (t
   t.equal(offline.namespaceCache, undefined)
   await offline.stop()
 
-  const dir = mkdtempSync(join(tmpdir(), 'eg-kubeconfig-'))
-  const file = join(dir, 'kubeconfig')
-  // Port 1 on loopback: nothing listens, so the list fails at once with ECONNREFUSED.
-  writeFileSync(file, JSON.stringify({
-    apiVersion: 'v1', kind: 'Config', 'current-context': 'c',
-    clusters: [{ name: 'k', cluster: { server: 'https://127.0.0.1:1', 'insecure-skip-tls-verify': true } }],
-    users: [{ name: 'u', user: { token: 't' } }],
-    contexts: [{ name: 'c', context: { cluster: 'k', user: 'u' } }],
-  }))
-  t.equal((await clusterConfig({ kubeconfig: file, env: {} }))?.getCurrentCluster()?.server, 'https://127.0.0.1:1')
+  const file = unreachableKubeconfig()
+  t.equal((await clusterConfig({ kubeconfig: file, env: {} }))?.getCurrentCluster()?.server, UNREACHABLE_SERVER)
   const ctx = await createAdmitContext({ logger, kubeconfig: file, env: {}, syncWaitMs: 300 })
   t.equal(ctx.namespaceCache?.().synced, false, 'an unreachable API server: not synced')
   t.match(ctx.namespaceCache?.().lastError, /ECONNREFUSED|connect/, 'and the reason is shown')

@@ -1,9 +1,7 @@
 // The policy objects' list+watch through their interface: a plain object stands in for the informer
 // here; the e2e suite (test/e2e/cluster-policies.test.ts) runs the real one against an API server.
 import t from 'tap'
-import { mkdtempSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { unreachableKubeconfig } from '../support/kubeconfig.js'
 import pino from 'pino'
 import { policyInformer, WatchedObjects, type ObjectInformer } from '../../src/cluster/policy-informer.js'
 import { fakeInformer } from '../support/fake-informer.js'
@@ -89,15 +87,7 @@ t.test('stop during the first attempt: never synced', async (t) => {
 })
 
 t.test('the real informer on an unreachable API server reports the failure', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'eg-kubeconfig-'))
-  const file = join(dir, 'kubeconfig')
-  // Port 1 on loopback: nothing listens, so the list fails at once with ECONNREFUSED.
-  writeFileSync(file, JSON.stringify({
-    apiVersion: 'v1', kind: 'Config', 'current-context': 'c',
-    clusters: [{ name: 'k', cluster: { server: 'https://127.0.0.1:1', 'insecure-skip-tls-verify': true } }],
-    users: [{ name: 'u', user: { token: 't' } }],
-    contexts: [{ name: 'c', context: { cluster: 'k', user: 'u' } }],
-  }))
+  const file = unreachableKubeconfig()
   const kc = (await clusterConfig({ kubeconfig: file, env: {} }))!
   const w = new WatchedObjects(await policyInformer(kc, 'ephemeral-guard.dev', 'v1alpha1', 'debugpolicies'), 'debugpolicies', logger)
   await w.start()

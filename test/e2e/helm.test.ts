@@ -15,7 +15,7 @@ import { copyFileSync, cpSync, mkdirSync, readFileSync, symlinkSync, writeFileSy
 import { join } from 'node:path'
 import { parseAllDocuments } from 'yaml'
 import { installProblems, NAMESPACE, type K8sObject } from '../manifests/properties.js'
-import { createTargetPod, E2E_DIR, ephemeralContainersPath, freshNamespace, kubectlOk, REPO_ROOT, suffix, withEphemeralContainers, installCertManagerStandIns, installPolicyCrds } from './support/cluster.js'
+import { createTargetPod, E2E_DIR, ephemeralContainersPath, freshNamespace, kubectlOk, REPO_ROOT, suffix, withEphemeralContainers, installCertManagerStandIns, installPolicyCrds, serverDryRun } from './support/cluster.js'
 import { fileCluster } from './support/setup.js'
 import { poll, run, type RunResult } from './support/process.js'
 import { COMPLIANT, CONFIGURATION_NAME, VALIDATING_WEBHOOK } from './support/webhook.js'
@@ -122,15 +122,7 @@ function sameObjects(t: Test, chart: readonly K8sObject[], kustomized: readonly 
   for (const o of chart) if (byKey.has(key(o))) t.strictSame(normal(o, true), byKey.get(key(o)), `${key(o)} equals kustomize's`)
 }
 
-/** `kubectl apply --dry-run=server`: every object accepted, without warnings. */
-async function dryRun(t: Test, yaml: string, objects: readonly K8sObject[]): Promise<void> {
-  const r = await cluster().kubectl(['apply', '--dry-run=server', '-f', '-'], { input: yaml })
-  t.equal(r.code, 0, 'the API server accepts every object', { stderr: r.stderr })
-  t.equal(r.stderr, '', 'without warnings')
-  const lines = r.stdout.trim().split('\n')
-  t.equal(lines.length, objects.length, 'one line per object')
-  for (const line of lines) t.match(line, /^\S+ (created|configured|unchanged) \(server dry run\)$/)
-}
+const dryRun = (t: Test, yaml: string, objects: readonly K8sObject[]): Promise<void> => serverDryRun(t, cluster(), yaml, objects.length)
 
 /** README's "Install with Helm" command lines (continuations joined), in order. */
 function readmeHelmCommands(): string[] {

@@ -17,7 +17,7 @@ import { join } from 'node:path'
 import { parseAllDocuments } from 'yaml'
 import type { JsonObject } from '../../src/kube/types.js'
 import { installProblems, NAMESPACE, type Certificates, type K8sObject } from '../manifests/properties.js'
-import { createTargetPod, ephemeralContainers, ephemeralContainersPath, freshNamespace, kubectlOk, REPO_ROOT, suffix, withEphemeralContainers, installCertManagerStandIns } from './support/cluster.js'
+import { createTargetPod, ephemeralContainers, ephemeralContainersPath, freshNamespace, kubectlOk, REPO_ROOT, suffix, withEphemeralContainers, installCertManagerStandIns, serverDryRun } from './support/cluster.js'
 import { fileCluster } from './support/setup.js'
 import { poll, run } from './support/process.js'
 import { COMPLIANT, CONFIGURATION_NAME, VALIDATING_WEBHOOK } from './support/webhook.js'
@@ -57,15 +57,7 @@ async function ensureNamespace(objects: readonly K8sObject[]): Promise<void> {
   await kubectlOk(cluster(), ['apply', '-f', '-'], { input: JSON.stringify(objects.find((o) => o.kind === 'Namespace')) })
 }
 
-/** `kubectl apply --dry-run=server`: every object must come back as accepted by the API server. */
-async function dryRun(t: Test, yaml: string, objects: readonly K8sObject[]): Promise<void> {
-  const r = await cluster().kubectl(['apply', '--dry-run=server', '-f', '-'], { input: yaml })
-  t.equal(r.code, 0, 'the API server accepts every object', { stderr: r.stderr })
-  t.equal(r.stderr, '', 'without warnings')
-  const lines = r.stdout.trim().split('\n')
-  t.equal(lines.length, objects.length, 'one line per object')
-  for (const line of lines) t.match(line, /^\S+ (created|configured|unchanged) \(server dry run\)$/)
-}
+const dryRun = (t: Test, yaml: string, objects: readonly K8sObject[]): Promise<void> => serverDryRun(t, cluster(), yaml, objects.length)
 
 /** The pod the Deployment would create, as its ReplicaSet would (template metadata and spec). */
 function templatePod(objects: readonly K8sObject[], name: string): JsonObject {

@@ -1,6 +1,7 @@
 // A real kube-apiserver + etcd (test/e2e/harness) for one test file, with kubectl of the same version
 // and a direct HTTPS client for when the exact Status JSON matters (kubectl reformats errors).
 import { randomBytes } from 'node:crypto'
+import type { Test } from 'tap'
 import { existsSync, readFileSync } from 'node:fs'
 import { request } from 'node:https'
 import { join } from 'node:path'
@@ -205,4 +206,14 @@ export async function installPolicyReportCrds(cluster: Cluster): Promise<void> {
   const crds = await run('bash', [join(E2E_DIR, 'policyreport-crds.sh')], { timeoutMs: 10 * 60_000 })
   if (crds.code !== 0) throw new Error(`policyreport-crds.sh failed:\n${crds.stderr}`)
   await kubectlOk(cluster, ['apply', '--server-side', '-f', crds.stdout.trim().split('\n').pop()!])
+}
+
+/** `kubectl apply --dry-run=server` of `yaml` (its `count` objects): every object accepted, without warnings. */
+export async function serverDryRun(t: Test, cluster: Cluster, yaml: string, count: number): Promise<void> {
+  const r = await cluster.kubectl(['apply', '--dry-run=server', '-f', '-'], { input: yaml })
+  t.equal(r.code, 0, 'the API server accepts every object', { stderr: r.stderr })
+  t.equal(r.stderr, '', 'without warnings')
+  const lines = r.stdout.trim().split('\n')
+  t.equal(lines.length, count, 'one line per object')
+  for (const line of lines) t.match(line, /^\S+ (created|configured|unchanged) \(server dry run\)$/)
 }
